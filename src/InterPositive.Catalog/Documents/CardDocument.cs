@@ -1,0 +1,67 @@
+using LiteDB;
+
+namespace InterPositive.Catalog;
+
+/// <summary>
+/// A camera card (or any source folder) that was offloaded: identity, what camera it came from, and its
+/// offload state per destination. "Safe to format" is true only when every destination is verified.
+/// </summary>
+public sealed class CardDocument
+{
+    /// <summary>Stable id: the card's volume/reel name plus a short hash of its file list.</summary>
+    [BsonId]
+    public string Id { get; set; } = "";
+
+    /// <summary>The NAME given to the offload (defaults to the source folder's name).</summary>
+    public string Name { get; set; } = "";
+
+    public string SourcePath { get; set; } = "";
+
+    /// <summary>Camera family recognised from the card layout (arri, red, sony, blackmagic, canon, generic), when known.</summary>
+    public string? CameraFamily { get; set; }
+
+    /// <summary>pending, copying, verified, failed.</summary>
+    public string Status { get; set; } = CardStatus.Pending;
+
+    public int FileCount { get; set; }
+
+    public long TotalBytes { get; set; }
+
+    public List<CardDestination> Destinations { get; set; } = [];
+
+    public DateTimeOffset CreatedAt { get; set; }
+
+    public DateTimeOffset UpdatedAt { get; set; }
+
+    /// <summary>True only when there is at least one destination and every one of them is verified.</summary>
+    public bool SafeToFormat => Destinations.Count > 0 && Destinations.TrueForAll(d => d.Status == CardStatus.Verified);
+}
+
+/// <summary>One destination copy of a card.</summary>
+public sealed class CardDestination
+{
+    /// <summary>The copy's root folder (<c>DIR/NAME</c>).</summary>
+    public string Path { get; set; } = "";
+
+    /// <summary>pending, copying, verified, failed.</summary>
+    public string Status { get; set; } = CardStatus.Pending;
+
+    public int FilesVerified { get; set; }
+
+    public long BytesVerified { get; set; }
+
+    /// <summary>The ASC MHL generation written into this copy, when one was.</summary>
+    public string? MhlManifest { get; set; }
+
+    /// <summary>Why the destination failed, one line, when it did.</summary>
+    public string? Error { get; set; }
+}
+
+/// <summary>The states a card and each of its destinations go through.</summary>
+public static class CardStatus
+{
+    public const string Pending = "pending";
+    public const string Copying = "copying";
+    public const string Verified = "verified";
+    public const string Failed = "failed";
+}

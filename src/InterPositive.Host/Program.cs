@@ -1,0 +1,42 @@
+using System.CommandLine;
+using InterPositive.Host.Cli;
+
+namespace InterPositive.Host;
+
+public static class Program
+{
+    public static async Task<int> Main(string[] args)
+    {
+        var root = BuildRootCommand();
+        var parse = root.Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            foreach (var error in parse.Errors)
+            {
+                await Console.Error.WriteLineAsync($"interpositive: usage: {error.Message}");
+            }
+
+            await Console.Error.WriteLineAsync("Run 'interpositive --help' for the verbs and their options.");
+            return ExitCode.Usage;
+        }
+
+        return await parse.InvokeAsync();
+    }
+
+    public static RootCommand BuildRootCommand()
+    {
+        var root = new RootCommand("InterPositive Edge: verified card offload, clip metadata, lighting, relight previews and sync to post.");
+        GlobalOptions.AddTo(root);
+        foreach (var verb in Verbs)
+        {
+            root.Subcommands.Add(verb());
+        }
+
+        return root;
+    }
+
+    /// <summary>Every verb of the one executable; each lives in its own file under Verbs/.</summary>
+    private static readonly Func<Command>[] Verbs =
+    [
+    ];
+}
