@@ -66,6 +66,18 @@ public static class MxfReader
 
     public static MxfInfo Read(Stream stream, string source)
     {
+        try
+        {
+            return ReadHeader(stream, source);
+        }
+        catch (EndOfStreamException e)
+        {
+            throw new MalformedInputException("file ends inside a KLV item", source, stream.Position, innerException: e);
+        }
+    }
+
+    private static MxfInfo ReadHeader(Stream stream, string source)
+    {
         if (!stream.CanSeek)
         {
             throw new ArgumentException("the MXF reader needs a seekable stream", nameof(stream));
@@ -88,8 +100,9 @@ public static class MxfReader
         }
 
         var pack = new byte[packLength];
+        stream.Position = start + 16 + packLengthSize;
         stream.ReadExactly(pack);
-        var headerByteCount = BinaryPrimitives.ReadUInt64BigEndian(pack.AsSpan(40));
+        var headerByteCount = BinaryPrimitives.ReadUInt64BigEndian(pack.AsSpan(32));
         var status = key[14] switch
         {
             1 => "open incomplete",
@@ -132,7 +145,7 @@ public static class MxfReader
                 metadataStart = position;
             }
 
-            if (position >= metadataStart + (long)headerByteCount || itemKey.AsSpan(0, 13).SequenceEqual(PartitionPrefix) || !IsHeaderMetadataKey(itemKey))
+            if (position >= metadataStart + (long)headerByteCount || IsPartition(itemKey) || !IsHeaderMetadataKey(itemKey))
             {
                 break;
             }
@@ -478,6 +491,8 @@ public static class MxfReader
 
         return next;
     }
+
+    private static bool IsPartition(byte[] key) => key.AsSpan(0, 13).SequenceEqual(PartitionPrefix) && key[13] is 0x02 or 0x03 or 0x04;
 
     private static bool IsFill(byte[] key) => key[8] == 0x03 && key[9] == 0x01 && key[10] == 0x02 && key[11] == 0x10 && key[12] == 0x01;
 

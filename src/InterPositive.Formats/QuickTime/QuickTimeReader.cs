@@ -93,6 +93,18 @@ public static class QuickTimeReader
 
     public static QuickTimeInfo Read(Stream stream, string source)
     {
+        try
+        {
+            return ReadMovie(stream, source);
+        }
+        catch (EndOfStreamException e)
+        {
+            throw new MalformedInputException("file ends inside an atom", source, stream.Position, innerException: e);
+        }
+    }
+
+    private static QuickTimeInfo ReadMovie(Stream stream, string source)
+    {
         if (!stream.CanSeek)
         {
             throw new ArgumentException("the QuickTime reader needs a seekable stream", nameof(stream));

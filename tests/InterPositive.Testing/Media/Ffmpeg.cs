@@ -27,17 +27,10 @@ public static class Ffmpeg
         return path;
     }
 
-    /// <summary>DNxHR LB in MOV or MXF (by extension), 1280×720, a few frames, with timecode.</summary>
+    /// <summary>DNxHR LB in MOV or MXF (by extension), 1280×720, a few frames, with timecode. (Debian ffmpeg 5.1 cannot put ProRes in MXF.)</summary>
     public static string Dnxhr(string path, string rate = "25", string timecode = "10:00:00:00")
     {
         Run(["-f", "lavfi", "-i", $"testsrc2=size=1280x720:rate={rate}", "-frames:v", "3", "-c:v", "dnxhd", "-profile:v", "dnxhr_lb", "-pix_fmt", "yuv422p", "-timecode", timecode, path]);
-        return path;
-    }
-
-    /// <summary>ProRes 422 HQ in MXF (OP1a), with timecode.</summary>
-    public static string ProResMxf(string path, string rate = "24", string timecode = "01:00:00:00")
-    {
-        Run(["-f", "lavfi", "-i", $"testsrc2=size=320x180:rate={rate}", "-frames:v", "3", "-c:v", "prores_ks", "-profile:v", "3", "-timecode", timecode, "-f", "mxf", path]);
         return path;
     }
 
