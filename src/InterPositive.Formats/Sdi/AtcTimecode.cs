@@ -142,3 +142,41 @@ public sealed record AtcTimecode(
     /// <summary>Whether the packet with this DID/SDID is an ATC packet.</summary>
     public static bool Is(AncPacket packet) => packet.Did == Did && packet.Sdid == Sdid;
 }
+
+/// <summary>Conversions between ATC labels and <see cref="Timecode"/>.</summary>
+public static class AtcTimecodeConversions
+{
+    /// <summary>
+    /// The timecode this ATC label names at <paramref name="rate"/> (its drop-frame flag taken from the packet when the
+    /// rate allows it). Above 30 fps ST 12-1 counts frame pairs: the label's frames are pairs and the field/pair flag
+    /// marks the second frame of the pair. Null when the label does not exist at that rate.
+    /// </summary>
+    public static Timecode? ToTimecode(this AtcTimecode atc, FrameRate rate)
+    {
+        var effective = rate;
+        if (atc.DropFrame != rate.DropFrame && rate.IsFractional && rate.Nominal is 30 or 60)
+        {
+            effective = new FrameRate(rate.Numerator, rate.Denominator, atc.DropFrame);
+        }
+
+        var frames = effective.Nominal > 30 ? (atc.Frames * 2) + (atc.FieldFlag ? 1 : 0) : atc.Frames;
+        return Timecode.TryFromComponents(atc.Hours, atc.Minutes, atc.Seconds, frames, effective, out var tc) ? tc : null;
+    }
+
+    /// <summary>The ATC label for a timecode (frame pairs above 30 fps, see <see cref="ToTimecode"/>).</summary>
+    public static AtcTimecode ToAtc(this Timecode tc, AtcPayloadType type = AtcPayloadType.Ltc, uint userBits = 0)
+    {
+        var pairs = tc.Rate.Nominal > 30;
+        return new AtcTimecode(
+            tc.Hours,
+            tc.Minutes,
+            tc.Seconds,
+            pairs ? tc.Frames / 2 : tc.Frames,
+            tc.Rate.DropFrame,
+            ColourFrame: false,
+            FieldFlag: pairs && (tc.Frames & 1) == 1,
+            userBits,
+            type,
+            Dbb2: 0x40);
+    }
+}
