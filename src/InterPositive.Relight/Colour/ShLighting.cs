@@ -111,7 +111,7 @@ public sealed class ShLighting
     /// the fit carries the mean albedo; only ratios of irradiance are used downstream). Samples every
     /// <paramref name="stride"/>-th pixel; planar RGB and planar normals (x, y, z) of one frame.
     /// </summary>
-    public static ShLighting Fit(ReadOnlySpan<float> rgb, ReadOnlySpan<float> normals, int pixels, int stride = 1)
+    public static ShLighting Fit(ReadOnlySpan<float> rgb, ReadOnlySpan<float> normals, int pixels, int stride = 1, double ridge = 1e-6)
     {
         var normal = new double[Coefficients * Coefficients];
         var rhs = new double[3 * Coefficients];
@@ -138,7 +138,8 @@ public sealed class ShLighting
             }
         }
 
-        // A light ridge keeps the solve stable when the normals cover only part of the sphere.
+        // A ridge keeps the solve stable when the normals cover only part of the sphere; it leans harder on band 2,
+        // which a narrow spread of normals constrains least (estimated normals mostly face the camera).
         var trace = 0.0;
         for (var i = 0; i < Coefficients; i++)
         {
@@ -147,7 +148,8 @@ public sealed class ShLighting
 
         for (var i = 0; i < Coefficients; i++)
         {
-            normal[(i * Coefficients) + i] += 1e-6 * trace / Coefficients + 1e-12;
+            var band = i == 0 ? 0 : i < 4 ? 1 : 10;
+            normal[(i * Coefficients) + i] += (ridge * band * trace / Coefficients) + 1e-12;
         }
 
         var values = new double[27];

@@ -15,12 +15,14 @@ namespace InterPositive.Relight.Models;
 /// encoding; or back to the camera's log; or linear).
 /// </para>
 /// <para>
-/// Normal estimator (when the production has no normal pass): a bas-relief shape-from-shading estimate. Log
-/// luminance (camera-gamut Y) is edge-padded and Gaussian-blurred (σ = radius/2, which removes fine texture, and the
-/// log removes albedo scale), then n ∝ (−s·∂L/∂x, +s·∂L/∂y, 1) by central differences, normalised (s = normal_scale,
-/// about 0.15·frame height: for a sphere under a frontal key s ≈ its radius in pixels). Surfaces that darken towards
-/// an edge turn away from the camera towards that edge; flat-lit areas face the camera. It knows nothing about
-/// geometry, so it relights shading gradients, not occlusion or cast shadows.
+/// Normal estimator (when the production has no normal pass): a bas-relief shape-from-shading estimate with a
+/// Retinex edge test. L = ln(camera-gamut luminance), edge-padded; its central-difference gradient is kept only where
+/// both components are at most 0.1 per pixel (steeper steps are albedo or occlusion edges, not shading), then
+/// Gaussian-blurred (σ = radius/2, radius about height/270) to smooth texture; n ∝ (−s·∂L/∂x, +s·∂L/∂y, 1),
+/// normalised, with s = normal_scale (about 0.2·frame height: for a sphere under a frontal key, s ≈ its radius in
+/// pixels). Surfaces that darken towards an edge turn away from the camera towards it; evenly lit areas face the
+/// camera. It cannot see the far side of the key (flat, dim areas read as facing the camera) and knows nothing of
+/// occlusion or cast shadows; with a normal pass none of this applies.
 /// </para>
 /// </summary>
 public static class BuiltInRelightModel
@@ -155,18 +157,14 @@ public static class BuiltInRelightModel
         return taps.Select(t => (float)(t / sum)).ToArray();
     }
 
-    /// <summary>The estimator's [3,1,3,3] kernel: central differences scaled by s, x negated (image x right, rows down, normal y up).</summary>
-    public static float[] NormalKernelFor(double scale)
-    {
-        var k = new float[27];
-        var half = (float)(scale / 2);
-        // Channel 0 (nx) = −s·(L[x+1] − L[x−1])/2; channel 1 (ny) = +s·(L[y+1] − L[y−1])/2; channel 2 = bias 1.
-        k[(0 * 9) + (1 * 3) + 0] = half;
-        k[(0 * 9) + (1 * 3) + 2] = -half;
-        k[(1 * 9) + (0 * 3) + 1] = -half;
-        k[(1 * 9) + (2 * 3) + 1] = half;
-        return k;
-    }
+    /// <summary>Log-luminance steps per pixel larger than this are edges (albedo, occlusion), not shading: the estimator drops them.</summary>
+    public const float EdgeThreshold = 0.1f;
+
+    /// <summary>Central differences of log luminance, [2,1,3,3]: channel 0 along x (columns), channel 1 along rows (down).</summary>
+    internal static readonly float[] GradientKernel = [0, 0, 0, -0.5f, 0, 0.5f, 0, 0, 0, 0, -0.5f, 0, 0, 0, 0, 0, 0.5f, 0];
+
+    /// <summary>The estimator's [3,2,1,1] gain: nx = −s·∂L/∂x, ny = +s·∂L/∂row (image rows run down, normals' y up); nz comes from the bias.</summary>
+    public static float[] NormalKernelFor(double scale) => [(float)-scale, 0, 0, (float)scale, 0, 0];
 
     /// <summary>The graph's non-image inputs for a take, by name, as (values, shape).</summary>
     public static IReadOnlyDictionary<string, (float[] Values, long[] Shape)> ConditioningTensors(RelightGraphOptions options, RelightConditioning conditioning)
@@ -184,7 +182,7 @@ public static class BuiltInRelightModel
             feeds[ShBias] = (bias, [6]);
             if (options.Shading == ShadingMode.Estimated)
             {
-                feeds[NormalKernel] = (NormalKernelFor(conditioning.NormalScale), [3, 1, 3, 3]);
+                feeds[NormalKernel] = (NormalKernelFor(conditioning.NormalScale), [3, 2, 1, 1]);
             }
         }
 
@@ -203,15 +201,20 @@ public static class BuiltInRelightModel
 
     private static string EstimateNormals(GraphBuilder g, string linear, RelightGraphOptions options)
     {
-        var kernel = g.Input(NormalKernel, "3", "1", "3", "3");
+        var kernel = g.Input(NormalKernel, "3", "2", "1", "1");
         var (lr, lg, lb) = options.CameraGamut.Luma;
         var y = g.Node("Conv", [linear, g.Constant([(float)lr, (float)lg, (float)lb], 1, 3, 1, 1)]);
         var l = g.Log(g.ClipMin(y, LumaFloor));
         var r = options.EstimatorRadius;
         long p = r + 1;
         var padded = g.Node("Pad", [l, g.Int64s(0, 0, p, p, 0, 0, p, p)], attributes: OnnxAttribute.Of("mode", "edge"));
+        var gradient = g.Node("Conv", [padded, g.Constant(GradientKernel, 2, 1, 3, 3)]);
+        var steepest = g.Node("ReduceMax", [g.Node("Abs", [gradient])], attributes: [new OnnxAttribute("axes", Ints: [1]), OnnxAttribute.Of("keepdims", 1L)]);
+        var shading = g.Where(g.Node("LessOrEqual", [steepest, g.Scalar(EdgeThreshold)]), gradient, g.Scalar(0f));
         var taps = BlurTaps(r);
-        var blurred = g.Node("Conv", [g.Node("Conv", [padded, g.Constant(taps, 1, 1, 1, taps.Length)]), g.Constant(taps, 1, 1, taps.Length, 1)]);
+        var horizontal = g.Constant([.. taps, .. taps], 2, 1, 1, taps.Length);
+        var vertical = g.Constant([.. taps, .. taps], 2, 1, taps.Length, 1);
+        var blurred = g.Node("Conv", [g.Node("Conv", [shading, horizontal], attributes: OnnxAttribute.Of("group", 2L)), vertical], attributes: OnnxAttribute.Of("group", 2L));
         var raw = g.Node("Conv", [blurred, kernel, g.Constant([0f, 0f, 1f], 3)]);
         return Normalise(g, raw);
     }

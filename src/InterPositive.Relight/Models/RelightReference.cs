@@ -132,57 +132,62 @@ public static class RelightReference
             }
         }
 
+        // Central differences on the padded map: (height + 2r) × (width + 2r), edges (steep steps) dropped.
+        int gh = height + (2 * radius), gw = width + (2 * radius);
+        var gx = new double[gh * gw];
+        var gy = new double[gh * gw];
+        for (var yy = 0; yy < gh; yy++)
+        {
+            for (var xx = 0; xx < gw; xx++)
+            {
+                var c = ((yy + 1) * pw) + xx + 1;
+                var dx = (double)(float)((-0.5 * padded[c - 1]) + (0.5 * padded[c + 1]));
+                var dy = (double)(float)((-0.5 * padded[c - pw]) + (0.5 * padded[c + pw]));
+                var keep = Math.Max(Math.Abs(dx), Math.Abs(dy)) <= BuiltInRelightModel.EdgeThreshold;
+                gx[(yy * gw) + xx] = keep ? dx : 0;
+                gy[(yy * gw) + xx] = keep ? dy : 0;
+            }
+        }
+
         var taps = BuiltInRelightModel.BlurTaps(radius);
-        int bw = pw - (2 * radius), bh = ph - (2 * radius);
-        var horizontal = new double[ph * bw];
-        for (var yy = 0; yy < ph; yy++)
-        {
-            for (var xx = 0; xx < bw; xx++)
-            {
-                var sum = 0.0;
-                for (var t = 0; t < taps.Length; t++)
-                {
-                    sum += taps[t] * padded[(yy * pw) + xx + t];
-                }
-
-                horizontal[(yy * bw) + xx] = sum;
-            }
-        }
-
-        var blurred = new double[bh * bw];
-        for (var yy = 0; yy < bh; yy++)
-        {
-            for (var xx = 0; xx < bw; xx++)
-            {
-                var sum = 0.0;
-                for (var t = 0; t < taps.Length; t++)
-                {
-                    sum += taps[t] * horizontal[((yy + t) * bw) + xx];
-                }
-
-                blurred[(yy * bw) + xx] = sum;
-            }
-        }
-
-        var half = (double)(float)(scale / 2);
+        var bx = Blur(Blur(gx, gh, gw, taps, horizontal: true), gh, width, taps, horizontal: false);
+        var by = Blur(Blur(gy, gh, gw, taps, horizontal: true), gh, width, taps, horizontal: false);
+        var gain = (double)(float)scale;
         var normals = new float[3 * pixels];
-        for (var yy = 0; yy < height; yy++)
+        for (var o = 0; o < pixels; o++)
         {
-            for (var xx = 0; xx < width; xx++)
-            {
-                // Blurred map is (height + 2) × (width + 2): pixel (yy, xx) sits at (yy + 1, xx + 1).
-                var c = ((yy + 1) * bw) + xx + 1;
-                var nx = half * (blurred[c - 1] - blurred[c + 1]);
-                var ny = half * (blurred[c + bw] - blurred[c - bw]);
-                var length = Math.Sqrt(Math.Max((nx * nx) + (ny * ny) + 1, 1e-12));
-                var o = (yy * width) + xx;
-                normals[o] = (float)(nx / length);
-                normals[pixels + o] = (float)(ny / length);
-                normals[(2 * pixels) + o] = (float)(1 / length);
-            }
+            var nx = -gain * bx[o];
+            var ny = gain * by[o];
+            var length = Math.Sqrt(Math.Max((nx * nx) + (ny * ny) + 1, 1e-12));
+            normals[o] = (float)(nx / length);
+            normals[pixels + o] = (float)(ny / length);
+            normals[(2 * pixels) + o] = (float)(1 / length);
         }
 
         return normals;
+    }
+
+    /// <summary>A valid (unpadded) 1-D convolution along rows or columns of a rows × columns map.</summary>
+    private static double[] Blur(double[] map, int rows, int columns, float[] taps, bool horizontal)
+    {
+        var radius = taps.Length / 2;
+        int outRows = horizontal ? rows : rows - (2 * radius), outColumns = horizontal ? columns - (2 * radius) : columns;
+        var result = new double[outRows * outColumns];
+        for (var y = 0; y < outRows; y++)
+        {
+            for (var x = 0; x < outColumns; x++)
+            {
+                var sum = 0.0;
+                for (var t = 0; t < taps.Length; t++)
+                {
+                    sum += taps[t] * (horizontal ? map[(y * columns) + x + t] : map[((y + t) * columns) + x]);
+                }
+
+                result[(y * outColumns) + x] = sum;
+            }
+        }
+
+        return result;
     }
 
     /// <summary>rgb · clip((E_target(n)⁺ + ε)/(E_source(n)⁺ + ε), 0, 16) per channel.</summary>
