@@ -40,5 +40,7 @@ public static class Program
     private static readonly Func<Command>[] Verbs =
     [
         ServeVerb.Create,
+        SyncVerb.Create,
+        PostVerb.Create,
     ];
 }
