@@ -42,5 +42,7 @@ public static class Program
         ServeVerb.Create,
         OffloadVerb.Create,
         VerifyVerb.Create,
+        SyncVerb.Create,
+        PostVerb.Create,
     ];
 }
