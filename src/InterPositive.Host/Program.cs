@@ -40,6 +40,7 @@ public static class Program
     private static readonly Func<Command>[] Verbs =
     [
         ServeVerb.Create,
+        DemoVerb.Create,
         OffloadVerb.Create,
         VerifyVerb.Create,
         SyncVerb.Create,
