@@ -45,5 +45,6 @@ public static class Program
         VerifyVerb.Create,
         SyncVerb.Create,
         PostVerb.Create,
+        ClipsVerb.Create,
     ];
 }
