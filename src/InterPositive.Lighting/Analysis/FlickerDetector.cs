@@ -85,7 +85,7 @@ public static class FlickerDetector
             }
         }
 
-        if (rowTime > 0 && StaticBands(mean, fps, rowTime) is { } bands)
+        if (rowTime > 0 && (StaticBandsByFit(mean, fps, rowTime) ?? StaticBands(mean, fps, rowTime)) is { } bands)
         {
             return Result(bands.Frequency, bands.Depth, fps, banding: true);
         }
@@ -139,7 +139,11 @@ public static class FlickerDetector
         return depth < MinimumDepth ? FlickerResult.None : Result(frequency, depth, fps, banding: true);
     }
 
-    /// <summary>Least squares of the profile against a quadratic plus a sinusoid at each multiple of the frame rate.</summary>
+    /// <summary>
+    /// Static bands: the profile, less a quadratic (the scene's broad shading), is scanned for a spectral line that
+    /// stands on an exact multiple of the frame rate: the local peak within ±fps/4 must fall within 2 Hz of the multiple
+    /// and stand four times above the spectrum's median. Scene texture rarely lines up with n·fps that precisely.
+    /// </summary>
     private static (double Frequency, double Depth)? StaticBands(double[] profile, double fps, double rowTime)
     {
         var rows = profile.Length;
@@ -149,8 +153,79 @@ public static class FlickerDetector
             return null;
         }
 
-        var baseline = Residual(profile, rowTime, 0, out _);
-        if (baseline <= 0)
+        // Detrend with a least-squares quadratic, then taper.
+        Residual(profile, rowTime, 0, out _, out var trend);
+        var window = Hann(rows);
+        var x = new double[rows];
+        for (var r = 0; r < rows; r++)
+        {
+            x[r] = (profile[r] - trend[r]) / level * window[r];
+        }
+
+        var upper = Math.Min(MaximumHz, 0.45 / rowTime);
+        const double step = 0.5;
+        var count = (int)((upper - MinimumHz) / step) + 1;
+        if (count < 8)
+        {
+            return null;
+        }
+
+        var spectrum = new double[count];
+        for (var i = 0; i < count; i++)
+        {
+            spectrum[i] = Amplitude(x, MinimumHz + i * step, rowTime);
+        }
+
+        var sorted = (double[])spectrum.Clone();
+        Array.Sort(sorted);
+        var median = sorted[count / 2];
+        double bestAmplitude = 0, bestFrequency = 0;
+        for (var n = 1; n * fps <= upper; n++)
+        {
+            var f = n * fps;
+            if (f < MinimumHz)
+            {
+                continue;
+            }
+
+            var at = Amplitude(x, f, rowTime);
+            var peak = f;
+            var peakAmplitude = at;
+            for (var g = f - fps / 4; g <= f + fps / 4; g += 0.25)
+            {
+                var a = Amplitude(x, g, rowTime);
+                if (a > peakAmplitude)
+                {
+                    (peak, peakAmplitude) = (g, a);
+                }
+            }
+
+            if (Math.Abs(peak - f) <= 2 && at >= 4 * median && at > bestAmplitude)
+            {
+                (bestAmplitude, bestFrequency) = (at, f);
+            }
+        }
+
+        if (bestFrequency <= 0)
+        {
+            return null;
+        }
+
+        Residual(profile, rowTime, bestFrequency, out var amplitude, out _);
+        var depth = amplitude / level;
+        return depth >= MinimumDepth ? (bestFrequency, depth) : null;
+    }
+
+    /// <summary>
+    /// Static bands that dominate the profile (few cycles over the frame, where a spectral line is too broad to place):
+    /// a quadratic plus one sinusoid at a multiple of the frame rate must explain 70 % of what the quadratic leaves,
+    /// and the best-fitting frequency near it must be the multiple itself (within 2 Hz).
+    /// </summary>
+    private static (double Frequency, double Depth)? StaticBandsByFit(double[] profile, double fps, double rowTime)
+    {
+        var level = profile.Average();
+        var baseline = Residual(profile, rowTime, 0, out _, out _);
+        if (level <= 1e-9 || baseline <= 0)
         {
             return null;
         }
@@ -164,7 +239,7 @@ public static class FlickerDetector
                 continue;
             }
 
-            var residual = Residual(profile, rowTime, f, out var amplitude);
+            var residual = Residual(profile, rowTime, f, out var amplitude, out _);
             if (residual < bestResidual)
             {
                 (bestResidual, bestFrequency, bestAmplitude) = (residual, f, amplitude);
@@ -177,12 +252,11 @@ public static class FlickerDetector
             return null;
         }
 
-        // Scene structure can look like a band; a real static band sits exactly on the multiple of the frame rate.
         var sharpest = bestFrequency;
         var sharpestResidual = bestResidual;
         for (var f = bestFrequency - 0.5 * fps; f <= bestFrequency + 0.5 * fps; f += 0.25)
         {
-            var residual = Residual(profile, rowTime, f, out _);
+            var residual = Residual(profile, rowTime, f, out _, out _);
             if (f > 0 && residual < sharpestResidual)
             {
                 (sharpest, sharpestResidual) = (f, residual);
@@ -192,8 +266,23 @@ public static class FlickerDetector
         return Math.Abs(sharpest - bestFrequency) <= 2 ? (bestFrequency, depth) : null;
     }
 
+    private static double Amplitude(double[] x, double f, double rowTime)
+    {
+        var w = -2 * Math.PI * f * rowTime;
+        var (stepRe, stepIm) = (Math.Cos(w), Math.Sin(w));
+        double re = 0, im = 0, pr = 1, pi = 0;
+        for (var r = 0; r < x.Length; r++)
+        {
+            re += x[r] * pr;
+            im += x[r] * pi;
+            (pr, pi) = (pr * stepRe - pi * stepIm, pr * stepIm + pi * stepRe);
+        }
+
+        return Math.Sqrt(re * re + im * im);
+    }
+
     /// <summary>Residual sum of squares of profile ~ a + b·s + c·s² (+ d·cos + e·sin at <paramref name="f"/> when f > 0).</summary>
-    private static double Residual(double[] profile, double rowTime, double f, out double amplitude)
+    private static double Residual(double[] profile, double rowTime, double f, out double amplitude, out double[] model)
     {
         var rows = profile.Length;
         var terms = f > 0 ? 5 : 3;
@@ -225,6 +314,7 @@ public static class FlickerDetector
 
         var coefficients = SolveDense(ata, atb, terms);
         amplitude = f > 0 && coefficients is not null ? Math.Sqrt(coefficients[3] * coefficients[3] + coefficients[4] * coefficients[4]) : 0;
+        model = new double[rows];
         if (coefficients is null)
         {
             return double.MaxValue;
@@ -234,14 +324,15 @@ public static class FlickerDetector
         for (var r = 0; r < rows; r++)
         {
             var s = (double)r / rows - 0.5;
-            var model = coefficients[0] + coefficients[1] * s + coefficients[2] * s * s;
+            var value = coefficients[0] + coefficients[1] * s + coefficients[2] * s * s;
             if (f > 0)
             {
                 var phase = 2 * Math.PI * f * r * rowTime;
-                model += coefficients[3] * Math.Cos(phase) + coefficients[4] * Math.Sin(phase);
+                value += coefficients[3] * Math.Cos(phase) + coefficients[4] * Math.Sin(phase);
             }
 
-            rss += (profile[r] - model) * (profile[r] - model);
+            model[r] = value;
+            rss += (profile[r] - value) * (profile[r] - value);
         }
 
         return rss;
