@@ -1,5 +1,6 @@
 using System.CommandLine;
 using InterPositive.Host.Cli;
+using InterPositive.Host.Verbs;
 
 namespace InterPositive.Host;
 
@@ -38,5 +39,10 @@ public static class Program
     /// <summary>Every verb of the one executable; each lives in its own file under Verbs/.</summary>
     private static readonly Func<Command>[] Verbs =
     [
+        ServeVerb.Create,
+        OffloadVerb.Create,
+        VerifyVerb.Create,
+        SyncVerb.Create,
+        PostVerb.Create,
     ];
 }
