@@ -94,6 +94,7 @@ public sealed class St2110Source(St2110Options options, string feed, TimeProvide
 {
     private readonly Lock _ancGate = new();
     private readonly Dictionary<uint, (List<AncPacket> Packets, AncErrorCounts Errors)> _ancByTimestamp = [];
+    private AncErrorCounts _unattributedAncErrors = new();
 
     private const int SolSocket = 1;
     private const int SoRcvBufForce = 33;
@@ -119,9 +120,16 @@ public sealed class St2110Source(St2110Options options, string feed, TimeProvide
             : Task.Factory.StartNew(() => ReceiveAnc(anc, stop.Token), stop.Token, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         try
         {
-            await Task.WhenAny(videoTask, ancTask);
-            await stop.CancelAsync();
-            await Task.WhenAll(videoTask, ancTask);
+            if (anc is null)
+            {
+                await videoTask;
+            }
+            else
+            {
+                await Task.WhenAny(videoTask, ancTask);
+                await stop.CancelAsync();
+                await Task.WhenAll(videoTask, ancTask);
+            }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -188,6 +196,10 @@ public sealed class St2110Source(St2110Options options, string feed, TimeProvide
         var format = new VideoFormat(options.Width, options.Height, FramePixelFormat.Rfc4175, options.Rate ?? FrameRate.Fps25);
         var rateKnown = options.Rate is not null;
         VideoFrame? frame = null;
+
+        // A completed frame waits for the next one (or a quiet 100 ms) so its ST 2110-40 ANC, which arrives on another
+        // socket and thread, is in before the frame goes out: one frame of latency for timecode that belongs to it.
+        VideoFrame? held = null;
         uint frameTimestamp = 0;
         uint? previousFrameTimestamp = null;
         long frameBytes = 0, sequence = 0;
@@ -205,6 +217,7 @@ public sealed class St2110Source(St2110Options options, string feed, TimeProvide
                 }
                 catch (SocketException e) when (e.SocketErrorCode is SocketError.TimedOut or SocketError.WouldBlock)
                 {
+                    Release();
                     continue;
                 }
 
@@ -283,6 +296,19 @@ public sealed class St2110Source(St2110Options options, string feed, TimeProvide
         finally
         {
             frame?.Dispose();
+            held?.Dispose();
+        }
+
+        void Release()
+        {
+            if (held is { } f)
+            {
+                held = null;
+                var (packets, errors) = TakeAnc(f.RtpTimestamp ?? 0);
+                f.Anc = packets;
+                f.AncErrors = errors;
+                sink.OnFrame(f);
+            }
         }
 
         void Complete(ref VideoFrame? done)
@@ -330,10 +356,8 @@ public sealed class St2110Source(St2110Options options, string feed, TimeProvide
             f.Incomplete = !complete;
             f.RtpTimestamp = frameTimestamp;
             f.CaptureTime = time.GetUtcNow();
-            var (packets, errors) = TakeAnc(frameTimestamp);
-            f.Anc = packets;
-            f.AncErrors = errors;
-            sink.OnFrame(f);
+            Release();
+            held = f;
         }
     }
 
@@ -362,8 +386,13 @@ public sealed class St2110Source(St2110Options options, string feed, TimeProvide
             }
             catch (MalformedInputException)
             {
-                errors.Truncated++;
-                timestamp = 0;
+                // Not even an RTP header to say which frame it belonged to: count it with the next frame.
+                lock (_ancGate)
+                {
+                    _unattributedAncErrors.Truncated++;
+                }
+
+                continue;
             }
 
             lock (_ancGate)
@@ -392,9 +421,10 @@ public sealed class St2110Source(St2110Options options, string feed, TimeProvide
         lock (_ancGate)
         {
             AncErrorCounts? errors = null;
-            if (_ancByTimestamp.Remove(0, out var unstamped))
+            if (_unattributedAncErrors.Truncated > 0)
             {
-                errors = unstamped.Errors;
+                errors = _unattributedAncErrors;
+                _unattributedAncErrors = new AncErrorCounts();
             }
 
             if (_ancByTimestamp.Remove(timestamp, out var held))
