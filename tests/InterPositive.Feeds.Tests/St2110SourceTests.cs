@@ -48,6 +48,9 @@ public sealed class St2110SourceTests
         var sending = Task.Run(async () =>
         {
             await connected.Task;
+
+            // Let the receive threads start (and JIT) before the first datagram, as a real stream would already be running.
+            await Task.Delay(200);
             for (var i = 0; i < frames; i++)
             {
                 sender.SendFrame(picture, Width, Height, (uint)i * step, [St2110TestSender.Atc(start.AddFrames(i).ToAtc())]);

@@ -114,22 +114,12 @@ public sealed class St2110Source(St2110Options options, string feed, TimeProvide
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         sink.OnEvent(FeedEventKind.Connected, FormattableString.Invariant($"{Description}, receive buffer {video.ReceiveBufferSize >> 20} MiB"));
 
-        var videoTask = Task.Factory.StartNew(() => ReceiveVideo(video, sink, stop.Token), stop.Token, TaskCreationOptions.LongRunning, TaskScheduler.Default);
-        var ancTask = anc is null
-            ? Task.CompletedTask
-            : Task.Factory.StartNew(() => ReceiveAnc(anc, stop.Token), stop.Token, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        // One thread receives both streams: the ANC socket is drained whenever a video frame completes, so ANC sent
+        // ahead of (or with) its frame is always attached, without locks or a race between threads.
+        var receive = Task.Factory.StartNew(() => Receive(video, anc, sink, stop.Token), stop.Token, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         try
         {
-            if (anc is null)
-            {
-                await videoTask;
-            }
-            else
-            {
-                await Task.WhenAny(videoTask, ancTask);
-                await stop.CancelAsync();
-                await Task.WhenAll(videoTask, ancTask);
-            }
+            await receive;
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -189,7 +179,7 @@ public sealed class St2110Source(St2110Options options, string feed, TimeProvide
     public static bool IsMulticast(IPAddress address) =>
         address.AddressFamily == AddressFamily.InterNetworkV6 ? address.IsIPv6Multicast : (address.GetAddressBytes()[0] & 0xF0) == 0xE0;
 
-    private void ReceiveVideo(Socket socket, IFrameSink sink, CancellationToken cancellationToken)
+    private void Receive(Socket socket, Socket? anc, IFrameSink sink, CancellationToken cancellationToken)
     {
         var datagram = GC.AllocateUninitializedArray<byte>(65536, pinned: true);
         Span<Rfc4175Segment> segments = stackalloc Rfc4175Segment[16];
@@ -197,9 +187,11 @@ public sealed class St2110Source(St2110Options options, string feed, TimeProvide
         var rateKnown = options.Rate is not null;
         VideoFrame? frame = null;
 
-        // A completed frame waits for the next one (or a quiet 100 ms) so its ST 2110-40 ANC, which arrives on another
-        // socket and thread, is in before the frame goes out: one frame of latency for timecode that belongs to it.
-        VideoFrame? held = null;
+        // Completed frames wait (at most two frames, or a quiet 100 ms) until their ST 2110-40 ANC, which arrives on
+        // another socket and thread, is in: a little latency so timecode stays with the frame it belongs to.
+        var held = new Queue<VideoFrame>();
+        var holdFrames = anc is null ? 0 : 1;
+        var ancDatagram = anc is null ? [] : new byte[65536];
         uint frameTimestamp = 0;
         uint? previousFrameTimestamp = null;
         long frameBytes = 0, sequence = 0;
@@ -217,7 +209,7 @@ public sealed class St2110Source(St2110Options options, string feed, TimeProvide
                 }
                 catch (SocketException e) when (e.SocketErrorCode is SocketError.TimedOut or SocketError.WouldBlock)
                 {
-                    Release();
+                    Release(all: true);
                     continue;
                 }
 
@@ -296,14 +288,22 @@ public sealed class St2110Source(St2110Options options, string feed, TimeProvide
         finally
         {
             frame?.Dispose();
-            held?.Dispose();
+            while (held.Count > 0)
+            {
+                held.Dequeue().Dispose();
+            }
         }
 
-        void Release()
+        void Release(bool all)
         {
-            if (held is { } f)
+            if (anc is not null)
             {
-                held = null;
+                DrainAnc(anc, ancDatagram);
+            }
+
+            while (held.Count > 0 && (all || held.Count > holdFrames || HasAnc(held.Peek().RtpTimestamp ?? 0)))
+            {
+                var f = held.Dequeue();
                 var (packets, errors) = TakeAnc(f.RtpTimestamp ?? 0);
                 f.Anc = packets;
                 f.AncErrors = errors;
@@ -356,26 +356,16 @@ public sealed class St2110Source(St2110Options options, string feed, TimeProvide
             f.Incomplete = !complete;
             f.RtpTimestamp = frameTimestamp;
             f.CaptureTime = time.GetUtcNow();
-            Release();
-            held = f;
+            held.Enqueue(f);
+            Release(all: false);
         }
     }
 
-    private void ReceiveAnc(Socket socket, CancellationToken cancellationToken)
+    private void DrainAnc(Socket socket, byte[] datagram)
     {
-        var datagram = new byte[65536];
-        while (!cancellationToken.IsCancellationRequested)
+        while (socket.Available > 0)
         {
-            int length;
-            try
-            {
-                length = socket.Receive(datagram);
-            }
-            catch (SocketException e) when (e.SocketErrorCode is SocketError.TimedOut or SocketError.WouldBlock)
-            {
-                continue;
-            }
-
+            var length = socket.Receive(datagram);
             Statistics.Anc();
             var packets = new List<AncPacket>();
             var errors = new AncErrorCounts();
@@ -413,6 +403,14 @@ public sealed class St2110Source(St2110Options options, string feed, TimeProvide
                     _ancByTimestamp[timestamp] = (packets, errors);
                 }
             }
+        }
+    }
+
+    private bool HasAnc(uint timestamp)
+    {
+        lock (_ancGate)
+        {
+            return _ancByTimestamp.ContainsKey(timestamp);
         }
     }
 
