@@ -40,5 +40,9 @@ public static class Program
     private static readonly Func<Command>[] Verbs =
     [
         ServeVerb.Create,
+        OffloadVerb.Create,
+        VerifyVerb.Create,
+        SyncVerb.Create,
+        PostVerb.Create,
     ];
 }
