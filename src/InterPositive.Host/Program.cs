@@ -42,5 +42,6 @@ public static class Program
         ServeVerb.Create,
         OffloadVerb.Create,
         VerifyVerb.Create,
+        RelightVerb.Create,
     ];
 }
