@@ -149,6 +149,12 @@ public static class ManifestCheck
         }
 
         var (c, h, w) = layout == "NCHW" ? (dims[1], dims[2], dims[3]) : (dims[3], dims[1], dims[2]);
+        var other = layout == "NCHW" ? dims[3] : dims[1];
+        if (c != 3 && other == 3)
+        {
+            problems.Add($"{side} '{tensor.Name}': the model's shape looks {(layout == "NCHW" ? "NHWC" : "NCHW")}, the manifest says {layout}");
+        }
+
         if (c >= 0 && c != 3)
         {
             problems.Add($"{side} '{tensor.Name}': {c} channels in the model's {layout} layout, 3 (RGB) expected — is the layout right?");
