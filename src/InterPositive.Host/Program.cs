@@ -46,5 +46,6 @@ public static class Program
         SyncVerb.Create,
         PostVerb.Create,
         ClipsVerb.Create,
+        RelightVerb.Create,
     ];
 }
