@@ -47,5 +47,6 @@ public static class Program
         PostVerb.Create,
         ClipsVerb.Create,
         RelightVerb.Create,
+        AnalyzeVerb.Create,
     ];
 }

@@ -60,7 +60,7 @@ public static class FlickerDetector
                 var (wide, _) = ScanCoherent(x, frames, rows, fps, rowTime, coarse - half, coarse + half, 0.1);
                 var (frequency, amplitude) = ScanCoherent(x, frames, rows, fps, rowTime, wide - 0.3, wide + 0.3, 0.005);
                 var depth = 2 * amplitude / windowSum;
-                if (depth >= MinimumDepth)
+                if (depth >= MinimumDepth && Coherence(x, frames, rows, fps, rowTime, frequency) >= 0.3)
                 {
                     return Result(frequency, depth, fps, banding: true);
                 }
@@ -394,6 +394,37 @@ public static class FlickerDetector
         return x;
     }
 
+    /// <summary>
+    /// How well the bands in successive frames follow one light: |Σ_k a_k|² / (K·Σ_k |a_k|²) where a_k is frame k's
+    /// band phasor moved back by the light's phase advance. A steady light reaches ≈ 0.67 under the Hann taper; moving
+    /// picture content that happens to look like bands scatters its phases and stays near 1/K.
+    /// </summary>
+    private static double Coherence(double[] x, int frames, int rows, double fps, double rowTime, double f)
+    {
+        var w = -2 * Math.PI * f * rowTime;
+        var (stepRe, stepIm) = (Math.Cos(w), Math.Sin(w));
+        double sumRe = 0, sumIm = 0, energy = 0;
+        for (var k = 0; k < frames; k++)
+        {
+            double sr = 0, si = 0, pr = 1, pi = 0;
+            for (var r = 0; r < rows; r++)
+            {
+                var v = x[k * rows + r];
+                sr += v * pr;
+                si += v * pi;
+                (pr, pi) = (pr * stepRe - pi * stepIm, pr * stepIm + pi * stepRe);
+            }
+
+            var phase = -2 * Math.PI * f * k / fps;
+            var (c, s) = (Math.Cos(phase), Math.Sin(phase));
+            sumRe += sr * c - si * s;
+            sumIm += sr * s + si * c;
+            energy += sr * sr + si * si;
+        }
+
+        return energy <= 0 ? 0 : (sumRe * sumRe + sumIm * sumIm) / (frames * energy);
+    }
+
     /// <summary>A tenth of the spatial peak's width (one cycle over the readout), within 0.25–2 Hz.</summary>
     private static double CoarseStep(int rows, double rowTime) => Math.Clamp(0.1 / (rows * rowTime), 0.25, 2);
 
@@ -618,6 +649,7 @@ public static class FlickerDetector
         var step = 0.01;
         var count = (int)(fps / 2 / step);
         double bestPower = 0, bestBeat = double.NaN;
+        var powers = new double[count];
         for (var i = 1; i < count; i++)
         {
             var f = i * step;
@@ -630,6 +662,7 @@ public static class FlickerDetector
             }
 
             var p = re * re + im * im;
+            powers[i] = p;
             if (p > bestPower)
             {
                 bestPower = p;
@@ -637,7 +670,9 @@ public static class FlickerDetector
             }
         }
 
-        if (double.IsNaN(bestBeat))
+        // A pulse must stand well clear of the rest of the frame-rate spectrum (picture changes spread everywhere).
+        Array.Sort(powers);
+        if (double.IsNaN(bestBeat) || bestPower < 25 * powers[count / 2])
         {
             return (double.NaN, 0);
         }
