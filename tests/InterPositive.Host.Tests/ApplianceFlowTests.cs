@@ -36,7 +36,7 @@ public sealed class ApplianceFlowTests
         await app.StartAsync();
         var sync = app.Services.GetRequiredService<SyncService>();
         using var log = new LoggerConfiguration().CreateLogger();
-        var store = LiteDbPostStore.Open(folder.Combine("post.db"));
+        await using var store = LiteDbPostStore.Open(folder.Combine("post.db"));
         await using var receiver = new PostReceiver(store, new PostReceiverOptions { Broker = BrokerEndpoint.Parse($"mqtt://127.0.0.1:{sync.BrokerPort}"), Production = "flowtest" }, TimeProvider.System, log);
         using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(90));
         var receiving = receiver.RunAsync(stop.Token);
