@@ -141,6 +141,7 @@ public sealed class OffloadEngine
         private string _source = "";
         private string _jobId = "";
         private long _bytesDone;
+        private long _bytesReRead;
         private long _bytesRead;
         private int _filesDone;
         private int _filesCopied;
@@ -331,6 +332,7 @@ public sealed class OffloadEngine
                 var record = records[active[0].Destination.Root];
                 var hashes = _formats.ToDictionary(f => f, f => record.Hashes[f.ElementName()]);
                 Interlocked.Add(ref _bytesDone, file.Size);
+                Interlocked.Add(ref _bytesReRead, file.Size * _destinations.Count);
                 Report(file.Path);
                 return new PendingFile(file, hashes, work, null, OffloadFailureKind.None);
             }
@@ -593,6 +595,8 @@ public sealed class OffloadEngine
 
                     hasher.Append(buffer.AsSpan(0, read));
                     offset += read;
+                    Interlocked.Add(ref _bytesReRead, read);
+                    Report("verifying " + Path.GetFileName(path).TrimStart('.').Replace(CardScan.PartialSuffix, "", StringComparison.Ordinal));
                 }
             }
             finally
@@ -831,7 +835,14 @@ public sealed class OffloadEngine
         }
 
         private void Report(string current) =>
-            _progress?.Report(new OffloadProgress(Interlocked.Read(ref _bytesDone), _scan.TotalBytes, Volatile.Read(ref _filesDone), _scan.Files.Count, current));
+            _progress?.Report(new OffloadProgress(
+                Interlocked.Read(ref _bytesDone),
+                _scan.TotalBytes,
+                Volatile.Read(ref _filesDone),
+                _scan.Files.Count,
+                current,
+                Interlocked.Read(ref _bytesReRead),
+                _scan.TotalBytes * _destinations.Count));
 
         private static string TempName(string final) =>
             Path.Combine(Path.GetDirectoryName(final)!, "." + Path.GetFileName(final) + CardScan.PartialSuffix);
