@@ -89,7 +89,11 @@ public sealed class OffloadEngine
         Unavailable,
     }
 
-    private sealed record DestinationWork(Destination Destination, Plan Plan, string FinalPath, string TempPath, IOffloadWriter? Writer);
+    private sealed record DestinationWork(Destination Destination, Plan Plan, string FinalPath, string TempPath, IOffloadWriter? Writer)
+    {
+        /// <summary>Why this copy's writes failed, if they did (the destination is broken from then on).</summary>
+        public string? WriteError { get; set; }
+    }
 
     private sealed record PendingFile(CardFile File, IReadOnlyDictionary<MhlHashFormat, string>? Hashes, List<DestinationWork> Work, string? SourceError, OffloadFailureKind SourceFailure);
 
@@ -374,7 +378,10 @@ public sealed class OffloadEngine
                 {
                     var target = writers[i];
                     sinks.Add(SinkAsync(channels[i].Reader, chunk => target.Writer!.WriteAsync(chunk.Data, chunk.Offset, _cancellationToken), error =>
-                        Break(target.Destination, $"{target.FinalPath}: write failed: {error.Message}")));
+                    {
+                        target.WriteError = $"{target.FinalPath}: write failed: {error.Message}";
+                        Break(target.Destination, target.WriteError);
+                    }));
                 }
 
                 for (var i = 0; i < hashers.Count; i++)
@@ -503,10 +510,12 @@ public sealed class OffloadEngine
             var destination = work.Destination;
             try
             {
-                if (file.SourceError is not null || file.Hashes is null || work.Plan == Plan.Unavailable || destination.Broken)
+                // A copy written in full before its drive failed on a later file is still verified: the re-read decides.
+                if (file.SourceError is not null || file.Hashes is null || work.Plan == Plan.Unavailable || work.WriteError is not null
+                    || (destination.Broken && work.Plan != Plan.Write))
                 {
                     Discard(work);
-                    return (work, "failed", destination.BrokenBy ?? file.SourceError ?? "not copied", file.SourceFailure == OffloadFailureKind.None ? OffloadFailureKind.Environment : file.SourceFailure);
+                    return (work, "failed", work.WriteError ?? file.SourceError ?? destination.BrokenBy ?? "not copied", file.SourceFailure == OffloadFailureKind.None ? OffloadFailureKind.Environment : file.SourceFailure);
                 }
 
                 var expected = file.Hashes[_verifyFormat];
