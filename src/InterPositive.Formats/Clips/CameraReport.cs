@@ -27,7 +27,7 @@ public static class CameraReport
         sb.Append("h1{font-size:20px;margin:0 0 8px}.totals{display:flex;flex-wrap:wrap;gap:8px;margin:0 0 12px;padding:0;list-style:none}");
         sb.Append(".totals li{background:#222;border-radius:6px;padding:6px 10px}.clip{background:#1b1b1b;border-radius:8px;margin:0 0 12px;padding:10px;display:flex;flex-wrap:wrap;gap:10px}");
         sb.Append(".clip img,.clip .noimg{width:100%;max-width:320px;border-radius:4px;background:#000;aspect-ratio:16/9;object-fit:contain}.noimg{display:flex;align-items:center;justify-content:center;color:#777}");
-        sb.Append("table{border-collapse:collapse;flex:1 1 260px}th{text-align:left;color:#999;font-weight:normal;padding:2px 10px 2px 0;white-space:nowrap}td{padding:2px 0}");
+        sb.Append("table{border-collapse:collapse;flex:1 1 260px}th{text-align:left;color:#999;font-weight:normal;padding:2px 10px 2px 0;white-space:nowrap}td{padding:2px 0;overflow-wrap:anywhere}.clip>div{flex:1 1 260px;min-width:0}");
         sb.Append(".err{color:#ff7b7b}h2{font-size:17px;margin:0 0 6px;word-break:break-all}</style></head><body>\n");
         sb.Append("<h1>").Append(E(title)).Append("</h1>\n<ul class=\"totals\">");
         Total(sb, "Camera", family);

@@ -42,7 +42,7 @@ public static partial class CardRecognizer
 {
     private static readonly StringComparer Paths = StringComparer.OrdinalIgnoreCase;
 
-    /// <summary>Recognises the layout from paths relative to the card root.</summary>
+    /// <summary>Recognises the layout from paths relative to the card root (Sony also as M4ROOT/CLIP/*.MP4 for XAVC S/HS).</summary>
     public static CardLayout Recognize(IEnumerable<string> relativePaths)
     {
         var files = relativePaths.Select(p => p.Replace('\\', '/')).Where(p => !IsIgnored(p)).Order(StringComparer.Ordinal).ToList();
@@ -83,6 +83,14 @@ public static partial class CardRecognizer
                     {
                         var sidecar = Sibling(set, folder, stem + "M01.XML");
                         clips.Add(new ClipSource(stem, file, [file], sidecar, ClipContainer.Mxf, CameraFamily.Sony));
+                        families.Add(CameraFamily.Sony);
+                        break;
+                    }
+
+                case ".mp4" when IsSonyM4Clip(file):
+                    {
+                        var sidecar = Sibling(set, folder, stem + "M01.XML");
+                        clips.Add(new ClipSource(stem, file, [file], sidecar, ClipContainer.QuickTime, CameraFamily.Sony));
                         families.Add(CameraFamily.Sony);
                         break;
                     }
@@ -144,10 +152,20 @@ public static partial class CardRecognizer
             && parts[^3].Equals("XDROOT", StringComparison.OrdinalIgnoreCase);
     }
 
+    /// <summary>Sony XAVC S/HS cards (FX3, FX6, FX30): <c>[PRIVATE/]M4ROOT/CLIP/C0001.MP4</c> with <c>C0001M01.XML</c>.</summary>
+    private static bool IsSonyM4Clip(string file)
+    {
+        var parts = file.Split('/');
+        return parts.Length >= 3
+            && parts[^2].Equals("CLIP", StringComparison.OrdinalIgnoreCase)
+            && parts[^3].Equals("M4ROOT", StringComparison.OrdinalIgnoreCase);
+    }
+
     private static bool IsSonyProxy(string file)
     {
         var parts = file.Split('/');
-        return parts.Length >= 3 && parts[^2].Equals("Sub", StringComparison.OrdinalIgnoreCase) && parts[^3].Equals("XDROOT", StringComparison.OrdinalIgnoreCase);
+        return parts.Length >= 3 && parts[^2].Equals("Sub", StringComparison.OrdinalIgnoreCase) && parts[^3] is var root
+            && (root.Equals("XDROOT", StringComparison.OrdinalIgnoreCase) || root.Equals("M4ROOT", StringComparison.OrdinalIgnoreCase));
     }
 
     private static bool IsCanonClip(string file)

@@ -158,6 +158,9 @@ public sealed class CardRecognizerTests
     {
         Assert.Equal(CameraFamily.Sony, CardRecognizer.Recognize(["XDROOT/Clip/C0001.MXF", "XDROOT/Clip/C0001M01.XML", "XDROOT/MEDIAPRO.XML"]).Family);
         Assert.Equal(CameraFamily.Generic, CardRecognizer.Recognize(["DCIM/100/clip.MP4"]).Family);
+        var fx = CardRecognizer.Recognize(["PRIVATE/M4ROOT/CLIP/C0001.MP4", "PRIVATE/M4ROOT/CLIP/C0001M01.XML", "PRIVATE/M4ROOT/SUB/C0001S03.MP4"]);
+        Assert.Equal(CameraFamily.Sony, fx.Family);
+        Assert.Equal("PRIVATE/M4ROOT/CLIP/C0001M01.XML", Assert.Single(fx.Clips).Sidecar);
         var red = CardRecognizer.Recognize(["X.RDM/X_C001.RDC/X_C001_002.R3D", "X.RDM/X_C001.RDC/X_C001_001.R3D", "._junk.mov"]);
         var clip = Assert.Single(red.Clips);
         Assert.Equal(["X.RDM/X_C001.RDC/X_C001_001.R3D", "X.RDM/X_C001.RDC/X_C001_002.R3D"], clip.Segments);
