@@ -88,9 +88,9 @@ public sealed class Outbox
         });
     }
 
-    // No index on CreatedAt: every entry of a transaction shares one timestamp, and LiteDB's skip list walks all equal
-    // keys on insert, which made a 10,000-message transaction quadratic (~1 ms per append). The oldest waiting entry is
-    // the first above the checkpoint, found through the _id (sequence) index. Files made before this drop the index.
+    // No index on CreatedAt: nothing queries it (the oldest waiting entry is the first above the checkpoint, found through
+    // the _id = sequence index), and every append paid for it with many equal keys (one timestamp per transaction).
+    // Files made before this drop the index.
     internal void EnsureIndexes(ILiteDatabase db) => db.GetCollection<OutboxEntry>(EntriesCollection).DropIndex(nameof(OutboxEntry.CreatedAt));
 
     internal OutboxEntry Append(ILiteDatabase db, OutboxMessage message, DateTimeOffset now)
