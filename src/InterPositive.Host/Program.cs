@@ -44,5 +44,6 @@ public static class Program
         VerifyVerb.Create,
         SyncVerb.Create,
         PostVerb.Create,
+        FeedVerb.Create,
     ];
 }
