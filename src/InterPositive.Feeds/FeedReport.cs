@@ -18,7 +18,11 @@ public sealed record FeedReport(
     ClipRecord? Camera,
     SortedDictionary<string, long> Anc,
     FeedErrorReport Errors,
-    IReadOnlyList<string> Events);
+    IReadOnlyList<string> Events)
+{
+    /// <summary>The live lighting summary of the last analysis window (null when lighting analysis was off).</summary>
+    public Lighting.LightingRecord? Lighting { get; init; }
+}
 
 public sealed record FeedTimecodeReport(string? First, string? Last, long Discontinuities);
 

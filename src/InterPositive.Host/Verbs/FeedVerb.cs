@@ -4,6 +4,7 @@ using InterPositive.Feeds;
 using InterPositive.Feeds.Sources;
 using InterPositive.Formats;
 using InterPositive.Host.Cli;
+using InterPositive.Lighting.Colour;
 
 namespace InterPositive.Host.Verbs;
 
@@ -45,13 +46,29 @@ internal static class FeedVerb
 
     private static readonly Option<bool> Fast = new("--fast") { Description = "Render the pattern as fast as possible instead of in real time." };
 
+    private static readonly Option<string> Log = new("--log")
+    {
+        Description = "Transfer function of the feed for lighting analysis: logc3, logc4, slog3, log3g10, clog2, clog3, bmdfilm5, vlog, bt1886, srgb, linear.",
+        DefaultValueFactory = _ => "bt1886",
+    };
+
+    private static readonly Option<string> GamutOption = new("--gamut")
+    {
+        Description = "Primaries of the feed for lighting analysis: awg3, awg4, sgamut3cine, rwg, rec709, rec2020.",
+        DefaultValueFactory = _ => "rec709",
+    };
+
+    private static readonly Option<double?> WhiteBalance = new("--wb") { Description = "White balance the camera applied, kelvin (default: from RDD 18 metadata)." };
+
+    private static readonly Option<bool> NoLighting = new("--no-lighting") { Description = "Skip the live lighting analysis." };
+
     public static Command Create() => Verb.Define(
         "feed",
         "Read a live feed (SDI capture as raw v210/UYVY, ffmpeg, SMPTE ST 2110 or the test pattern): timecode, drops, repeats, camera metadata and ANC.",
         command =>
         {
             command.Arguments.Add(Source);
-            foreach (var option in new Option[] { PixelFormat, Width, Height, Fps, VancLines, Frames, Name, RealTime, Fast })
+            foreach (var option in new Option[] { PixelFormat, Width, Height, Fps, VancLines, Frames, Name, RealTime, Fast, Log, GamutOption, WhiteBalance, NoLighting })
             {
                 command.Options.Add(option);
             }
@@ -67,9 +84,21 @@ internal static class FeedVerb
                 throw new UsageException("--frames must be positive");
             }
 
+            if (!LogCurves.TryParse(context.Value(Log), out var curve))
+            {
+                throw new UsageException($"--log {context.Value(Log)}: not a known curve");
+            }
+
+            if (!Gamuts.TryParse(context.Value(GamutOption), out var gamut))
+            {
+                throw new UsageException($"--gamut {context.Value(GamutOption)}: not a known gamut");
+            }
+
             var frameSource = FeedSources.Open(source, options, name, context.Time);
             var feed = new Feed(name, frameSource, context.Time, new FeedOptions { AnalysisQueue = 8 });
             var monitor = new FeedMonitor(name, frameSource.Description);
+            var wb = context.Value(WhiteBalance);
+            var lighting = context.Value(NoLighting) ? null : new LiveLighting(() => LiveLighting.SettingsFor(curve, gamut, monitor.Format, monitor.Camera, wb));
             var events = new System.Collections.Concurrent.ConcurrentQueue<FeedEvent>();
             feed.Event += events.Enqueue;
 
@@ -84,6 +113,7 @@ internal static class FeedVerb
                     using (frame)
                     {
                         monitor.Observe(frame);
+                        lighting?.Analyze(frame);
                     }
 
                     malformed += Drain(context, events, monitor);
@@ -92,6 +122,10 @@ internal static class FeedVerb
                     {
                         lastTick = context.Time.GetTimestamp();
                         PrintTick(context, monitor.Tick(elapsed));
+                        if (lighting?.Line() is { } line)
+                        {
+                            context.WriteLine($"{name}  light: {line}");
+                        }
                     }
 
                     if (limit is { } n && monitor.Frames >= n)
@@ -122,7 +156,7 @@ internal static class FeedVerb
             }
 
             malformed += Drain(context, events, monitor);
-            var report = monitor.Report(feed.AncErrors, 0, feed.Status.FramesDroppedForAnalysis);
+            var report = monitor.Report(feed.AncErrors, 0, feed.Status.FramesDroppedForAnalysis) with { Lighting = lighting?.Summary(frameSource.Description) };
             if (frameSource is St2110Source ip)
             {
                 var s = ip.Statistics;
@@ -233,6 +267,13 @@ internal static class FeedVerb
         }
 
         context.WriteLine("  anc " + (r.Anc.Count == 0 ? "none" : string.Join(", ", r.Anc.Select(a => string.Create(CultureInfo.InvariantCulture, $"{a.Key}: {a.Value}")))));
+        if (r.Lighting is { } l)
+        {
+            context.WriteLine(string.Create(
+                CultureInfo.InvariantCulture,
+                $"  light {l.Light.Cct:0} K Duv {l.Light.Duv:+0.000;-0.000}, exposure {l.Exposure.AverageStops:+0.0;-0.0} stops, key az {l.Contrast.KeyAzimuthDeg:0}° el {l.Contrast.KeyElevationDeg:0}°, key/fill {l.Contrast.KeyFillStops:0.0} stops, flicker {(l.Flicker.Detected ? "yes" : "no")}"));
+        }
+
         context.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  errors parity {r.Errors.Parity}, checksum {r.Errors.Checksum}, truncated {r.Errors.Truncated}"));
     }
 }
