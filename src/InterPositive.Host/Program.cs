@@ -48,5 +48,6 @@ public static class Program
         ClipsVerb.Create,
         RelightVerb.Create,
         AnalyzeVerb.Create,
+        FeedVerb.Create,
     ];
 }

@@ -30,17 +30,17 @@ public sealed class FeedBehaviourTests
         }
     }
 
-    private sealed class BurstSource(int frames, Action onDispose, bool thenHang = false) : IFrameSource
+    private sealed class BurstSource(int frames, Action onDispose, bool thenHang = false, bool live = true) : IFrameSource
     {
         public string Description => "burst";
 
-        public bool IsLive => false;
+        public bool IsLive => live;
 
         public async Task RunAsync(IFrameSink sink, CancellationToken cancellationToken)
         {
             for (var i = 0; i < frames; i++)
             {
-                sink.OnFrame(new VideoFrame("A", Tiny, new CountingOwner(Tiny.FrameBytes, onDispose), i, DateTimeOffset.UnixEpoch));
+                await sink.OnFrameAsync(new VideoFrame("A", Tiny, new CountingOwner(Tiny.FrameBytes, onDispose), i, DateTimeOffset.UnixEpoch), cancellationToken);
             }
 
             if (thenHang)
@@ -54,9 +54,16 @@ public sealed class FeedBehaviourTests
     public async Task Analysis_that_falls_behind_loses_the_oldest_frames_and_they_are_returned_to_the_pool()
     {
         var disposed = 0;
-        var feed = new Feed("A", new BurstSource(20, () => Interlocked.Increment(ref disposed)), TimeProvider.System, new FeedOptions { AnalysisQueue = 2 });
+        var feed = new Feed("A", new BurstSource(20, () => Interlocked.Increment(ref disposed), thenHang: true), TimeProvider.System, new FeedOptions { AnalysisQueue = 2 });
+        using var cts = new CancellationTokenSource();
+        var run = feed.RunAsync(cts.Token);
+        while (feed.Status.FramesCaptured < 20)
+        {
+            await Task.Delay(5);
+        }
 
-        await feed.RunAsync(CancellationToken.None);
+        await cts.CancelAsync();
+        await run;
 
         Assert.Equal(18, feed.Status.FramesDroppedForAnalysis);
         Assert.Equal(18, disposed);
@@ -68,6 +75,25 @@ public sealed class FeedBehaviourTests
         }
 
         Assert.Equal([18, 19], kept);
+        Assert.Equal(20, disposed);
+    }
+
+    [Fact]
+    public async Task A_recording_is_held_back_for_analysis_not_dropped()
+    {
+        var disposed = 0;
+        var feed = new Feed("A", new BurstSource(20, () => Interlocked.Increment(ref disposed), live: false), TimeProvider.System, new FeedOptions { AnalysisQueue = 2 });
+        var run = feed.RunAsync(CancellationToken.None);
+        var seen = 0;
+        await foreach (var frame in feed.Frames.ReadAllAsync())
+        {
+            Assert.Equal(seen++, frame.Sequence);
+            frame.Dispose();
+        }
+
+        await run;
+        Assert.Equal(20, seen);
+        Assert.Equal(0, feed.Status.FramesDroppedForAnalysis);
         Assert.Equal(20, disposed);
     }
 
@@ -168,7 +194,11 @@ public sealed class FeedBehaviourTests
 
     private sealed class NullSink : IFrameSink
     {
-        public void OnFrame(VideoFrame frame) => frame.Dispose();
+        public ValueTask OnFrameAsync(VideoFrame frame, CancellationToken cancellationToken)
+        {
+            frame.Dispose();
+            return ValueTask.CompletedTask;
+        }
 
         public void OnEvent(FeedEventKind kind, string message)
         {

@@ -307,7 +307,12 @@ public sealed class St2110Source(St2110Options options, string feed, TimeProvide
                 var (packets, errors) = TakeAnc(f.RtpTimestamp ?? 0);
                 f.Anc = packets;
                 f.AncErrors = errors;
-                sink.OnFrame(f);
+                var pending = sink.OnFrameAsync(f, cancellationToken);
+                if (!pending.IsCompletedSuccessfully)
+                {
+                    // A live source's sink never waits (drop-oldest); anything else is a wiring mistake.
+                    throw new InvalidOperationException("the sink of a live ST 2110 source must not block");
+                }
             }
         }
 
