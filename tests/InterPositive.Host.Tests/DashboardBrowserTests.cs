@@ -72,6 +72,11 @@ public sealed class DashboardBrowserTests
             await page.Locator("[data-clip='A002R2EC/A002C006_141024_R2EC']").WaitForAsync(new LocatorWaitForOptions { Timeout = 15000 });
             Assert.Contains("14:10:24:00", await page.Locator("#clips").InnerTextAsync(), StringComparison.Ordinal);
 
+            // The live feed monitor: the default pattern feed's picture and timecode.
+            await page.Locator("[data-feed='A'] img[src^='blob:']").WaitForAsync(new LocatorWaitForOptions { Timeout = 20000 });
+            Assert.Matches(@"A\s+\d\d:\d\d:\d\d[:;]\d\d", await page.Locator("[data-feed='A'] .tc").InnerTextAsync());
+            await page.Locator("#false-colour").CheckAsync();
+
             var shot = await page.ScreenshotAsync(new PageScreenshotOptions { FullPage = true });
             if (Environment.GetEnvironmentVariable("INTERPOSITIVE_TEST_ARTIFACTS") is { } artifacts)
             {

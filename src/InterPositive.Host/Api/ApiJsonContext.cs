@@ -40,4 +40,5 @@ public sealed record StartOffload(string Source, string? Name);
 [JsonSerializable(typeof(ListResponse<InterPositive.Host.Service.Ingest.OffloadJobState>))]
 [JsonSerializable(typeof(InterPositive.Host.Service.Ingest.OffloadJobState))]
 [JsonSerializable(typeof(StartOffload))]
+[JsonSerializable(typeof(ListResponse<InterPositive.Host.Service.FeedLive>))]
 public sealed partial class ApiJsonContext : JsonSerializerContext;

@@ -35,6 +35,12 @@ public static class ServiceApi
                 return new SyncStatus(catalog.Outbox.LastSequence(), backlog.Count, backlog.Oldest, main?.Broker, main?.Connected ?? false, sinks);
             })
             .WithName("GetSyncStatus").WithSummary("Outbox backlog per sink (embedded broker, post-house broker) and connection state.");
+        api.MapGet("/feeds", (FeedService feeds) => new ListResponse<FeedLive>(feeds.Live()))
+            .WithName("ListFeeds").WithSummary("Live feeds: timecode, drops and repeats, camera, live exposure, light colour and flicker.");
+
+        api.MapGet("/feeds/{name}/thumbnail.png", (string name, bool? falseColour, FeedService feeds) =>
+                feeds.Thumbnail(name, falseColour ?? false) is { } png ? Results.File(png, "image/png") : Results.NotFound(new ApiError($"no picture from feed {name} yet")))
+            .WithName("GetFeedThumbnail").WithSummary("The feed's latest picture (refreshed more than twice a second), optionally in false colour.");
         return api;
     }
 }

@@ -49,7 +49,7 @@ public static class ApplianceHost
         options.Data.Folder = dataFolder;
         if (options.Feeds.Count == 0)
         {
-            options.Feeds.Add(new FeedOptions { Name = "A", Source = "pattern" });
+            options.Feeds.Add(new ConfiguredFeed { Name = "A", Source = "pattern" });
         }
 
         Directory.CreateDirectory(dataFolder);
@@ -100,6 +100,8 @@ public static class ApplianceHost
         builder.Services.AddHostedService<CardWatcher>();
         builder.Services.AddSingleton<Stages.TakeStages>();
         builder.Services.AddHostedService(services => services.GetRequiredService<Stages.TakeStages>());
+        builder.Services.AddSingleton<FeedService>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<FeedService>());
         builder.Services.AddSingleton<SyncService>();
         builder.Services.AddHostedService(services => services.GetRequiredService<SyncService>());
         builder.Services.AddHostedService<SystemdWatchdog>();

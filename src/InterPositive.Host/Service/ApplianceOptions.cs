@@ -12,7 +12,7 @@ public sealed class ApplianceOptions
 
     public CardOptions Cards { get; set; } = new();
 
-    public List<FeedOptions> Feeds { get; set; } = [];
+    public List<ConfiguredFeed> Feeds { get; set; } = [];
 
     public List<SensorOptions> Sensors { get; set; } = [];
 
@@ -56,7 +56,7 @@ public sealed class CardOptions
     public TimeSpan SettleTime { get; set; } = TimeSpan.FromSeconds(2);
 }
 
-public sealed class FeedOptions
+public sealed class ConfiguredFeed
 {
     /// <summary>Camera letter: A, B, C…</summary>
     public string Name { get; set; } = "A";
@@ -73,6 +73,12 @@ public sealed class FeedOptions
     public string? Fps { get; set; }
 
     public int VancLines { get; set; }
+
+    /// <summary>The camera's log curve for analysis and false colour (logc3, slog3, …).</summary>
+    public string? Log { get; set; }
+
+    /// <summary>The camera's gamut (awg3, sgamut3cine, …).</summary>
+    public string? Gamut { get; set; }
 }
 
 public sealed class SensorOptions

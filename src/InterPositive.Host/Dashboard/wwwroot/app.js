@@ -59,11 +59,67 @@ function renderClips(clips) {
   }
 }
 
+const thumbs = {};
+async function refreshThumb(name) {
+  const fc = document.getElementById("false-colour").checked;
+  const headers = state.token ? { Authorization: `Bearer ${state.token}` } : {};
+  const r = await fetch(`/api/v1/feeds/${encodeURIComponent(name)}/thumbnail.png?falseColour=${fc}`, { headers, credentials: "same-origin" });
+  if (!r.ok) return;
+  const url = URL.createObjectURL(await r.blob());
+  const img = document.querySelector(`[data-feed="${name}"] img`);
+  if (img) { if (thumbs[name]) URL.revokeObjectURL(thumbs[name]); thumbs[name] = url; img.src = url; }
+}
+
+const fmt = (v, digits, unit) => v == null ? "–" : `${Number(v).toFixed(digits)}${unit}`;
+
+function renderFeeds(feeds) {
+  const root = document.getElementById("feeds");
+  if (!feeds.length) { root.replaceChildren(el("p", { class: "muted" }, "No feeds.")); return; }
+  for (const f of feeds) {
+    let box = root.querySelector(`[data-feed="${f.name}"]`);
+    if (!box) {
+      if (root.querySelector("p.muted")) root.replaceChildren();
+      box = el("div", { class: "feed", "data-feed": f.name }, el("img", { alt: `feed ${f.name}` }), el("div", { class: "tc" }), el("div", { class: "readouts" }), el("div", { class: "muted meta" }));
+      root.append(box);
+    }
+    box.querySelector(".tc").textContent = `${f.name}  ${f.timecode ?? "--:--:--:--"}`;
+    box.querySelector(".readouts").replaceChildren(
+      el("span", {}, `exp ${fmt(f.exposureStops, 1, " st")}`), el("span", {}, `clip ${fmt(f.clippedPct, 1, " %")}`), el("span", {}, `${fmt(f.cct, 0, " K")}`),
+      el("span", {}, `Duv ${fmt(f.duv, 3, "")}`), el("span", { class: f.flicker ? "unsafe" : "" }, f.flicker ? `flicker ${fmt(f.flickerHz, 0, " Hz")}` : "no flicker"),
+      el("span", {}, `drop ${f.dropped} · rep ${f.repeated}`));
+    box.querySelector(".meta").textContent = `${f.state} · ${f.format ?? ""} · ${f.camera ?? ""}`;
+    refreshThumb(f.name);
+  }
+}
+
+function renderJobs(jobs) {
+  const root = document.getElementById("jobs");
+  const active = jobs.slice(0, 6);
+  if (!active.length) { root.textContent = "No offload running."; root.className = "muted"; return; }
+  root.className = "";
+  root.replaceChildren(...active.map(j => {
+    const pct = j.bytesTotal ? Math.round(100 * j.bytesDone / j.bytesTotal) : (j.state === "verified" ? 100 : 0);
+    return el("div", { class: "card", "data-job": j.id }, el("h3", {}, j.name, el("span", { class: j.state === "verified" ? "safe" : "unsafe" }, j.state)),
+      el("div", { class: "bar" }, el("div", { style: `width:${pct}%` })),
+      el("div", { class: "muted" }, `${pct}% · ${j.filesDone}/${j.filesTotal} files${j.currentFile ? " · " + j.currentFile : ""}${j.error ? " · " + j.error : ""}`));
+  }));
+}
+
+function renderAlerts(clips) {
+  const items = [];
+  for (const c of clips) for (const a of (c.alerts ?? [])) items.push(el("li", { class: a.kind === "flicker" ? "flicker" : "continuity" }, `${c.clip?.clip ?? c.id}: ${a.message}`));
+  const root = document.getElementById("alerts");
+  root.replaceChildren(...(items.length ? items : [el("li", { class: "muted" }, "No continuity or flicker alerts.")]));
+}
+
 async function refresh() {
   try {
-    const [cards, clips, sync] = await Promise.all([api("/cards"), api("/clips"), api("/sync")]);
+    const [cards, clips, sync, feeds, jobs] = await Promise.all([api("/cards"), api("/clips"), api("/sync"), api("/feeds"), api("/offload/jobs")]);
     renderCards(cards.items);
     renderClips(clips.items);
+    renderFeeds(feeds.items);
+    renderJobs(jobs.items);
+    renderAlerts(clips.items);
     const s = document.getElementById("sync");
     s.textContent = `sync: ${sync.backlog} pending${sync.broker ? " · " + (sync.connected ? "connected" : "offline") : ""}`;
     s.className = "pill " + (sync.backlog === 0 ? "ok" : "bad");
@@ -78,4 +134,4 @@ document.getElementById("token-form").addEventListener("submit", ev => {
 });
 
 signInFromLink().then(refresh);
-setInterval(refresh, 1000);
+setInterval(refresh, 500);
