@@ -85,12 +85,12 @@ internal static class ClipsVerb
                     PrintTable(ctx, title, card);
                 }
 
-                foreach (var error in card.Errors.Concat(card.Clips.SelectMany(c => c.Errors)))
+                foreach (var error in card.Errors)
                 {
                     await ctx.Stderr.WriteLineAsync($"interpositive clips: warning: {error}");
                 }
 
-                return card.Errors.Count > 0 || card.Clips.Any(c => c.Errors.Count > 0) ? ExitCode.BadInput : ExitCode.Success;
+                return card.Errors.Count > 0 ? ExitCode.BadInput : ExitCode.Success;
             });
     }
 

@@ -33,7 +33,10 @@ public sealed class DirectoryCardFiles(string root) : ICardFiles
         new FileStream(Path.Combine(Root, relativePath), FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 4096, FileOptions.RandomAccess);
 }
 
-/// <summary>A card's metadata: its family, one record per clip, and the errors that belong to no clip.</summary>
+/// <summary>
+/// A card's metadata: its family, one record per clip, and every per-file error on the card (each clip's
+/// <c>errors</c>, plus any that belong to no clip, such as a folder that could not be listed), one line each.
+/// </summary>
 public sealed record CardClips(string Family, List<ClipRecord> Clips, List<string> Errors);
 
 /// <summary>
@@ -66,6 +69,7 @@ public sealed class CardReader(ICardFiles files)
         var clips = new ClipRecord[layout.Clips.Count];
         Parallel.For(0, layout.Clips.Count, new ParallelOptions { CancellationToken = cancellationToken, MaxDegreeOfParallelism = Math.Max(1, Environment.ProcessorCount) }, i =>
             clips[i] = ReadClip(layout.Clips[i]));
+        errors.AddRange(clips.SelectMany(c => c.Errors));
         return new CardClips(layout.Family, [.. clips], errors);
     }
 

@@ -122,6 +122,7 @@ public sealed class CardReaderTests
         Assert.Equal(6, result.Clips.Count);
         Assert.Equal(2, result.Clips.Count(c => c.Errors.Count == 0));
         Assert.All(result.Clips.Where(c => c.Errors.Count > 0), c => Assert.Contains(c.Path, c.Errors[0], StringComparison.Ordinal));
+        Assert.Equal(result.Clips.SelectMany(c => c.Errors), result.Errors);
     }
 
     [Fact]
