@@ -35,7 +35,7 @@ public sealed class RelightBenchmark : IEndToEndBenchmark
             {
                 ("lamp+exposure+display", new() { InputCurve = LogCurve.LogC3, CameraGamut = Gamut.AlexaWideGamut3 },
                     new(ChromaticAdaptation.LampChange(Gamut.AlexaWideGamut3, AdaptationMethod.Cat16, 5600, 0, 3200, 0), 0.5)),
-                ("full: +key (estimated normals) +CDL", new() { InputCurve = LogCurve.LogC3, CameraGamut = Gamut.AlexaWideGamut3, Shading = ShadingMode.Estimated, EstimatorRadius = RelightGraphOptions.RadiusFor(height), Cdl = true },
+                ("full: +key (estimated normals) +CDL", new() { InputCurve = LogCurve.LogC3, CameraGamut = Gamut.AlexaWideGamut3, Shading = ShadingMode.Estimated, ShadingScale = RelightGraphOptions.ShadingScaleFor(height), EstimatorRadius = RelightGraphOptions.RadiusFor(height / RelightGraphOptions.ShadingScaleFor(height)), Cdl = true },
                     new(ChromaticAdaptation.LampChange(Gamut.AlexaWideGamut3, AdaptationMethod.Cat16, 5600, 0, 3200, 0), 0.5, lighting, lighting.WithKey(60, 10, 1),
                         new CdlValues([1.1f, 1f, 0.9f], [0.01f, 0, -0.01f], [1, 1, 1.1f], 0.9f), TakeAnalysis.DefaultNormalScale(height))),
             };

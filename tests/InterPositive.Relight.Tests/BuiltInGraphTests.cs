@@ -87,6 +87,18 @@ public sealed class BuiltInGraphTests
     }
 
     [Theory]
+    [InlineData(2, 24, 32)]
+    [InlineData(4, 26, 38)]
+    public void Shading_on_a_downscaled_copy_matches_reference(int scale, int height, int width)
+    {
+        var options = new RelightGraphOptions { Shading = ShadingMode.Estimated, ShadingScale = scale, EstimatorRadius = 2, Output = OutputKind.Linear };
+        var source = new ShLighting(InterPositive.Testing.Relight.RelightScene.KeyAndFill());
+        var conditioning = new RelightConditioning(Matrix3.Identity, 0, source, source.WithKey(50, 20, 1.5), NormalScale: 8);
+        var frames = GraphHarness.SmoothFrames(2, height, width, 13);
+        Assert.InRange(GraphHarness.WorstDifference(options, conditioning, frames, 2, height, width), 0, Tolerance);
+    }
+
+    [Theory]
     [InlineData(true)]
     [InlineData(false)]
     public void Cdl_matches_reference_in_log_and_linear(bool inLog)

@@ -74,17 +74,23 @@ public static class BuiltInRelightModel
         {
             var weights = g.Input(ShWeights, "6", "8", "1", "1");
             var bias = g.Input(ShBias, "6");
-            var normals = options.Shading == ShadingMode.Normals
-                ? Normalise(g, g.Input(Normals, "N", "3", "H", "W"))
-                : EstimateNormals(g, x, options);
-            var n = g.NodeMulti("Split", [normals, g.Int64s(1, 1, 1)], 3, attributes: OnnxAttribute.Of("axis", 1L));
-            string nx = n[0], ny = n[1], nz = n[2];
-            var features = g.Node("Concat", [ny, nz, nx, g.Mul(nx, ny), g.Mul(ny, nz), g.Mul(nz, nz), g.Mul(nx, nz), g.Mul(g.Sub(nx, ny), g.Add(nx, ny))], attributes: OnnxAttribute.Of("axis", 1L));
-            var irradiance = g.Node("Conv", [features, weights, bias]);
-            var e = g.NodeMulti("Split", [irradiance, g.Int64s(3, 3)], 2, attributes: OnnxAttribute.Of("axis", 1L));
-            var eps = g.Scalar(ShadingEpsilon);
-            var ratio = g.Div(g.Add(g.Relu(e[1]), eps), g.Add(g.Relu(e[0]), eps));
-            x = g.Mul(x, g.Clip(ratio, 0f, MaxShadingGain));
+            if (options.Shading == ShadingMode.Estimated && options.ShadingScale > 1)
+            {
+                // Estimated normals are smooth by construction: estimate and shade on a box-averaged copy, then
+                // bring the (smooth) gain back to full size; the frame itself keeps every pixel.
+                long f = options.ShadingScale;
+                var small = g.Node("AveragePool", [x], attributes: [new OnnxAttribute("kernel_shape", Ints: [f, f]), new OnnxAttribute("strides", Ints: [f, f])]);
+                var lowRatio = ShadingRatio(g, EstimateNormals(g, small, options), weights, bias);
+                var ratio = g.Node("Resize", [lowRatio, "", "", g.Node("Shape", [x])], attributes: [OnnxAttribute.Of("mode", "linear"), OnnxAttribute.Of("coordinate_transformation_mode", "half_pixel")]);
+                x = g.Mul(x, ratio);
+            }
+            else
+            {
+                var normals = options.Shading == ShadingMode.Normals
+                    ? Normalise(g, g.Input(Normals, "N", "3", "H", "W"))
+                    : EstimateNormals(g, x, options);
+                x = g.Mul(x, ShadingRatio(g, normals, weights, bias));
+            }
         }
 
         var inLog = false;
@@ -143,6 +149,17 @@ public static class BuiltInRelightModel
         return g.Build("com.interpositive", Version, "InterPositive Edge built-in relight: lamp change, exposure, SH key/fill, ASC CDL, output transform.", metadata);
     }
 
+    private static string ShadingRatio(GraphBuilder g, string normals, string weights, string bias)
+    {
+        var n = g.NodeMulti("Split", [normals, g.Int64s(1, 1, 1)], 3, attributes: OnnxAttribute.Of("axis", 1L));
+        string nx = n[0], ny = n[1], nz = n[2];
+        var features = g.Node("Concat", [ny, nz, nx, g.Mul(nx, ny), g.Mul(ny, nz), g.Mul(nz, nz), g.Mul(nx, nz), g.Mul(g.Sub(nx, ny), g.Add(nx, ny))], attributes: OnnxAttribute.Of("axis", 1L));
+        var irradiance = g.Node("Conv", [features, weights, bias]);
+        var e = g.NodeMulti("Split", [irradiance, g.Int64s(3, 3)], 2, attributes: OnnxAttribute.Of("axis", 1L));
+        var eps = g.Scalar(ShadingEpsilon);
+        return g.Clip(g.Div(g.Add(g.Relu(e[1]), eps), g.Add(g.Relu(e[0]), eps)), 0f, MaxShadingGain);
+    }
+
     /// <summary>Gaussian taps (σ = radius/2), normalised; shared by the graph and the reference.</summary>
     public static float[] BlurTaps(int radius)
     {
@@ -182,7 +199,7 @@ public static class BuiltInRelightModel
             feeds[ShBias] = (bias, [6]);
             if (options.Shading == ShadingMode.Estimated)
             {
-                feeds[NormalKernel] = (NormalKernelFor(conditioning.NormalScale), [3, 2, 1, 1]);
+                feeds[NormalKernel] = (NormalKernelFor(conditioning.NormalScale / options.ShadingScale), [3, 2, 1, 1]);
             }
         }
 

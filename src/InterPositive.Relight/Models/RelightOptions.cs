@@ -46,6 +46,12 @@ public sealed record RelightGraphOptions
     /// <summary>Blur radius (pixels) of the normal estimator; scale it with the frame (about height/270).</summary>
     public int EstimatorRadius { get; init; } = 4;
 
+    /// <summary>
+    /// Estimated normals only: estimate and shade on a copy box-averaged by this factor, then resize the gain back
+    /// (bilinear); about height/270. 1 works at full size.
+    /// </summary>
+    public int ShadingScale { get; init; } = 1;
+
     public bool Cdl { get; init; }
 
     /// <summary>Grade the CDL in the camera's log encoding (the on-set norm) rather than on linear values.</summary>
@@ -63,11 +69,19 @@ public sealed record RelightGraphOptions
     /// <summary>Estimator radius suited to a frame height.</summary>
     public static int RadiusFor(int height) => Math.Clamp((int)Math.Round(height / 270.0), 2, 12);
 
+    /// <summary>Shading scale suited to a frame height (the estimator then works near 270 lines).</summary>
+    public static int ShadingScaleFor(int height) => Math.Clamp(height / 270, 1, 16);
+
     public void Validate()
     {
         if (Output == OutputKind.Log && InputCurve is not LogCurve)
         {
             throw new ArgumentException("output back to log needs the input's log curve (--log)");
+        }
+
+        if (ShadingScale is < 1 or > 16)
+        {
+            throw new ArgumentException("shading scale must lie in 1–16");
         }
 
         if (EstimatorRadius is < 1 or > 32)
@@ -77,7 +91,7 @@ public sealed record RelightGraphOptions
     }
 
     public override string ToString() =>
-        $"in={InputCurve.Name}/{CameraGamut.Name} shading={Shading} r={EstimatorRadius} cdl={(Cdl ? (CdlRunsInLog ? "log" : "linear") : "off")} out={Output}" +
+        $"in={InputCurve.Name}/{CameraGamut.Name} shading={Shading} r={EstimatorRadius} s={ShadingScale} cdl={(Cdl ? (CdlRunsInLog ? "log" : "linear") : "off")} out={Output}" +
         (Output == OutputKind.Display ? $"/{DisplayGamut.Name}/{DisplayCurve.Name}" : "");
 }
 

@@ -19,10 +19,26 @@ public static class RelightReference
         if (options.Shading != ShadingMode.None)
         {
             var source = conditioning.SourceLighting ?? throw new ArgumentException("the key/fill change needs the take's SH lighting");
-            var n = options.Shading == ShadingMode.Normals
-                ? Normalise(normals.ToArray())
-                : EstimateNormals(x, height, width, options.CameraGamut, options.EstimatorRadius, conditioning.NormalScale);
-            Shade(x, n, source, conditioning.TargetLighting ?? source);
+            var target = conditioning.TargetLighting ?? source;
+            if (options.Shading == ShadingMode.Estimated && options.ShadingScale > 1)
+            {
+                var f = options.ShadingScale;
+                int h = height / f, w = width / f;
+                var small = AveragePool(x, height, width, f);
+                var ratio = ShadingRatio(EstimateNormals(small, h, w, options.CameraGamut, options.EstimatorRadius, conditioning.NormalScale / f), source, target);
+                var full = ResizeBilinear(ratio, h, w, height, width);
+                for (var i = 0; i < x.Length; i++)
+                {
+                    x[i] = (float)(x[i] * (double)full[i]);
+                }
+            }
+            else
+            {
+                var n = options.Shading == ShadingMode.Normals
+                    ? Normalise(normals.ToArray())
+                    : EstimateNormals(x, height, width, options.CameraGamut, options.EstimatorRadius, conditioning.NormalScale);
+                Shade(x, n, source, target);
+            }
         }
 
         var inLog = false;
@@ -190,10 +206,79 @@ public static class RelightReference
         return result;
     }
 
+    /// <summary>Mean over f×f blocks (ONNX AveragePool, no padding: trailing rows and columns that do not fill a block are dropped).</summary>
+    public static float[] AveragePool(ReadOnlySpan<float> planar, int height, int width, int f)
+    {
+        int h = height / f, w = width / f;
+        var result = new float[3 * h * w];
+        for (var c = 0; c < 3; c++)
+        {
+            for (var y = 0; y < h; y++)
+            {
+                for (var x = 0; x < w; x++)
+                {
+                    var sum = 0.0;
+                    for (var dy = 0; dy < f; dy++)
+                    {
+                        for (var dx = 0; dx < f; dx++)
+                        {
+                            sum += planar[(c * height * width) + (((y * f) + dy) * width) + (x * f) + dx];
+                        }
+                    }
+
+                    result[(c * h * w) + (y * w) + x] = (float)(sum / (f * f));
+                }
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>ONNX Resize, linear, half_pixel: source = (out + 0.5)/scale − 0.5, clamped to the image.</summary>
+    public static float[] ResizeBilinear(ReadOnlySpan<float> planar, int h, int w, int height, int width)
+    {
+        var result = new float[3 * height * width];
+        double sy = (float)height / h, sx = (float)width / w;
+        for (var c = 0; c < 3; c++)
+        {
+            for (var y = 0; y < height; y++)
+            {
+                var fy = Math.Clamp(((y + 0.5) / sy) - 0.5, 0, h - 1);
+                var y0 = (int)fy;
+                var y1 = Math.Min(y0 + 1, h - 1);
+                var ty = fy - y0;
+                for (var x = 0; x < width; x++)
+                {
+                    var fx = Math.Clamp(((x + 0.5) / sx) - 0.5, 0, w - 1);
+                    var x0 = (int)fx;
+                    var x1 = Math.Min(x0 + 1, w - 1);
+                    var tx = fx - x0;
+                    var o = c * h * w;
+                    var top = (planar[o + (y0 * w) + x0] * (1 - tx)) + (planar[o + (y0 * w) + x1] * tx);
+                    var bottom = (planar[o + (y1 * w) + x0] * (1 - tx)) + (planar[o + (y1 * w) + x1] * tx);
+                    result[(c * height * width) + (y * width) + x] = (float)((top * (1 - ty)) + (bottom * ty));
+                }
+            }
+        }
+
+        return result;
+    }
+
     /// <summary>rgb · clip((E_target(n)⁺ + ε)/(E_source(n)⁺ + ε), 0, 16) per channel.</summary>
     public static void Shade(Span<float> rgb, ReadOnlySpan<float> normals, ShLighting source, ShLighting target)
     {
-        var pixels = rgb.Length / 3;
+        var ratio = ShadingRatio(normals, source, target);
+        for (var i = 0; i < rgb.Length; i++)
+        {
+            rgb[i] = (float)(rgb[i] * (double)ratio[i]);
+        }
+    }
+
+    /// <summary>clip((E_target(n)⁺ + ε)/(E_source(n)⁺ + ε), 0, 16) per channel, planar.</summary>
+    public static float[] ShadingRatio(ReadOnlySpan<float> normals, ShLighting source, ShLighting target)
+    {
+        var pixels = normals.Length / 3;
+        var result = new float[3 * pixels];
         var (weights, bias) = ShLighting.ShadingWeights(source, target);
         Span<double> f = stackalloc double[8];
         for (var p = 0; p < pixels; p++)
@@ -217,9 +302,11 @@ public static class RelightReference
                 }
 
                 var ratio = (Math.Max(et, 0) + BuiltInRelightModel.ShadingEpsilon) / (Math.Max(es, 0) + BuiltInRelightModel.ShadingEpsilon);
-                rgb[(c * pixels) + p] = (float)(rgb[(c * pixels) + p] * Math.Clamp(ratio, 0, BuiltInRelightModel.MaxShadingGain));
+                result[(c * pixels) + p] = (float)Math.Clamp(ratio, 0, BuiltInRelightModel.MaxShadingGain);
             }
         }
+
+        return result;
     }
 
     /// <summary>ASC CDL v1.2: clamp(in·slope + offset)^power, then saturation on Rec.709 luma, clamped.</summary>
