@@ -81,7 +81,8 @@ public sealed class OffloadBenchmark : IEndToEndBenchmark
             data.AsSpan(0, 1 << 20).CopyTo(data.AsSpan(i << 20));
         }
 
-        foreach (var format in new[] { MhlHashFormat.Xxh64, MhlHashFormat.Xxh3, MhlHashFormat.Xxh128 })
+        // The first pass over the buffer also pays for first touches; xxh64 is measured again at the end.
+        foreach (var format in new[] { MhlHashFormat.Xxh3, MhlHashFormat.Xxh64, MhlHashFormat.Xxh128, MhlHashFormat.Xxh64 })
         {
             using var hasher = new MhlHasher(format);
             var best = double.MaxValue;
