@@ -500,12 +500,32 @@ public sealed class OffloadEngine
 
         private async Task VerifyLoopAsync(ChannelReader<PendingFile> pending)
         {
+            // Several files verify at once: their fsyncs share journal commits, which is what makes a card of
+            // many small files quick; a large clip's re-read overlaps the copy of the files after it.
+            using var slots = new SemaphoreSlim(VerifyParallelism);
+            var running = new List<Task>();
             await foreach (var file in pending.ReadAllAsync(CancellationToken.None))
             {
-                var outcomes = await Task.WhenAll(file.Work.Select(w => VerifyAsync(file, w)));
-                Complete(file, outcomes);
+                await slots.WaitAsync(CancellationToken.None);
+                running.RemoveAll(t => t.IsCompletedSuccessfully);
+                running.Add(Task.Run(async () =>
+                {
+                    try
+                    {
+                        var outcomes = await Task.WhenAll(file.Work.Select(w => VerifyAsync(file, w)));
+                        Complete(file, outcomes);
+                    }
+                    finally
+                    {
+                        slots.Release();
+                    }
+                }));
             }
+
+            await Task.WhenAll(running);
         }
+
+        private const int VerifyParallelism = 8;
 
         private async Task<(DestinationWork Work, string Status, string? Error, OffloadFailureKind Kind)> VerifyAsync(PendingFile file, DestinationWork work)
         {
@@ -546,9 +566,10 @@ public sealed class OffloadEngine
                                 return (work, "failed", $"{work.FinalPath}: the copy read back from the drive does not match the card ({_verifyFormat.ElementName()} {actual}, card {expected})", OffloadFailureKind.CheckFailed);
                             }
 
+                            // The folder is flushed once at the end: a rename lost to a crash before that only means
+                            // the next run finds no final name and copies the file again.
                             _fs.SetLastModified(work.TempPath, file.File.LastModified);
                             _fs.Rename(work.TempPath, work.FinalPath);
-                            _fs.FlushDirectory(Path.GetDirectoryName(work.FinalPath)!);
                             return (work, "verified", null, OffloadFailureKind.None);
                         }
                 }
@@ -720,6 +741,21 @@ public sealed class OffloadEngine
         {
             var created = _engine._time.GetUtcNow();
             created = new DateTimeOffset(created.Ticks - (created.Ticks % TimeSpan.TicksPerSecond), TimeSpan.Zero);
+            foreach (var destination in _destinations.Where(d => !d.Broken))
+            {
+                try
+                {
+                    foreach (var folder in _scan.Folders.Select(f => f.Path).Concat(_scan.HistoryRoots.Select(r => Path.Combine(r, MhlNames.FolderName))).Distinct(StringComparer.Ordinal))
+                    {
+                        _fs.FlushDirectory(Path.Combine(destination.Root, folder));
+                    }
+                }
+                catch (Exception error) when (error is IOException or UnauthorizedAccessException)
+                {
+                    Break(destination, $"{destination.Root}: flushing the copy's folders failed: {error.Message}");
+                }
+            }
+
             foreach (var destination in _destinations.Where(d => !d.Broken && d.FileFailures == 0))
             {
                 try

@@ -81,11 +81,14 @@ public sealed class OffloadBenchmark : IEndToEndBenchmark
             data.AsSpan(0, 1 << 20).CopyTo(data.AsSpan(i << 20));
         }
 
-        foreach (var format in new[] { MhlHashFormat.Xxh64, MhlHashFormat.Xxh3, MhlHashFormat.Xxh128 })
+        // The first pass over the buffer also pays for first touches; xxh64 is measured again at the end.
+        foreach (var format in new[] { MhlHashFormat.Xxh3, MhlHashFormat.Xxh64, MhlHashFormat.Xxh128, MhlHashFormat.Xxh64 })
         {
             using var hasher = new MhlHasher(format);
             var best = double.MaxValue;
-            for (var run = 0; run < 3; run++)
+
+            // Run 0 warms the JIT (tiered compilation) and is not counted.
+            for (var run = -1; run < 3; run++)
             {
                 var watch = Stopwatch.StartNew();
                 for (var offset = 0; offset < data.Length; offset += 4 << 20)
@@ -94,7 +97,10 @@ public sealed class OffloadBenchmark : IEndToEndBenchmark
                 }
 
                 _ = hasher.FinishString();
-                best = Math.Min(best, watch.Elapsed.TotalSeconds);
+                if (run >= 0)
+                {
+                    best = Math.Min(best, watch.Elapsed.TotalSeconds);
+                }
             }
 
             Console.WriteLine(FormattableString.Invariant($"{format.ElementName(),-6} one core, 1 GiB in memory, 4 MiB appends: {data.Length / best / 1e9:0.0} GB/s"));

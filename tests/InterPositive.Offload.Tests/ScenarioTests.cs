@@ -182,3 +182,23 @@ public sealed class ScenarioTests : IDisposable
         Assert.Equal(OffloadFailureKind.BadInput, error.Kind);
     }
 }
+
+[Trait("Category", "Integration")]
+public sealed class MalformedHistoryTests : IDisposable
+{
+    private readonly OffloadFixture _f = new();
+
+    public void Dispose() => _f.Dispose();
+
+    [Fact]
+    public async Task A_card_whose_history_is_not_ASC_MHL_is_refused_with_the_file_named_before_anything_is_copied()
+    {
+        var card = SyntheticCard.Typical(_f.CardRoot(), clips: 1, smallFiles: 0)
+            .File("ascmhl/0001_A002R2EC_2026-11-24_141024Z.mhl", "<hashlist version=\"2.0\" xmlns=\"urn:ASC:MHL:v2.0\"><creatorinfo>"u8.ToArray());
+
+        var error = await Assert.ThrowsAsync<InterPositive.Formats.MalformedInputException>(() => _f.OffloadAsync(card.Root, [_f.Drive1]));
+
+        Assert.Contains("0001_A002R2EC_2026-11-24_141024Z.mhl", error.Message, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(_f.Drive1, "A002R2EC", "Sidecar.txt")));
+    }
+}

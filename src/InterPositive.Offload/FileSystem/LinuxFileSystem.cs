@@ -137,6 +137,10 @@ public sealed partial class LinuxFileSystem : IOffloadFileSystem
     private static partial int PosixFadvise(SafeFileHandle fd, long offset, long length, int advice);
 
     [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+    [LibraryImport("libc", EntryPoint = "sync_file_range", SetLastError = false)]
+    private static partial int SyncFileRange(SafeFileHandle fd, long offset, long length, int flags);
+
+    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
     [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int Open(string path, int flags);
 
@@ -162,10 +166,24 @@ public sealed partial class LinuxFileSystem : IOffloadFileSystem
 
     private sealed class Writer(string path) : IOffloadWriter
     {
+        // Start writeback every so often while the copy is written, so the fsync before the re-read has little left to do.
+        private const long WritebackStep = 32L << 20;
+        private const int SyncFileRangeWrite = 2;
         private readonly FileStream stream = new(path, new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write, Share = FileShare.Read, BufferSize = 0, Options = FileOptions.Asynchronous });
+        private long _writtenUpTo;
+        private long _writebackFrom;
 
-        public ValueTask WriteAsync(ReadOnlyMemory<byte> data, long offset, CancellationToken cancellationToken) =>
-            RandomAccess.WriteAsync(stream.SafeFileHandle, data, offset, cancellationToken);
+        public async ValueTask WriteAsync(ReadOnlyMemory<byte> data, long offset, CancellationToken cancellationToken)
+        {
+            await RandomAccess.WriteAsync(stream.SafeFileHandle, data, offset, cancellationToken);
+            _writtenUpTo = Math.Max(_writtenUpTo, offset + data.Length);
+            if (_writtenUpTo - _writebackFrom >= WritebackStep)
+            {
+                // Non-blocking: queues the range for writeback; errors surface at fsync.
+                _ = SyncFileRange(stream.SafeFileHandle, _writebackFrom, _writtenUpTo - _writebackFrom, SyncFileRangeWrite);
+                _writebackFrom = _writtenUpTo;
+            }
+        }
 
         public void FlushToDisk() => stream.Flush(flushToDisk: true);
 
