@@ -29,12 +29,23 @@ public sealed class CardDocument
 
     public List<CardDestination> Destinations { get; set; } = [];
 
+    /// <summary>The ASC MHL generation number this offload wrote (the same in every destination).</summary>
+    public int? MhlGeneration { get; set; }
+
+    /// <summary>When the card carried an ASC MHL history: verified or failed (the card no longer matches it); null when it had none.</summary>
+    public string? HistoryCheck { get; set; }
+
     public DateTimeOffset CreatedAt { get; set; }
 
     public DateTimeOffset UpdatedAt { get; set; }
 
-    /// <summary>True only when there is at least one destination and every one of them is verified.</summary>
-    public bool SafeToFormat => Destinations.Count > 0 && Destinations.TrueForAll(d => d.Status == CardStatus.Verified);
+    /// <summary>
+    /// True only when there is at least one destination, every one of them is verified, and the card matched its own
+    /// ASC MHL history when it had one (a mismatch wants a human look before the card is wiped).
+    /// </summary>
+    public bool SafeToFormat => Destinations.Count > 0
+        && Destinations.TrueForAll(d => d.Status == CardStatus.Verified)
+        && HistoryCheck is null or CardStatus.Verified;
 }
 
 /// <summary>One destination copy of a card.</summary>

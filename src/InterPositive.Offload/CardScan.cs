@@ -1,0 +1,112 @@
+using InterPositive.Formats.AscMhl;
+using InterPositive.Offload.FileSystem;
+
+namespace InterPositive.Offload;
+
+/// <summary>A file on the card, path relative to the card root with '/' separators.</summary>
+public sealed record CardFile(string Path, long Size, DateTimeOffset LastModified, bool IsHistory);
+
+/// <summary>A folder on the card ("" is the root).</summary>
+public sealed record CardFolder(string Path, DateTimeOffset LastModified);
+
+/// <summary>
+/// The card as found: files, folders (empty ones too), links, and the ASC MHL folders (history files are copied
+/// like any other but never listed in a manifest, as the reference ignores <c>ascmhl</c> at any depth).
+/// </summary>
+public sealed record CardScan(IReadOnlyList<CardFile> Files, IReadOnlyList<CardFolder> Folders, IReadOnlyList<OffloadSymlink> Symlinks, IReadOnlyList<string> HistoryRoots)
+{
+    /// <summary>Suffix of the temporary name a copy is written under until it is verified.</summary>
+    public const string PartialSuffix = ".ip-partial";
+
+    public IEnumerable<CardFile> MediaFiles => Files.Where(f => !f.IsHistory);
+
+    public long TotalBytes => Files.Sum(f => f.Size);
+
+    /// <summary>Walks the card without following links; ignores .DS_Store and our own partial files.</summary>
+    public static CardScan Scan(IOffloadFileSystem fs, string root)
+    {
+        var files = new List<CardFile>();
+        var folders = new List<CardFolder>();
+        var links = new List<OffloadSymlink>();
+        var historyRoots = new List<string>();
+        var rootEntry = fs.Stat(root) ?? throw new DirectoryNotFoundException($"{root}: source not found");
+        if (rootEntry.Kind != EntryKind.Directory)
+        {
+            throw new DirectoryNotFoundException($"{root}: source is not a folder");
+        }
+
+        folders.Add(new CardFolder("", rootEntry.LastModified));
+        Walk(fs, root, "", inHistory: false, files, folders, links, historyRoots);
+        return new CardScan(files, folders, links, historyRoots);
+    }
+
+    /// <summary>True for names the ASC MHL ignore list excludes by default.</summary>
+    public static bool IsIgnored(string name) => name is ".DS_Store" || name.EndsWith(PartialSuffix, StringComparison.Ordinal);
+
+    private static void Walk(IOffloadFileSystem fs, string absolute, string relative, bool inHistory, List<CardFile> files, List<CardFolder> folders, List<OffloadSymlink> links, List<string> historyRoots)
+    {
+        foreach (var entry in fs.List(absolute))
+        {
+            if (IsIgnored(entry.Name))
+            {
+                continue;
+            }
+
+            var path = relative.Length == 0 ? entry.Name : relative + "/" + entry.Name;
+            var full = System.IO.Path.Combine(absolute, entry.Name);
+            switch (entry.Kind)
+            {
+                case EntryKind.File:
+                    files.Add(new CardFile(path, entry.Size, entry.LastModified, inHistory));
+                    break;
+                case EntryKind.Directory:
+                    var history = inHistory || entry.Name == MhlNames.FolderName;
+                    if (!inHistory && entry.Name == MhlNames.FolderName)
+                    {
+                        historyRoots.Add(relative);
+                    }
+
+                    if (!history)
+                    {
+                        folders.Add(new CardFolder(path, entry.LastModified));
+                    }
+
+                    Walk(fs, full, path, history, files, folders, links, historyRoots);
+                    break;
+                case EntryKind.Symlink:
+                    links.Add(new OffloadSymlink(path, entry.LinkTarget ?? "", StaysInside(relative, entry.LinkTarget)));
+                    break;
+                default:
+                    break;
+            }
+        }
+    }
+
+    /// <summary>True when a relative link target resolves inside the card (absolute targets never do).</summary>
+    private static bool StaysInside(string folder, string? target)
+    {
+        if (string.IsNullOrEmpty(target) || target.StartsWith('/'))
+        {
+            return false;
+        }
+
+        var depth = folder.Length == 0 ? 0 : folder.Split('/').Length;
+        foreach (var part in target.Split('/'))
+        {
+            if (part == "..")
+            {
+                depth--;
+                if (depth < 0)
+                {
+                    return false;
+                }
+            }
+            else if (part is not "" and not ".")
+            {
+                depth++;
+            }
+        }
+
+        return true;
+    }
+}

@@ -1,0 +1,85 @@
+namespace InterPositive.Offload.FileSystem;
+
+/// <summary>What kind of thing a directory entry is; links are never followed.</summary>
+public enum EntryKind
+{
+    File,
+    Directory,
+    Symlink,
+    Other,
+}
+
+/// <summary>An lstat of a path: kind, size, modification time and, for links, the target as written.</summary>
+public sealed record FsEntry(string Name, EntryKind Kind, long Size, DateTimeOffset LastModified, string? LinkTarget = null);
+
+/// <summary>How the verification re-read reached the drive.</summary>
+public static class ReReadModes
+{
+    /// <summary>posix_fadvise(POSIX_FADV_DONTNEED) dropped the file's clean pages after fsync: the re-read came from the drive.</summary>
+    public const string Fadvise = "fadvise";
+
+    /// <summary>The file was re-read with O_DIRECT, bypassing the page cache.</summary>
+    public const string Direct = "o_direct";
+
+    /// <summary>Neither was possible: the re-read may have been served from the page cache.</summary>
+    public const string PageCache = "page-cache";
+
+    /// <summary>Nothing was re-read (for example, every file had been verified by an earlier run).</summary>
+    public const string None = "none";
+}
+
+/// <summary>A file being read: positional reads so one reader can stream it once.</summary>
+public interface IOffloadReader : IDisposable
+{
+    long Length { get; }
+
+    ValueTask<int> ReadAsync(Memory<byte> buffer, long offset, CancellationToken cancellationToken);
+}
+
+/// <summary>A temporary file in a destination being written.</summary>
+public interface IOffloadWriter : IDisposable
+{
+    ValueTask WriteAsync(ReadOnlyMemory<byte> data, long offset, CancellationToken cancellationToken);
+
+    /// <summary>Flushes the data to the drive (fsync); the copy is durable once this returns.</summary>
+    void FlushToDisk();
+}
+
+/// <summary>
+/// The operating-system side of an offload, kept small so the engine can be driven against a fault-injecting
+/// implementation in tests (a read error at an offset, a full drive, a pulled drive, a file changing).
+/// </summary>
+public interface IOffloadFileSystem
+{
+    /// <summary>lstat of a path; null when nothing is there.</summary>
+    FsEntry? Stat(string path);
+
+    /// <summary>The entries of a directory, links not followed, sorted ordinally by name.</summary>
+    IReadOnlyList<FsEntry> List(string directory);
+
+    IOffloadReader OpenRead(string path);
+
+    /// <summary>Creates (truncating) a file to write; the parent folder exists.</summary>
+    IOffloadWriter Create(string path);
+
+    /// <summary>
+    /// Opens a file that was flushed to disk for the verification re-read, making sure the bytes come from the
+    /// drive where the OS allows it; <paramref name="reReadMode"/> says how (see <see cref="ReReadModes"/>).
+    /// </summary>
+    IOffloadReader OpenForVerification(string path, out string reReadMode);
+
+    /// <summary>Sets the file's modification time.</summary>
+    void SetLastModified(string path, DateTimeOffset time);
+
+    /// <summary>Renames within one folder; fails if the target exists unless <paramref name="replace"/> (only the chain file is ever replaced).</summary>
+    void Rename(string from, string to, bool replace = false);
+
+    /// <summary>Makes the folder's entries (renames) durable (fsync of the directory).</summary>
+    void FlushDirectory(string directory);
+
+    void CreateDirectory(string path);
+
+    void Delete(string path);
+
+    void CreateSymlink(string path, string target);
+}

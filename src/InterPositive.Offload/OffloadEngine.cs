@@ -1,0 +1,1026 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Text;
+using System.Threading.Channels;
+using InterPositive.Catalog;
+using InterPositive.Formats;
+using InterPositive.Formats.AscMhl;
+using InterPositive.Offload.FileSystem;
+
+namespace InterPositive.Offload;
+
+/// <summary>A failure that stops an offload before it starts (a missing destination, a destination inside the card).</summary>
+public sealed class OffloadException(OffloadFailureKind kind, string message) : Exception(message)
+{
+    public OffloadFailureKind Kind { get; } = kind;
+}
+
+/// <summary>
+/// Verified card offload. The source is read once, in pooled chunks, into a bounded channel per consumer: one
+/// writer per destination and one hasher per hash format run in parallel. Each copy is written under a temporary
+/// name, flushed (fsync), its cached pages dropped, re-read from the drive and compared to the source hash, and only
+/// then renamed to its final name with the source's modification time. The re-read of one file overlaps the copy of
+/// the next. An ASC MHL generation goes into every verified copy; the catalog records every file per destination.
+/// </summary>
+public sealed class OffloadEngine
+{
+    private readonly IOffloadFileSystem _fs;
+    private readonly CatalogDatabase? _catalog;
+    private readonly TimeProvider _time;
+
+    public OffloadEngine(IOffloadFileSystem fs, CatalogDatabase? catalog, TimeProvider time)
+    {
+        _fs = fs;
+        _catalog = catalog;
+        _time = time;
+    }
+
+    public Task<OffloadResult> RunAsync(OffloadRequest request, IProgress<OffloadProgress>? progress, CancellationToken cancellationToken) =>
+        new Run(this, request, progress, cancellationToken).ExecuteAsync();
+
+    /// <summary>The card id: its name plus a short hash of its file list (paths and sizes), stable across resumes.</summary>
+    public static string CardIdFor(string name, CardScan scan)
+    {
+        var list = new StringBuilder();
+        foreach (var file in scan.MediaFiles.OrderBy(f => f.Path, StringComparer.Ordinal))
+        {
+            list.Append(file.Path).Append('\0').Append(file.Size.ToString(CultureInfo.InvariantCulture)).Append('\n');
+        }
+
+        return name + "-" + MhlHasher.HashData(MhlHashFormat.Xxh64, Encoding.UTF8.GetBytes(list.ToString()))[..8];
+    }
+
+    internal static OffloadFailureKind Worse(OffloadFailureKind a, OffloadFailureKind b) => Rank(a) >= Rank(b) ? a : b;
+
+    private static int Rank(OffloadFailureKind kind) => kind switch
+    {
+        OffloadFailureKind.Environment => 3,
+        OffloadFailureKind.BadInput => 2,
+        OffloadFailureKind.CheckFailed => 1,
+        _ => 0,
+    };
+
+    private sealed class Destination(string parent, string root)
+    {
+        public string Parent { get; } = parent;
+
+        public string Root { get; } = root;
+
+        public string? BrokenBy { get; set; }
+
+        public int FilesVerified;
+        public long BytesVerified;
+        public int FileFailures;
+        public string? Mhl { get; set; }
+
+        public ConcurrentDictionary<string, byte> ReReadModes { get; } = new(StringComparer.Ordinal);
+
+        public bool Broken => BrokenBy is not null;
+
+        public string Status => Broken || FileFailures > 0 ? CardStatus.Failed : CardStatus.Verified;
+    }
+
+    private enum Plan
+    {
+        Write,
+        CompareExisting,
+        Resumed,
+        Unavailable,
+    }
+
+    private sealed record DestinationWork(Destination Destination, Plan Plan, string FinalPath, string TempPath, IOffloadWriter? Writer)
+    {
+        /// <summary>Why this copy's writes failed, if they did (the destination is broken from then on).</summary>
+        public string? WriteError { get; set; }
+    }
+
+    private sealed record PendingFile(CardFile File, IReadOnlyDictionary<MhlHashFormat, string>? Hashes, List<DestinationWork> Work, string? SourceError, OffloadFailureKind SourceFailure);
+
+    /// <summary>A pooled buffer shared by the writers and hashers of one read; returned when the last lets go.</summary>
+    private sealed class Chunk(ArrayPool<byte> pool, byte[] buffer, int consumers)
+    {
+        private int _consumers = consumers;
+
+        public byte[] Buffer { get; } = buffer;
+
+        public int Length { get; set; }
+
+        public long Offset { get; set; }
+
+        public ReadOnlyMemory<byte> Data => Buffer.AsMemory(0, Length);
+
+        public void Release()
+        {
+            if (Interlocked.Decrement(ref _consumers) == 0)
+            {
+                pool.Return(Buffer);
+            }
+        }
+    }
+
+    private sealed class Run
+    {
+        private readonly OffloadEngine _engine;
+        private readonly OffloadRequest _request;
+        private readonly IProgress<OffloadProgress>? _progress;
+        private readonly CancellationToken _cancellationToken;
+        private readonly IOffloadFileSystem _fs;
+        private readonly ArrayPool<byte> _pool;
+        private readonly List<OffloadFileResult> _results = [];
+        private readonly Dictionary<string, IReadOnlyDictionary<MhlHashFormat, string>> _hashes = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, DateTimeOffset> _hashDates = new(StringComparer.Ordinal);
+        private readonly Lock _gate = new();
+        private List<Destination> _destinations = [];
+        private IReadOnlyList<MhlHashFormat> _formats = [];
+        private MhlHashFormat _verifyFormat;
+        private CardScan _scan = null!;
+        private MhlHistory? _history;
+        private string _cardId = "";
+        private string _name = "";
+        private string _source = "";
+        private string _jobId = "";
+        private long _bytesDone;
+        private long _bytesReRead;
+        private long _bytesRead;
+        private int _filesDone;
+        private int _filesCopied;
+        private int _filesResumed;
+        private OffloadFailureKind _failure;
+        private string? _firstError;
+        private string? _historyCheck;
+        private List<string> _historyMissing = [];
+
+        public Run(OffloadEngine engine, OffloadRequest request, IProgress<OffloadProgress>? progress, CancellationToken cancellationToken)
+        {
+            _engine = engine;
+            _request = request;
+            _progress = progress;
+            _cancellationToken = cancellationToken;
+            _fs = engine._fs;
+            _pool = ArrayPool<byte>.Create(request.ChunkSize, 64);
+        }
+
+        public async Task<OffloadResult> ExecuteAsync()
+        {
+            var started = _engine._time.GetTimestamp();
+            Prepare();
+            RecordStart();
+
+            var verifications = Channel.CreateBounded<PendingFile>(new BoundedChannelOptions(2) { FullMode = BoundedChannelFullMode.Wait, SingleReader = true, SingleWriter = true });
+            var verifier = Task.Run(() => VerifyLoopAsync(verifications.Reader), _cancellationToken);
+            try
+            {
+                foreach (var file in _scan.Files)
+                {
+                    _cancellationToken.ThrowIfCancellationRequested();
+                    if (_destinations.TrueForAll(d => d.Broken))
+                    {
+                        break;
+                    }
+
+                    var pending = await CopyAsync(file);
+                    await verifications.Writer.WriteAsync(pending, _cancellationToken);
+                }
+            }
+            finally
+            {
+                verifications.Writer.TryComplete();
+                await verifier;
+            }
+
+            CheckHistoryCompleteness();
+            FinishDestinations();
+            var seconds = _engine._time.GetElapsedTime(started).TotalSeconds;
+            return RecordFinish(seconds);
+        }
+
+        private void Prepare()
+        {
+            if (_request.Destinations.Count == 0)
+            {
+                throw new OffloadException(OffloadFailureKind.BadInput, "no destination given (--dest DIR)");
+            }
+
+            if (_request.HashFormats.Count == 0)
+            {
+                throw new OffloadException(OffloadFailureKind.BadInput, "no hash format given");
+            }
+
+            _source = Path.TrimEndingDirectorySeparator(Path.GetFullPath(_request.Source));
+            _name = _request.Name ?? Path.GetFileName(_source);
+            if (string.IsNullOrWhiteSpace(_name) || _name.Contains('/', StringComparison.Ordinal) || _name is "." or "..")
+            {
+                throw new OffloadException(OffloadFailureKind.BadInput, $"'{_name}' cannot be a card name (a folder name is needed: --name)");
+            }
+
+            _scan = CardScan.Scan(_fs, _source);
+            var destinations = new List<Destination>();
+            foreach (var dir in _request.Destinations)
+            {
+                var parent = Path.TrimEndingDirectorySeparator(Path.GetFullPath(dir));
+                var root = Path.Combine(parent, _name);
+                if (root == _source || root.StartsWith(_source + "/", StringComparison.Ordinal) || _source.StartsWith(root + "/", StringComparison.Ordinal))
+                {
+                    throw new OffloadException(OffloadFailureKind.BadInput, $"{dir}: a destination cannot be inside the card or contain it");
+                }
+
+                if (destinations.Exists(d => d.Root == root))
+                {
+                    throw new OffloadException(OffloadFailureKind.BadInput, $"{dir}: the same destination is given twice");
+                }
+
+                if (_fs.Stat(parent) is not { Kind: EntryKind.Directory })
+                {
+                    throw new OffloadException(OffloadFailureKind.Environment, $"{parent}: destination folder not found (drive not mounted?)");
+                }
+
+                destinations.Add(new Destination(parent, root));
+            }
+
+            _destinations = destinations;
+            _history = HistoryStore.Load(_fs, _source, _scan.HistoryRoots);
+            var formats = _request.HashFormats.Distinct().ToList();
+            if (_history is not null)
+            {
+                // The card's own history is verified in the same read: add the formats it recorded.
+                foreach (var format in _history.All().SelectMany(h => h.Generations).SelectMany(g => g.Manifest.Files).SelectMany(f => f.Hashes).Select(h => h.Format).Distinct())
+                {
+                    if (!formats.Contains(format))
+                    {
+                        formats.Add(format);
+                    }
+                }
+
+                _historyCheck = CardStatus.Verified;
+            }
+
+            _formats = formats;
+            _verifyFormat = formats.FirstOrDefault(f => f is MhlHashFormat.Xxh3 or MhlHashFormat.Xxh64 or MhlHashFormat.Xxh128, formats[0]);
+            _cardId = CardIdFor(_name, _scan);
+            _jobId = Guid.CreateVersion7(_engine._time.GetUtcNow()).ToString("N");
+
+            foreach (var destination in _destinations)
+            {
+                try
+                {
+                    _fs.CreateDirectory(destination.Root);
+                    foreach (var folder in _scan.Folders.Where(f => f.Path.Length > 0))
+                    {
+                        _fs.CreateDirectory(Path.Combine(destination.Root, folder.Path));
+                    }
+
+                    foreach (var historyRoot in _scan.HistoryRoots)
+                    {
+                        _fs.CreateDirectory(Path.Combine(destination.Root, historyRoot, MhlNames.FolderName));
+                    }
+                }
+                catch (Exception error) when (error is IOException or UnauthorizedAccessException)
+                {
+                    Break(destination, $"{destination.Root}: cannot create the copy's folders: {error.Message}");
+                }
+            }
+        }
+
+        private async Task<PendingFile> CopyAsync(CardFile file)
+        {
+            var work = new List<DestinationWork>();
+            var records = LoadRecords(file);
+            foreach (var destination in _destinations)
+            {
+                var final = Path.Combine(destination.Root, file.Path);
+                var temp = TempName(final);
+                if (destination.Broken)
+                {
+                    work.Add(new DestinationWork(destination, Plan.Unavailable, final, temp, null));
+                    continue;
+                }
+
+                try
+                {
+                    // A partial copy left by an interrupted run is redone, never trusted.
+                    _fs.Delete(temp);
+                    var existing = _fs.Stat(final);
+                    if (existing is null)
+                    {
+                        work.Add(new DestinationWork(destination, Plan.Write, final, temp, null));
+                    }
+                    else if (existing.Kind == EntryKind.File
+                        && records.TryGetValue(destination.Root, out var record)
+                        && record.Status == CardStatus.Verified && record.Size == file.Size && record.LastModified == file.LastModified
+                        && existing.Size == file.Size && existing.LastModified == file.LastModified
+                        && _formats.All(f => record.Hashes.ContainsKey(f.ElementName())))
+                    {
+                        work.Add(new DestinationWork(destination, Plan.Resumed, final, temp, null));
+                    }
+                    else
+                    {
+                        work.Add(new DestinationWork(destination, Plan.CompareExisting, final, temp, null));
+                    }
+                }
+                catch (Exception error) when (error is IOException or UnauthorizedAccessException)
+                {
+                    Break(destination, $"{final}: {error.Message}");
+                    work.Add(new DestinationWork(destination, Plan.Unavailable, final, temp, null));
+                }
+            }
+
+            var active = work.Where(w => w.Plan is not Plan.Unavailable).ToList();
+            if (active.Count > 0 && active.TrueForAll(w => w.Plan == Plan.Resumed))
+            {
+                // Verified by an earlier run and unchanged on both sides: nothing to read or write.
+                var record = records[active[0].Destination.Root];
+                var hashes = _formats.ToDictionary(f => f, f => record.Hashes[f.ElementName()]);
+                Interlocked.Add(ref _bytesDone, file.Size);
+                Interlocked.Add(ref _bytesReRead, file.Size * _destinations.Count);
+                Report(file.Path);
+                return new PendingFile(file, hashes, work, null, OffloadFailureKind.None);
+            }
+
+            for (var i = 0; i < work.Count; i++)
+            {
+                if (work[i].Plan == Plan.Write)
+                {
+                    try
+                    {
+                        work[i] = work[i] with { Writer = _fs.Create(work[i].TempPath) };
+                    }
+                    catch (Exception error) when (error is IOException or UnauthorizedAccessException)
+                    {
+                        Break(work[i].Destination, $"{work[i].FinalPath}: cannot write: {error.Message}");
+                        work[i] = work[i] with { Plan = Plan.Unavailable };
+                    }
+                }
+            }
+
+            var sourcePath = Path.Combine(_source, file.Path);
+            try
+            {
+                var hashes = await ReadOnceAsync(sourcePath, file, work);
+                return new PendingFile(file, hashes, work, null, OffloadFailureKind.None);
+            }
+            catch (OffloadException error)
+            {
+                return new PendingFile(file, null, work, error.Message, error.Kind);
+            }
+        }
+
+        private async Task<IReadOnlyDictionary<MhlHashFormat, string>> ReadOnceAsync(string sourcePath, CardFile file, List<DestinationWork> work)
+        {
+            var writers = work.Where(w => w.Plan == Plan.Write && w.Writer is not null).ToList();
+            var hashers = _formats.Select(f => new MhlHasher(f)).ToList();
+            try
+            {
+                var consumers = writers.Count + hashers.Count;
+                var channels = Enumerable.Range(0, consumers)
+                    .Select(_ => Channel.CreateBounded<Chunk>(new BoundedChannelOptions(_request.QueueDepth) { FullMode = BoundedChannelFullMode.Wait, SingleReader = true, SingleWriter = true }))
+                    .ToList();
+                var sinks = new List<Task>(consumers);
+                for (var i = 0; i < writers.Count; i++)
+                {
+                    var target = writers[i];
+                    sinks.Add(SinkAsync(channels[i].Reader, chunk => target.Writer!.WriteAsync(chunk.Data, chunk.Offset, _cancellationToken), error =>
+                    {
+                        target.WriteError = $"{target.FinalPath}: write failed: {error.Message}";
+                        Break(target.Destination, target.WriteError);
+                    }));
+                }
+
+                for (var i = 0; i < hashers.Count; i++)
+                {
+                    var hasher = hashers[i];
+                    sinks.Add(SinkAsync(channels[writers.Count + i].Reader, chunk =>
+                    {
+                        hasher.Append(chunk.Data.Span);
+                        return ValueTask.CompletedTask;
+                    }, _ => { }));
+                }
+
+                long offset = 0;
+                FsEntry? before;
+                try
+                {
+                    before = _fs.Stat(sourcePath);
+                    if (before is not { Kind: EntryKind.File })
+                    {
+                        throw new OffloadException(OffloadFailureKind.BadInput, $"{sourcePath}: vanished from the card during the offload");
+                    }
+
+                    using var reader = _fs.OpenRead(sourcePath);
+                    while (true)
+                    {
+                        var buffer = _pool.Rent(_request.ChunkSize);
+                        var chunk = new Chunk(_pool, buffer, consumers);
+                        int read;
+                        try
+                        {
+                            read = await reader.ReadAsync(buffer.AsMemory(0, _request.ChunkSize), offset, _cancellationToken);
+                        }
+                        catch
+                        {
+                            _pool.Return(buffer);
+                            throw;
+                        }
+
+                        if (read == 0)
+                        {
+                            _pool.Return(buffer);
+                            break;
+                        }
+
+                        chunk.Length = read;
+                        chunk.Offset = offset;
+                        offset += read;
+                        Interlocked.Add(ref _bytesRead, read);
+                        Interlocked.Add(ref _bytesDone, read);
+                        foreach (var channel in channels)
+                        {
+                            await channel.Writer.WriteAsync(chunk, _cancellationToken);
+                        }
+
+                        Report(file.Path);
+                    }
+                }
+                catch (Exception error) when (error is IOException or UnauthorizedAccessException)
+                {
+                    throw new OffloadException(OffloadFailureKind.BadInput, $"{sourcePath}: source read error at offset {offset.ToString(CultureInfo.InvariantCulture)}: {error.Message}");
+                }
+                finally
+                {
+                    foreach (var channel in channels)
+                    {
+                        channel.Writer.TryComplete();
+                    }
+
+                    await Task.WhenAll(sinks);
+                }
+
+                var after = _fs.Stat(sourcePath);
+                if (after is null || after.Size != before.Size || after.LastModified != before.LastModified || offset != before.Size)
+                {
+                    throw new OffloadException(OffloadFailureKind.BadInput, FormattableString.Invariant(
+                        $"{sourcePath}: changed during the copy (size {before.Size} → {after?.Size ?? -1}, read {offset} bytes, modified {before.LastModified:O} → {after?.LastModified:O})"));
+                }
+
+                return hashers.ToDictionary(h => h.Format, h => h.FinishString());
+            }
+            finally
+            {
+                foreach (var hasher in hashers)
+                {
+                    hasher.Dispose();
+                }
+            }
+        }
+
+        private async Task SinkAsync(ChannelReader<Chunk> reader, Func<Chunk, ValueTask> consume, Action<Exception> onError)
+        {
+            var failed = false;
+            await foreach (var chunk in reader.ReadAllAsync(CancellationToken.None))
+            {
+                try
+                {
+                    if (!failed && !_cancellationToken.IsCancellationRequested)
+                    {
+                        await consume(chunk);
+                    }
+                }
+                catch (Exception error)
+                {
+                    // Keep draining so the reader never blocks on a dead consumer; the buffers go back to the pool.
+                    failed = true;
+                    onError(error);
+                }
+                finally
+                {
+                    chunk.Release();
+                }
+            }
+        }
+
+        private async Task VerifyLoopAsync(ChannelReader<PendingFile> pending)
+        {
+            await foreach (var file in pending.ReadAllAsync(CancellationToken.None))
+            {
+                var outcomes = await Task.WhenAll(file.Work.Select(w => VerifyAsync(file, w)));
+                Complete(file, outcomes);
+            }
+        }
+
+        private async Task<(DestinationWork Work, string Status, string? Error, OffloadFailureKind Kind)> VerifyAsync(PendingFile file, DestinationWork work)
+        {
+            var destination = work.Destination;
+            try
+            {
+                // A copy written in full before its drive failed on a later file is still verified: the re-read decides.
+                if (file.SourceError is not null || file.Hashes is null || work.Plan == Plan.Unavailable || work.WriteError is not null
+                    || (destination.Broken && work.Plan != Plan.Write))
+                {
+                    Discard(work);
+                    return (work, "failed", work.WriteError ?? file.SourceError ?? destination.BrokenBy ?? "not copied", file.SourceFailure == OffloadFailureKind.None ? OffloadFailureKind.Environment : file.SourceFailure);
+                }
+
+                var expected = file.Hashes[_verifyFormat];
+                switch (work.Plan)
+                {
+                    case Plan.Resumed:
+                        return (work, "resumed", null, OffloadFailureKind.None);
+                    case Plan.CompareExisting:
+                        {
+                            var (actual, mode) = await HashFromDriveAsync(work.FinalPath);
+                            destination.ReReadModes.TryAdd(mode, 0);
+                            return actual == expected
+                                ? (work, "matched-existing", null, OffloadFailureKind.None)
+                                : (work, "failed", $"{work.FinalPath}: a file of that name is already in the destination with other content ({_verifyFormat.ElementName()} {actual}, card {expected}); left untouched", OffloadFailureKind.CheckFailed);
+                        }
+
+                    default:
+                        {
+                            work.Writer!.FlushToDisk();
+                            work.Writer.Dispose();
+                            var (actual, mode) = await HashFromDriveAsync(work.TempPath);
+                            destination.ReReadModes.TryAdd(mode, 0);
+                            if (actual != expected)
+                            {
+                                _fs.Delete(work.TempPath);
+                                return (work, "failed", $"{work.FinalPath}: the copy read back from the drive does not match the card ({_verifyFormat.ElementName()} {actual}, card {expected})", OffloadFailureKind.CheckFailed);
+                            }
+
+                            _fs.SetLastModified(work.TempPath, file.File.LastModified);
+                            _fs.Rename(work.TempPath, work.FinalPath);
+                            _fs.FlushDirectory(Path.GetDirectoryName(work.FinalPath)!);
+                            return (work, "verified", null, OffloadFailureKind.None);
+                        }
+                }
+            }
+            catch (Exception error) when (error is IOException or UnauthorizedAccessException)
+            {
+                Discard(work);
+                Break(destination, $"{work.FinalPath}: {error.Message}");
+                return (work, "failed", destination.BrokenBy, OffloadFailureKind.Environment);
+            }
+        }
+
+        private void Discard(DestinationWork work)
+        {
+            try
+            {
+                work.Writer?.Dispose();
+                if (work.Plan == Plan.Write)
+                {
+                    _fs.Delete(work.TempPath);
+                }
+            }
+            catch (Exception error) when (error is IOException or UnauthorizedAccessException)
+            {
+                // The drive may be gone; the partial name is redone on the next run anyway.
+            }
+        }
+
+        private async Task<(string Hash, string Mode)> HashFromDriveAsync(string path)
+        {
+            using var reader = _fs.OpenForVerification(path, out var mode);
+            using var hasher = new MhlHasher(_verifyFormat);
+            var buffer = _pool.Rent(_request.ChunkSize);
+            try
+            {
+                long offset = 0;
+                while (true)
+                {
+                    var read = await reader.ReadAsync(buffer.AsMemory(0, _request.ChunkSize), offset, _cancellationToken);
+                    if (read == 0)
+                    {
+                        break;
+                    }
+
+                    hasher.Append(buffer.AsSpan(0, read));
+                    offset += read;
+                    Interlocked.Add(ref _bytesReRead, read);
+                    Report("verifying " + Path.GetFileName(path).TrimStart('.').Replace(CardScan.PartialSuffix, "", StringComparison.Ordinal));
+                }
+            }
+            finally
+            {
+                _pool.Return(buffer);
+            }
+
+            return (hasher.FinishString(), mode);
+        }
+
+        private void Complete(PendingFile file, (DestinationWork Work, string Status, string? Error, OffloadFailureKind Kind)[] outcomes)
+        {
+            var now = _engine._time.GetUtcNow();
+            var statuses = new Dictionary<string, string>(StringComparer.Ordinal);
+            string? error = file.SourceError;
+            var kind = file.SourceFailure;
+            foreach (var (work, status, message, failure) in outcomes)
+            {
+                statuses[work.Destination.Root] = status;
+                if (status == "failed")
+                {
+                    Interlocked.Increment(ref work.Destination.FileFailures);
+                    error ??= message;
+                    kind = Worse(kind, failure);
+                }
+                else if (!file.File.IsHistory)
+                {
+                    Interlocked.Increment(ref work.Destination.FilesVerified);
+                    Interlocked.Add(ref work.Destination.BytesVerified, file.File.Size);
+                }
+            }
+
+            if (outcomes.Any(o => o.Work.Plan == Plan.Write && o.Status == "verified"))
+            {
+                Interlocked.Increment(ref _filesCopied);
+            }
+            else if (outcomes.Length > 0 && outcomes.All(o => o.Status == "resumed"))
+            {
+                Interlocked.Increment(ref _filesResumed);
+            }
+
+            string? historyCheck = null;
+            if (file.Hashes is not null && !file.File.IsHistory && _history is not null)
+            {
+                var originals = GenerationBuilder.OriginalsFor(_history, file.File.Path);
+                if (originals is { Count: > 0 })
+                {
+                    historyCheck = file.Hashes.All(h => GenerationBuilder.ActionFor(originals, h.Key, h.Value) != MhlActions.Failed) ? "verified" : "failed";
+                    if (historyCheck == "failed")
+                    {
+                        _historyCheck = CardStatus.Failed;
+                        kind = Worse(kind, OffloadFailureKind.CheckFailed);
+                        error ??= $"{Path.Combine(_source, file.File.Path)}: the card no longer matches its ASC MHL history (hash differs from the recorded original)";
+                    }
+                }
+                else
+                {
+                    historyCheck = "new";
+                }
+            }
+
+            lock (_gate)
+            {
+                if (file.Hashes is not null)
+                {
+                    _hashes[file.File.Path] = file.Hashes;
+                    _hashDates[file.File.Path] = new DateTimeOffset(now.Ticks - (now.Ticks % TimeSpan.TicksPerSecond), now.Offset);
+                }
+
+                if (kind != OffloadFailureKind.None)
+                {
+                    _failure = Worse(_failure, kind);
+                    _firstError ??= error;
+                }
+
+                _results.Add(new OffloadFileResult(
+                    file.File.Path,
+                    file.File.Size,
+                    file.Hashes?.OrderBy(h => h.Key).ToDictionary(h => h.Key.ElementName(), h => h.Value, StringComparer.Ordinal) ?? new Dictionary<string, string>(StringComparer.Ordinal),
+                    statuses.Values.All(s => s != "failed") && historyCheck != "failed" ? CardStatus.Verified : CardStatus.Failed,
+                    statuses,
+                    historyCheck,
+                    kind == OffloadFailureKind.None ? null : error));
+            }
+
+            Interlocked.Increment(ref _filesDone);
+            Report(file.File.Path);
+            RecordFile(file, outcomes, now);
+        }
+
+        private void CheckHistoryCompleteness()
+        {
+            if (_history is null)
+            {
+                return;
+            }
+
+            var present = _scan.MediaFiles.Select(f => f.Path).ToHashSet(StringComparer.Ordinal);
+            foreach (var history in _history.All())
+            {
+                foreach (var path in history.FilePaths())
+                {
+                    var full = history.RootPath.Length == 0 ? path : history.RootPath + "/" + path;
+                    if (!present.Contains(full))
+                    {
+                        _historyMissing.Add(full);
+                    }
+                }
+            }
+
+            if (_historyMissing.Count > 0)
+            {
+                _historyMissing = [.. _historyMissing.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)];
+                _historyCheck = CardStatus.Failed;
+                _failure = Worse(_failure, OffloadFailureKind.CheckFailed);
+                _firstError ??= $"{Path.Combine(_source, _historyMissing[0])}: listed in the card's ASC MHL history but missing from the card ({_historyMissing.Count} missing)";
+            }
+        }
+
+        private void FinishDestinations()
+        {
+            var created = _engine._time.GetUtcNow();
+            created = new DateTimeOffset(created.Ticks - (created.Ticks % TimeSpan.TicksPerSecond), TimeSpan.Zero);
+            foreach (var destination in _destinations.Where(d => !d.Broken && d.FileFailures == 0))
+            {
+                try
+                {
+                    LinkSymlinks(destination);
+                    WriteHistory(destination, created);
+                    RestoreFolderTimes(destination);
+                }
+                catch (Exception error) when (error is IOException or UnauthorizedAccessException)
+                {
+                    Break(destination, $"{destination.Root}: writing the ASC MHL history failed: {error.Message}");
+                }
+            }
+        }
+
+        private void LinkSymlinks(Destination destination)
+        {
+            foreach (var link in _scan.Symlinks.Where(l => l.InsideCard))
+            {
+                var path = Path.Combine(destination.Root, link.Path);
+                var existing = _fs.Stat(path);
+                if (existing is null)
+                {
+                    _fs.CreateSymlink(path, link.Target);
+                }
+                else if (existing.Kind != EntryKind.Symlink || existing.LinkTarget != link.Target)
+                {
+                    throw new IOException($"{path}: already present and not the card's link to {link.Target}");
+                }
+            }
+        }
+
+        private void WriteHistory(Destination destination, DateTimeOffset created)
+        {
+            var creator = new MhlCreatorInfo(created, _request.HostName, GenerationBuilder.ToolName, ToolVersion, _request.Author, _request.Location, _request.Comment);
+            var mediaHashes = _scan.MediaFiles.ToDictionary(f => f.Path, f => _hashes[f.Path], StringComparer.Ordinal);
+            var generations = GenerationBuilder.Build(_scan, mediaHashes, _hashDates, _history, root => ReadDestinationChain(destination, root), _name, creator, MhlProcesses.Transfer);
+            foreach (var generation in generations.OrderByDescending(g => g.HistoryRoot.Length))
+            {
+                var folder = Path.Combine(destination.Root, generation.HistoryRoot, MhlNames.FolderName);
+                _fs.CreateDirectory(folder);
+                WriteDurably(Path.Combine(folder, generation.ManifestName), generation.Manifest, replace: false);
+                WriteDurably(Path.Combine(folder, MhlNames.ChainFileName), generation.Chain, replace: true);
+                _fs.FlushDirectory(folder);
+                if (generation.HistoryRoot.Length == 0)
+                {
+                    destination.Mhl = MhlNames.FolderName + "/" + generation.ManifestName;
+                    MhlGeneration = generation.Generation;
+                }
+            }
+        }
+
+        public int? MhlGeneration { get; private set; }
+
+        private static string ToolVersion => typeof(OffloadEngine).Assembly.GetName().Version?.ToString(3) ?? "1.0.0";
+
+        private IReadOnlyList<MhlChainEntry> ReadDestinationChain(Destination destination, string historyRoot)
+        {
+            var path = Path.Combine(destination.Root, historyRoot, MhlNames.FolderName, MhlNames.ChainFileName);
+            if (_fs.Stat(path) is not { Kind: EntryKind.File })
+            {
+                return [];
+            }
+
+            try
+            {
+                using var stream = new MemoryStream(HistoryStore.ReadAllBytes(_fs, path), writable: false);
+                return MhlReader.ReadChain(stream, path);
+            }
+            catch (MalformedInputException)
+            {
+                // A damaged chain in the copy is rebuilt from the card's history.
+                return [];
+            }
+        }
+
+        private void WriteDurably(string path, byte[] bytes, bool replace)
+        {
+            var temp = TempName(path);
+            using (var writer = _fs.Create(temp))
+            {
+                writer.WriteAsync(bytes, 0, _cancellationToken).AsTask().GetAwaiter().GetResult();
+                writer.FlushToDisk();
+            }
+
+            _fs.Rename(temp, path, replace);
+        }
+
+        private void RestoreFolderTimes(Destination destination)
+        {
+            // Deepest first: setting a folder's time must come after everything inside it was written.
+            foreach (var folder in _scan.Folders.OrderByDescending(f => f.Path.Length))
+            {
+                _fs.SetLastModified(Path.Combine(destination.Root, folder.Path), folder.LastModified);
+            }
+        }
+
+        private void Break(Destination destination, string reason)
+        {
+            lock (_gate)
+            {
+                if (destination.Broken)
+                {
+                    return;
+                }
+
+                destination.BrokenBy = reason;
+                _failure = Worse(_failure, OffloadFailureKind.Environment);
+                _firstError ??= reason;
+            }
+
+            RecordCard(CardStatus.Copying, enqueueEvent: null);
+        }
+
+        private void Report(string current) =>
+            _progress?.Report(new OffloadProgress(
+                Interlocked.Read(ref _bytesDone),
+                _scan.TotalBytes,
+                Volatile.Read(ref _filesDone),
+                _scan.Files.Count,
+                current,
+                Interlocked.Read(ref _bytesReRead),
+                _scan.TotalBytes * _destinations.Count));
+
+        private static string TempName(string final) =>
+            Path.Combine(Path.GetDirectoryName(final)!, "." + Path.GetFileName(final) + CardScan.PartialSuffix);
+
+        // ---- catalog ----
+
+        private Dictionary<string, Catalog.Offload.OffloadFileRecord> LoadRecords(CardFile file)
+        {
+            if (_engine._catalog is null)
+            {
+                return [];
+            }
+
+            var ids = _destinations.Select(d => Catalog.Offload.OffloadFileRecord.MakeId(_cardId, d.Root, file.Path)).ToList();
+            return _engine._catalog.Read(db =>
+            {
+                var files = db.GetCollection<Catalog.Offload.OffloadFileRecord>(CatalogCollections.Files);
+                return ids.Select(id => files.FindById(id)).Where(r => r is not null).ToDictionary(r => r!.Destination, r => r!, StringComparer.Ordinal);
+            });
+        }
+
+        private void RecordStart() => _engine._catalog?.Write(tx =>
+        {
+            tx.Database.GetCollection<Catalog.Offload.OffloadJobDocument>(CatalogCollections.OffloadJobs).Insert(new Catalog.Offload.OffloadJobDocument
+            {
+                Id = _jobId,
+                CardId = _cardId,
+                Source = _source,
+                Destinations = [.. _destinations.Select(d => d.Root)],
+                HashFormats = [.. _formats.Select(f => f.ElementName())],
+                Status = "running",
+                StartedAt = tx.Now,
+            });
+            WriteCard(tx, CardStatus.Copying, null);
+        });
+
+        private void RecordCard(string status, string? enqueueEvent) => _engine._catalog?.Write(tx => WriteCard(tx, status, enqueueEvent));
+
+        private CardDocument WriteCard(CatalogTransaction tx, string status, string? eventKind)
+        {
+            var cards = tx.Database.GetCollection<CardDocument>(CatalogCollections.Cards);
+            var card = cards.FindById(_cardId) ?? new CardDocument { Id = _cardId, CreatedAt = tx.Now };
+            card.Name = _name;
+            card.SourcePath = _source;
+            card.Status = status;
+            card.FileCount = _scan.MediaFiles.Count();
+            card.TotalBytes = _scan.MediaFiles.Sum(f => f.Size);
+            card.HistoryCheck = _historyCheck;
+            card.MhlGeneration = MhlGeneration ?? card.MhlGeneration;
+            card.UpdatedAt = tx.Now;
+            card.Destinations = [.. _destinations.Select(d => new CardDestination
+            {
+                Path = d.Root,
+                Status = status == CardStatus.Copying ? (d.Broken ? CardStatus.Failed : CardStatus.Copying) : d.Status,
+                FilesVerified = d.FilesVerified,
+                BytesVerified = d.BytesVerified,
+                MhlManifest = d.Mhl,
+                Error = d.BrokenBy,
+            })];
+            cards.Upsert(card);
+            var message = ToMessage(card);
+            tx.Enqueue(new OutboxMessage("cards", _cardId, System.Text.Json.JsonSerializer.Serialize(message, OffloadMessageJsonContext.Default.CardStatusMessage), Retained: true));
+            if (eventKind is not null)
+            {
+                var body = new OffloadEvent(_cardId, _name, status, card.SafeToFormat, card.FileCount, card.TotalBytes, _seconds, OverallReReadMode(), _failure == OffloadFailureKind.None ? null : _failure.ToString(), _firstError, message.Destinations);
+                tx.Enqueue(new OutboxMessage("events", eventKind, System.Text.Json.JsonSerializer.Serialize(body, OffloadMessageJsonContext.Default.OffloadEvent), Retained: false));
+            }
+
+            return card;
+        }
+
+        private double _seconds;
+
+        private static CardStatusMessage ToMessage(CardDocument card) => new(
+            card.Id,
+            card.Name,
+            card.CameraFamily,
+            card.Status,
+            card.SafeToFormat,
+            card.FileCount,
+            card.TotalBytes,
+            [.. card.Destinations.Select(d => new CardDestinationStatus(d.Path, d.Status, d.FilesVerified, d.BytesVerified, d.MhlManifest, d.Error))],
+            card.MhlGeneration,
+            card.HistoryCheck,
+            card.UpdatedAt);
+
+        private void RecordFile(PendingFile file, (DestinationWork Work, string Status, string? Error, OffloadFailureKind Kind)[] outcomes, DateTimeOffset now)
+        {
+            if (_engine._catalog is null || outcomes.Length == 0)
+            {
+                return;
+            }
+
+            var hashes = file.Hashes?.ToDictionary(h => h.Key.ElementName(), h => h.Value, StringComparer.Ordinal) ?? new Dictionary<string, string>(StringComparer.Ordinal);
+            _engine._catalog.Write(tx =>
+            {
+                var files = tx.Database.GetCollection<Catalog.Offload.OffloadFileRecord>(CatalogCollections.Files);
+                foreach (var (work, status, error, _) in outcomes)
+                {
+                    files.Upsert(new Catalog.Offload.OffloadFileRecord
+                    {
+                        Id = Catalog.Offload.OffloadFileRecord.MakeId(_cardId, work.Destination.Root, file.File.Path),
+                        CardId = _cardId,
+                        Destination = work.Destination.Root,
+                        Path = file.File.Path,
+                        Size = file.File.Size,
+                        LastModified = file.File.LastModified,
+                        Hashes = hashes,
+                        Status = status == "failed" ? CardStatus.Failed : CardStatus.Verified,
+                        Error = error,
+                        ReReadMode = work.Destination.ReReadModes.Keys.FirstOrDefault(),
+                        UpdatedAt = now,
+                    });
+                }
+            });
+        }
+
+        private string OverallReReadMode()
+        {
+            var modes = _destinations.SelectMany(d => d.ReReadModes.Keys).Distinct(StringComparer.Ordinal).ToList();
+            return modes.Count == 0 ? ReReadModes.None
+                : modes.Contains(ReReadModes.PageCache) ? ReReadModes.PageCache
+                : modes.Contains(ReReadModes.Fadvise) ? ReReadModes.Fadvise
+                : modes[0];
+        }
+
+        private OffloadResult RecordFinish(double seconds)
+        {
+            _seconds = seconds;
+            var status = _failure == OffloadFailureKind.None && _destinations.TrueForAll(d => d.Status == CardStatus.Verified) ? CardStatus.Verified : CardStatus.Failed;
+            if (status == CardStatus.Failed && _failure == OffloadFailureKind.None)
+            {
+                _failure = OffloadFailureKind.Environment;
+                _firstError ??= "not every destination was verified";
+            }
+
+            var safe = status == CardStatus.Verified && (_historyCheck is null or CardStatus.Verified);
+            _engine._catalog?.Write(tx =>
+            {
+                var card = WriteCard(tx, status, status == CardStatus.Verified ? "offload-finished" : "verify-failed");
+                safe = card.SafeToFormat;
+                var jobs = tx.Database.GetCollection<Catalog.Offload.OffloadJobDocument>(CatalogCollections.OffloadJobs);
+                var job = jobs.FindById(_jobId);
+                if (job is not null)
+                {
+                    job.Status = status;
+                    job.FilesCopied = _filesCopied;
+                    job.FilesSkipped = _filesResumed;
+                    job.BytesRead = _bytesRead;
+                    job.ReReadMode = OverallReReadMode();
+                    job.Error = _firstError;
+                    job.FinishedAt = tx.Now;
+                    jobs.Update(job);
+                }
+            });
+
+            return new OffloadResult(
+                _cardId,
+                _name,
+                _source,
+                status,
+                safe,
+                _scan.MediaFiles.Count(),
+                _scan.MediaFiles.Sum(f => f.Size),
+                _bytesRead,
+                _filesCopied,
+                _filesResumed,
+                Math.Round(seconds, 3),
+                OverallReReadMode(),
+                [.. _formats.Select(f => f.ElementName())],
+                MhlGeneration,
+                _historyCheck,
+                _historyMissing,
+                [.. _destinations.Select(d => new OffloadDestinationResult(d.Root, d.Status, d.FilesVerified, d.BytesVerified, d.Mhl, d.ReReadModes.Keys.FirstOrDefault(), d.BrokenBy))],
+                [.. _results.OrderBy(r => r.Path, StringComparer.Ordinal)],
+                _scan.Symlinks,
+                _failure,
+                _firstError);
+        }
+    }
+}

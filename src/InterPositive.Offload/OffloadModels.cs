@@ -1,0 +1,92 @@
+using InterPositive.Formats.AscMhl;
+
+namespace InterPositive.Offload;
+
+/// <summary>What to offload where. Destinations are parent folders: the copy lands in <c>DIR/NAME</c>.</summary>
+public sealed record OffloadRequest(string Source, IReadOnlyList<string> Destinations)
+{
+    /// <summary>Hash formats computed in flight; the first is the one recorded as primary. Default xxh64.</summary>
+    public IReadOnlyList<MhlHashFormat> HashFormats { get; init; } = [MhlHashFormat.Xxh64];
+
+    /// <summary>The card's name (the folder created in each destination); default: the source folder's name.</summary>
+    public string? Name { get; init; }
+
+    public string HostName { get; init; } = System.Environment.MachineName;
+
+    public string? Author { get; init; }
+
+    public string? Location { get; init; }
+
+    public string? Comment { get; init; }
+
+    /// <summary>Size of the pooled buffers the source is read in.</summary>
+    public int ChunkSize { get; init; } = 4 << 20;
+
+    /// <summary>Buffers each writer and hasher may have queued (bounds memory: chunk × depth × stages).</summary>
+    public int QueueDepth { get; init; } = 4;
+}
+
+/// <summary>
+/// Progress of an offload: bytes read from the card, and bytes of the copies re-read from the drives for
+/// verification (that second pass is real work a progress bar must show, or it sits at 100% while files verify).
+/// </summary>
+public sealed record OffloadProgress(long BytesDone, long BytesTotal, int FilesDone, int FilesTotal, string? CurrentFile, long BytesReRead = 0, long ReReadTotal = 0);
+
+/// <summary>Why an offload did not fully succeed; the CLI maps it to its exit code.</summary>
+public enum OffloadFailureKind
+{
+    None = 0,
+
+    /// <summary>A check failed: hash mismatch, a name present with other content, a card that no longer matches its history.</summary>
+    CheckFailed = 1,
+
+    /// <summary>The source could not be read, or changed while it was copied.</summary>
+    BadInput = 3,
+
+    /// <summary>A destination was missing, full, read-only or went away.</summary>
+    Environment = 4,
+}
+
+/// <summary>One file of the card, its hashes and how each destination fared.</summary>
+public sealed record OffloadFileResult(
+    string Path,
+    long Size,
+    IReadOnlyDictionary<string, string> Hashes,
+    string Status,
+    IReadOnlyDictionary<string, string> Destinations,
+    string? HistoryCheck,
+    string? Error);
+
+/// <summary>One destination copy: its root (<c>DIR/NAME</c>), its state and the ASC MHL generation written there.</summary>
+public sealed record OffloadDestinationResult(string Path, string Status, int FilesVerified, long BytesVerified, string? MhlManifest, string? ReReadMode, string? Error);
+
+/// <summary>A symbolic link found on the card: recorded, recreated when it stays inside the card, never followed.</summary>
+public sealed record OffloadSymlink(string Path, string Target, bool InsideCard);
+
+/// <summary>The outcome of an offload.</summary>
+public sealed record OffloadResult(
+    string CardId,
+    string Name,
+    string Source,
+    string Status,
+    bool SafeToFormat,
+    int Files,
+    long Bytes,
+    long BytesRead,
+    int FilesCopied,
+    int FilesResumed,
+    double Seconds,
+    string ReReadMode,
+    IReadOnlyList<string> HashFormats,
+    int? MhlGeneration,
+    string? HistoryCheck,
+    IReadOnlyList<string> HistoryMissing,
+    IReadOnlyList<OffloadDestinationResult> Destinations,
+    IReadOnlyList<OffloadFileResult> FileResults,
+    IReadOnlyList<OffloadSymlink> Symlinks,
+    OffloadFailureKind Failure,
+    string? Error)
+{
+    /// <summary>The verified destination roots, for the steps that read the copies next (clip metadata).</summary>
+    public IEnumerable<string> VerifiedRoots => Destinations.Where(d => d.Status == "verified").Select(d => d.Path);
+}
