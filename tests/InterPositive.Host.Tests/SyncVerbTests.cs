@@ -54,6 +54,9 @@ public sealed class SyncVerbTests
         Assert.Equal("A001.csv", Path.GetFileName(reel));
         Assert.Equal(4, (await File.ReadAllLinesAsync(reel)).Length);
         Assert.Single(Directory.GetFiles(folder.Combine("exports"), "A001.ccc", SearchOption.AllDirectories));
+        var ale = await File.ReadAllTextAsync(Assert.Single(Directory.GetFiles(folder.Combine("exports"), "A001.ale", SearchOption.AllDirectories)));
+        Assert.Contains("A001C002_261125_R1AB", ale, StringComparison.Ordinal);
+        Assert.Contains("(1.1000 1.0000 0.9000)", ale, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -82,7 +82,15 @@ internal static class PostVerb
                             lastChange = ctx.Time.GetUtcNow();
                             if (exportFolder is not null)
                             {
-                                exported = [.. PostExport.Write(exportFolder, await store.ShotsAsync(stop.Token))];
+                                try
+                                {
+                                    exported = [.. PostExport.Write(exportFolder, await store.ShotsAsync(stop.Token))];
+                                }
+                                catch (Exception error) when (error is not OperationCanceledException)
+                                {
+                                    // An export that fails (a full disk, an odd record) must not stop receiving.
+                                    ctx.Log.Error("Export to {Folder} failed: {Error}", exportFolder, error.Message);
+                                }
                             }
                         }
                         else if (idleLimit is { } limit && ctx.Time.GetUtcNow() - lastChange >= limit)

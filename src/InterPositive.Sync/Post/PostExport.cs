@@ -1,13 +1,17 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using InterPositive.Formats;
+using InterPositive.Formats.Ale;
 using InterPositive.Formats.Cdl;
+using InterPositive.Formats.Clips;
 
 namespace InterPositive.Sync.Post;
 
 /// <summary>
 /// Editorial exports of the post store, one set per production, shoot day and reel:
-/// <c>DIR/{production}/{yyyy-MM-dd}/{reel}.csv</c> (one row per shot) and <c>{reel}.ccc</c> (an ASC CDL
+/// <c>DIR/{production}/{yyyy-MM-dd}/{reel}.csv</c> (one row per shot), <c>{reel}.ale</c> (Avid ALE from the clip records,
+/// with ASC_SOP/ASC_SAT when there are looks) and <c>{reel}.ccc</c> (an ASC CDL
 /// ColorCorrectionCollection with one correction per shot that has a look, id = clip name). The day is the UTC date
 /// the shot's state was committed on the appliance. Files are replaced atomically.
 /// </summary>
@@ -31,6 +35,18 @@ public static class PostExport
             Directory.CreateDirectory(Path.GetDirectoryName(target)!);
             WriteAtomically(target + ".csv", Encoding.UTF8.GetBytes(Csv(ordered)));
             written.Add(relative + ".csv");
+            var clips = ordered.Select(ClipOf).ToList();
+            var looksByName = new Dictionary<string, Cdl>(StringComparer.Ordinal);
+            for (var i = 0; i < ordered.Count; i++)
+            {
+                if (Look(ordered[i]) is { } cdl && clips[i].Clip is { } name)
+                {
+                    looksByName[name] = cdl;
+                }
+            }
+
+            WriteAtomically(target + ".ale", Encoding.UTF8.GetBytes(AleFile.Write(AleFile.FromClips(clips, looksByName))));
+            written.Add(relative + ".ale");
             var looks = ordered.Select(Look).OfType<Cdl>().ToList();
             if (looks.Count > 0)
             {
@@ -42,6 +58,39 @@ public static class PostExport
         }
 
         return written;
+    }
+
+    /// <summary>
+    /// The shot's clip record (the <c>clips --json</c> object it carries), with name, reel, scene and take filled from the
+    /// shot where the record lacks them.
+    /// </summary>
+    public static ClipRecord ClipOf(PostShot shot)
+    {
+        ClipRecord record;
+        try
+        {
+            record = shot.Shot.TryGetProperty("clip", out var clip) && clip.ValueKind == JsonValueKind.Object
+                ? ClipRecord.FromJson(clip.GetRawText())
+                : new ClipRecord();
+        }
+        catch (Exception error) when (error is JsonException or MalformedInputException or NotSupportedException)
+        {
+            record = new ClipRecord { Errors = [$"{shot.ClipId}: clip record unreadable: {error.Message}"] };
+        }
+
+        var path = string.IsNullOrEmpty(record.Path) ? Text(shot.Shot, "path") ?? shot.ClipId : record.Path;
+        return record with
+        {
+            // Records written by older or foreign tools may lack the nested objects the ALE writer reads.
+            Camera = OrNew(record.Camera),
+            Lens = OrNew(record.Lens),
+            Errors = OrNew(record.Errors),
+            Path = path,
+            Clip = record.Clip ?? Text(shot.Shot, "clip", "name") ?? Path.GetFileNameWithoutExtension(path),
+            Reel = record.Reel ?? Reel(shot),
+            Scene = record.Scene ?? Text(shot.Shot, "scene"),
+            Take = record.Take ?? Text(shot.Shot, "take"),
+        };
     }
 
     /// <summary>The CSV of one day and reel (RFC 4180: CRLF, fields quoted when needed).</summary>
@@ -98,6 +147,9 @@ public static class PostExport
             return null;
         }
     }
+
+    private static T OrNew<T>(T? value)
+        where T : class, new() => value ?? new T();
 
     private static CdlTriple Triple(JsonElement cdl, string name)
     {
