@@ -258,12 +258,9 @@ internal static class AnalyzeVerb
             }
         }
 
+        /// <summary>Feed events (a malformed ANC packet, a reconnect) do not spoil the analysis; the source throws when the input is unusable.</summary>
         public void OnEvent(FeedEventKind kind, string message)
         {
-            if (kind is FeedEventKind.Malformed or FeedEventKind.Error)
-            {
-                Failure ??= new MalformedInputException(message);
-            }
         }
     }
 
