@@ -72,7 +72,7 @@ public sealed class Feed : IFrameSink
         _frames = Channel.CreateBounded<VideoFrame>(
             new BoundedChannelOptions(_options.AnalysisQueue)
             {
-                FullMode = BoundedChannelFullMode.DropOldest,
+                FullMode = source.IsLive ? BoundedChannelFullMode.DropOldest : BoundedChannelFullMode.Wait,
                 SingleReader = true,
                 SingleWriter = true,
             },
@@ -118,6 +118,8 @@ public sealed class Feed : IFrameSink
     /// <summary>Runs until cancelled, or until a non-live source ends; completes <see cref="Frames"/> either way.</summary>
     public async Task RunAsync(CancellationToken cancellationToken)
     {
+        // Sources may deliver synchronously for a long time (a file, the pattern unpaced): never on the caller's thread.
+        await Task.Yield();
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var watchdog = WatchAsync(stop.Token);
         var delay = _options.ReconnectDelay;
@@ -193,7 +195,7 @@ public sealed class Feed : IFrameSink
         }
     }
 
-    void IFrameSink.OnFrame(VideoFrame frame)
+    async ValueTask IFrameSink.OnFrameAsync(VideoFrame frame, CancellationToken cancellationToken)
     {
         try
         {
@@ -213,16 +215,12 @@ public sealed class Feed : IFrameSink
             _state = FeedState.Live;
         }
 
-        if (previous is null)
-        {
-            Raise(FeedEventKind.Connected, FormattableString.Invariant($"{frame.Format}"));
-        }
-        else if (!previous.SameGeometry(frame.Format) || previous.Rate != frame.Format.Rate)
+        if (previous is not null && (!previous.SameGeometry(frame.Format) || previous.Rate != frame.Format.Rate))
         {
             Raise(FeedEventKind.FormatChanged, FormattableString.Invariant($"{previous} -> {frame.Format}"));
         }
 
-        Interlocked.Increment(ref _captured);
+        frame.FeedIndex = Interlocked.Increment(ref _captured);
         Interlocked.Exchange(ref _lastFrameTicks, frame.CaptureTime.UtcTicks);
         if (_stalled)
         {
@@ -230,10 +228,25 @@ public sealed class Feed : IFrameSink
             Raise(FeedEventKind.Resumed, "frames flowing again");
         }
 
-        if (!_frames.Writer.TryWrite(frame))
+        if (_source.IsLive)
         {
-            // Completed (shutting down): nobody will read it.
+            if (!_frames.Writer.TryWrite(frame))
+            {
+                // Completed (shutting down): nobody will read it.
+                frame.Dispose();
+            }
+
+            return;
+        }
+
+        try
+        {
+            await _frames.Writer.WriteAsync(frame, cancellationToken);
+        }
+        catch
+        {
             frame.Dispose();
+            throw;
         }
     }
 

@@ -16,11 +16,15 @@ public enum FeedEventKind
 /// <summary>One thing that happened to a feed (the source, the connection or the signal).</summary>
 public sealed record FeedEvent(string Feed, FeedEventKind Kind, string Message, DateTimeOffset Time);
 
-/// <summary>Where a source delivers frames and reports events. Must never block: capture cannot wait.</summary>
+/// <summary>Where a source delivers frames and reports events.</summary>
 public interface IFrameSink
 {
-    /// <summary>Takes ownership of <paramref name="frame"/>.</summary>
-    void OnFrame(VideoFrame frame);
+    /// <summary>
+    /// Takes ownership of <paramref name="frame"/>. For live sources this completes at once, always: capture never
+    /// waits, the oldest frame waiting for analysis is dropped instead. Non-live sources (a file, a pipe) are held
+    /// back until analysis takes the frame, so every frame of a recording is seen.
+    /// </summary>
+    ValueTask OnFrameAsync(VideoFrame frame, CancellationToken cancellationToken);
 
     void OnEvent(FeedEventKind kind, string message);
 }

@@ -15,6 +15,7 @@ public sealed class FeedMonitor(string feed, string source)
     private readonly List<string> _events = [];
     private Timecode? _previous;
     private long _previousSequence = -1;
+    private long _previousFeedIndex;
     private long _ticksFrames;
 
     public long Frames { get; private set; }
@@ -42,9 +43,12 @@ public sealed class FeedMonitor(string feed, string source)
         Frames++;
         Format = frame.Format;
         Dropped += frame.LostBefore;
-        if (_previousSequence >= 0 && frame.Sequence > _previousSequence + 1)
+        // Frames the analysis channel skipped (drop-oldest) between this frame and the last one seen.
+        var skipped = _previousFeedIndex > 0 && frame.FeedIndex > _previousFeedIndex ? frame.FeedIndex - _previousFeedIndex - 1 : 0;
+        _previousFeedIndex = frame.FeedIndex;
+        if (_previousSequence >= 0 && frame.Sequence > _previousSequence + 1 + skipped)
         {
-            Dropped += frame.Sequence - _previousSequence - 1;
+            Dropped += frame.Sequence - _previousSequence - 1 - skipped;
         }
 
         _previousSequence = frame.Sequence;
@@ -60,16 +64,17 @@ public sealed class FeedMonitor(string feed, string source)
             if (_previous is { } previous && previous.Rate == tc.Rate)
             {
                 var step = tc.FramesSince(previous);
-                if (step == 0)
+                var expected = 1 + skipped;
+                if (step == 0 && skipped == 0)
                 {
                     Repeated++;
                 }
-                else if (step != 1)
+                else if (step != expected)
                 {
                     Discontinuities++;
-                    if (step <= MaxDropGap.TotalSeconds * tc.Rate.FramesPerSecond)
+                    if (step > expected && step <= MaxDropGap.TotalSeconds * tc.Rate.FramesPerSecond)
                     {
-                        Dropped += step - 1;
+                        Dropped += step - expected;
                     }
                 }
             }
@@ -91,7 +96,7 @@ public sealed class FeedMonitor(string feed, string source)
     }
 
     /// <summary>Records an event for the report (stopped, reconnected, format change).</summary>
-    public void Note(FeedEvent e) => _events.Add(FormattableString.Invariant($"{e.Time:HH:mm:ss} {e.Kind}: {e.Message}"));
+    public void Note(FeedEvent e) => _events.Add(FormattableString.Invariant($"{e.Time:HH:mm:ss}Z {e.Kind}: {e.Message}"));
 
     /// <summary>The once-a-second summary; camera changes are reported once.</summary>
     public FeedTick Tick(TimeSpan sinceLastTick)

@@ -1,4 +1,6 @@
 using System.Text.Json.Serialization;
+using System.Globalization;
+using InterPositive.Formats.Clips;
 using InterPositive.Formats.Rdd18;
 
 namespace InterPositive.Feeds;
@@ -13,78 +15,62 @@ public sealed record FeedReport(
     long Repeated,
     long AnalysisSkipped,
     FeedTimecodeReport Timecode,
-    FeedCamera? Camera,
+    ClipRecord? Camera,
     SortedDictionary<string, long> Anc,
     FeedErrorReport Errors,
-    IReadOnlyList<string> Events);
+    IReadOnlyList<string> Events)
+{
+    /// <summary>The live lighting summary of the last analysis window (null when lighting analysis was off).</summary>
+    public Lighting.LightingRecord? Lighting { get; init; }
+}
 
 public sealed record FeedTimecodeReport(string? First, string? Last, long Discontinuities);
 
 public sealed record FeedErrorReport(long Parity, long Checksum, long Truncated, long Undecodable);
 
-/// <summary>
-/// Camera metadata from a feed, with the keys of the clip record that <c>clips --json</c> prints (null where a live
-/// feed cannot know them: reel, clip, scene, take, duration).
-/// </summary>
-public sealed record FeedCamera(
-    string? Path,
-    FeedCameraIdentity Camera,
-    string? Reel,
-    string? Clip,
-    string? Scene,
-    string? Take,
-    FeedCameraTimecode? Timecode,
-    double? Fps,
-    int? Width,
-    int? Height,
-    string? Codec,
-    long? DurationFrames,
-    int? Iso,
-    int? ExposureIndex,
-    int? WhiteBalanceK,
-    double? Tint,
-    double? ShutterAngle,
-    double? ShutterSeconds,
-    double? Nd,
-    FeedLens Lens)
+/// <summary>Camera metadata from a feed as the clip record that <c>clips --json</c> prints (same keys).</summary>
+public static class FeedCamera
 {
-    /// <summary>The clip-record view of RDD 18 items, the format and the first timecode of a feed.</summary>
-    public static FeedCamera From(string source, AcquisitionMetadata m, VideoFormat? format, Formats.Timecode? first) => new(
-        Path: source,
-        Camera: FeedCameraIdentity.Parse(m.CameraAttributes),
-        Reel: null,
-        Clip: null,
-        Scene: null,
-        Take: null,
-        Timecode: first is { } tc ? new FeedCameraTimecode(tc.ToString(), tc.Rate.ToDecimalString(), tc.Rate.DropFrame) : null,
-        Fps: m.CaptureFrameRate ?? format?.Rate.FramesPerSecond,
-        Width: format?.Width,
-        Height: format?.Height,
-        Codec: format?.Pixel.ToString().ToLowerInvariant(),
-        DurationFrames: null,
-        Iso: m.Iso,
-        ExposureIndex: m.ExposureIndex,
-        WhiteBalanceK: m.WhiteBalanceKelvin,
-        Tint: null,
-        ShutterAngle: m.ShutterAngleDegrees,
-        ShutterSeconds: m.ShutterTimeSeconds,
-        Nd: m.NdFilter,
-        Lens: new FeedLens(m.LensAttributes, null, m.FocalLengthMm, m.IrisFNumber, m.IrisTNumber, m.FocusDistanceMetres));
-}
+    /// <summary>
+    /// The clip-record view of a feed's RDD 18 items, format and first timecode. Reel, clip, scene, take and duration
+    /// stay null: a live feed does not say them. ND is written as optical density (log10 of the filter factor).
+    /// </summary>
+    public static ClipRecord From(string source, AcquisitionMetadata m, VideoFormat? format, Formats.Timecode? first) => new()
+    {
+        Path = source,
+        Camera = ParseCameraAttributes(m.CameraAttributes),
+        Timecode = first is { } tc ? TimecodeInfo.From(tc) : null,
+        Fps = m.CaptureFrameRate ?? format?.Rate.FramesPerSecond,
+        Width = format?.Width,
+        Height = format?.Height,
+        Codec = format?.Pixel.ToString().ToLowerInvariant(),
+        Iso = m.Iso,
+        ExposureIndex = m.ExposureIndex,
+        WhiteBalanceK = m.WhiteBalanceKelvin,
+        ShutterAngle = m.ShutterAngleDegrees,
+        ShutterSeconds = m.ShutterTimeSeconds,
+        Nd = m.NdFilter is { } n && n > 0 ? Math.Log10(n).ToString("0.0", CultureInfo.InvariantCulture) : null,
+        Lens = new LensInfo
+        {
+            Model = m.LensAttributes,
+            FocalLengthMm = m.FocalLengthMm,
+            FNumber = m.IrisFNumber,
+            TStop = m.IrisTNumber,
+            FocusDistanceM = m.FocusDistanceMetres,
+        },
+    };
 
-public sealed record FeedCameraIdentity(string? Make, string? Model, string? Serial)
-{
     private static readonly string[] SerialMarkers = ["SN", "S/N", "SN:", "S/N:", "#"];
 
     /// <summary>
     /// RDD 18 CameraAttributes is free text ("ARRI ALEXA 35 SN 60123"): the first word is taken as the make, a word
     /// after "SN"/"S/N" as the serial, the rest as the model.
     /// </summary>
-    public static FeedCameraIdentity Parse(string? attributes)
+    public static CameraInfo ParseCameraAttributes(string? attributes)
     {
         if (string.IsNullOrWhiteSpace(attributes))
         {
-            return new FeedCameraIdentity(null, null, null);
+            return new CameraInfo();
         }
 
         var words = attributes.Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
@@ -96,15 +82,14 @@ public sealed record FeedCameraIdentity(string? Make, string? Model, string? Ser
             words.RemoveRange(at, 2);
         }
 
-        var make = words.Count > 1 ? words[0] : null;
-        var model = words.Count > 1 ? string.Join(' ', words.Skip(1)) : words.FirstOrDefault();
-        return new FeedCameraIdentity(make, model, serial);
+        return new CameraInfo
+        {
+            Make = words.Count > 1 ? words[0] : null,
+            Model = words.Count > 1 ? string.Join(' ', words.Skip(1)) : words.FirstOrDefault(),
+            Serial = serial,
+        };
     }
 }
-
-public sealed record FeedCameraTimecode(string Start, string Rate, bool DropFrame);
-
-public sealed record FeedLens(string? Model, string? Serial, double? FocalLengthMm, double? FNumber, double? TStop, double? FocusDistanceM);
 
 /// <summary>A once-a-second line for the console and the dashboard.</summary>
 public sealed record FeedTick(string Feed, string? Timecode, long Frames, long Dropped, long Repeated, double FramesPerSecond, IReadOnlyList<string> CameraChanges);

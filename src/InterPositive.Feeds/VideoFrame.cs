@@ -32,7 +32,7 @@ public sealed record VideoFormat(int Width, int Height, FramePixelFormat Pixel, 
     public int FrameBytes => Stride * (Height + VancLines);
 
     public override string ToString() => FormattableString.Invariant(
-        $"{Width}x{Height} {Pixel.ToString().ToLowerInvariant()} {Rate}{(VancLines > 0 ? FormattableString.Invariant($" +{VancLines} VANC") : string.Empty)}");
+        $"{Width}x{Height} {Pixel.ToString().ToLowerInvariant()} {Rate}{(VancLines > 0 ? FormattableString.Invariant($", {VancLines} VANC lines") : string.Empty)}");
 
     /// <summary>Same picture geometry and packing (the rate may be unknown on one side).</summary>
     public bool SameGeometry(VideoFormat other) =>
@@ -108,6 +108,12 @@ public sealed class VideoFrame : IDisposable
 
     /// <summary>When the last byte of the frame arrived (sources set it after the read completes).</summary>
     public DateTimeOffset CaptureTime { get; set; }
+
+    /// <summary>
+    /// The feed's own count of frames handed towards analysis (1, 2, 3 …, across reconnects): a gap between two frames
+    /// an analysis consumer sees is frames the drop-oldest channel skipped, not frames the camera dropped.
+    /// </summary>
+    public long FeedIndex { get; set; }
 
     /// <summary>Frames the source lost just before this one (RTP loss that left a frame unusable, for example).</summary>
     public int LostBefore { get; set; }

@@ -6,7 +6,7 @@ namespace InterPositive.Feeds.Tests;
 internal static class FeedHarness
 {
     public static async Task<(FeedMonitor Monitor, List<FeedEvent> Events, Feed Feed)> RunAsync(
-        IFrameSource source, Func<FeedMonitor, bool>? stopWhen = null, TimeSpan? timeout = null, FeedOptions? options = null, Action<VideoFrame>? inspect = null)
+        IFrameSource source, Func<FeedMonitor, bool>? stopWhen = null, TimeSpan? timeout = null, FeedOptions? options = null, Action<VideoFrame>? inspect = null, Action<FeedEvent>? onEvent = null)
     {
         using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(20));
         var feed = new Feed("A", source, TimeProvider.System, options ?? new FeedOptions { AnalysisQueue = 10_000, ReconnectDelay = TimeSpan.FromMilliseconds(50) });
@@ -18,6 +18,8 @@ internal static class FeedHarness
             {
                 events.Add(e);
             }
+
+            onEvent?.Invoke(e);
         };
         var run = feed.RunAsync(cts.Token);
         try

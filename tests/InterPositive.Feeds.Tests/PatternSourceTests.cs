@@ -1,6 +1,7 @@
 using InterPositive.Feeds;
 using InterPositive.Feeds.Sources;
 using InterPositive.Formats;
+using InterPositive.Formats.Clips;
 using InterPositive.Formats.Rdd18;
 
 namespace InterPositive.Feeds.Tests;
@@ -31,7 +32,10 @@ public sealed class PatternSourceTests
         Assert.Equal(5600, camera.WhiteBalanceK);
         Assert.Equal(180, camera.ShutterAngle!.Value, 6);
         Assert.Equal(2.8, camera.Lens.FNumber!.Value, 2);
-        Assert.Equal(new FeedCameraIdentity("InterPositive", "Pattern", "IPE-0001"), camera.Camera);
+        Assert.Equal(new CameraInfo { Make = "InterPositive", Model = "Pattern", Serial = "IPE-0001" }, camera.Camera);
+        Assert.Equal("0.0", camera.Nd);
+        Assert.Equal("10:00:00:00", camera.Timecode!.Start);
+        Assert.Equal("23.976", camera.Timecode.Rate);
         Assert.Contains(events, e => e.Kind == FeedEventKind.Ended);
     }
 

@@ -104,8 +104,9 @@ public sealed class FfmpegSource : IFrameSource
                         frame.Timecode = tc.AddFrames(n);
                     }
 
-                    sink.OnFrame(frame);
+                    var delivered = frame;
                     frame = null;
+                    await sink.OnFrameAsync(delivered, cancellationToken);
                 }
                 finally
                 {

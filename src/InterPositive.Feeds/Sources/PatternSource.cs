@@ -94,8 +94,9 @@ public sealed class PatternSource(PatternOptions options, string feed, TimeProvi
             try
             {
                 Render(frame.Data.Span, n, start.AddFrames(n));
-                sink.OnFrame(frame);
+                var delivered = frame;
                 frame = null;
+                await sink.OnFrameAsync(delivered, cancellationToken);
             }
             finally
             {

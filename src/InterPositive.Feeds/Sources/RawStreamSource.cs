@@ -61,8 +61,9 @@ public sealed class RawStreamSource(string description, Func<CancellationToken, 
                     }
 
                     frame.CaptureTime = time.GetUtcNow();
-                    sink.OnFrame(frame);
+                    var delivered = frame;
                     frame = null;
+                    await sink.OnFrameAsync(delivered, cancellationToken);
                 }
                 finally
                 {

@@ -94,6 +94,7 @@ public sealed class St2110Source(St2110Options options, string feed, TimeProvide
 {
     private readonly Lock _ancGate = new();
     private readonly Dictionary<uint, (List<AncPacket> Packets, AncErrorCounts Errors)> _ancByTimestamp = [];
+    private AncErrorCounts _unattributedAncErrors = new();
 
     private const int SolSocket = 1;
     private const int SoRcvBufForce = 33;
@@ -113,15 +114,12 @@ public sealed class St2110Source(St2110Options options, string feed, TimeProvide
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         sink.OnEvent(FeedEventKind.Connected, FormattableString.Invariant($"{Description}, receive buffer {video.ReceiveBufferSize >> 20} MiB"));
 
-        var videoTask = Task.Factory.StartNew(() => ReceiveVideo(video, sink, stop.Token), stop.Token, TaskCreationOptions.LongRunning, TaskScheduler.Default);
-        var ancTask = anc is null
-            ? Task.CompletedTask
-            : Task.Factory.StartNew(() => ReceiveAnc(anc, stop.Token), stop.Token, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        // One thread receives both streams: the ANC socket is drained whenever a video frame completes, so ANC sent
+        // ahead of (or with) its frame is always attached, without locks or a race between threads.
+        var receive = Task.Factory.StartNew(() => Receive(video, anc, sink, stop.Token), stop.Token, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         try
         {
-            await Task.WhenAny(videoTask, ancTask);
-            await stop.CancelAsync();
-            await Task.WhenAll(videoTask, ancTask);
+            await receive;
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -181,13 +179,19 @@ public sealed class St2110Source(St2110Options options, string feed, TimeProvide
     public static bool IsMulticast(IPAddress address) =>
         address.AddressFamily == AddressFamily.InterNetworkV6 ? address.IsIPv6Multicast : (address.GetAddressBytes()[0] & 0xF0) == 0xE0;
 
-    private void ReceiveVideo(Socket socket, IFrameSink sink, CancellationToken cancellationToken)
+    private void Receive(Socket socket, Socket? anc, IFrameSink sink, CancellationToken cancellationToken)
     {
         var datagram = GC.AllocateUninitializedArray<byte>(65536, pinned: true);
         Span<Rfc4175Segment> segments = stackalloc Rfc4175Segment[16];
         var format = new VideoFormat(options.Width, options.Height, FramePixelFormat.Rfc4175, options.Rate ?? FrameRate.Fps25);
         var rateKnown = options.Rate is not null;
         VideoFrame? frame = null;
+
+        // Completed frames wait (at most two frames, or a quiet 100 ms) until their ST 2110-40 ANC, which arrives on
+        // another socket and thread, is in: a little latency so timecode stays with the frame it belongs to.
+        var held = new Queue<VideoFrame>();
+        var holdFrames = anc is null ? 0 : 1;
+        var ancDatagram = anc is null ? [] : new byte[65536];
         uint frameTimestamp = 0;
         uint? previousFrameTimestamp = null;
         long frameBytes = 0, sequence = 0;
@@ -205,6 +209,7 @@ public sealed class St2110Source(St2110Options options, string feed, TimeProvide
                 }
                 catch (SocketException e) when (e.SocketErrorCode is SocketError.TimedOut or SocketError.WouldBlock)
                 {
+                    Release(all: true);
                     continue;
                 }
 
@@ -283,6 +288,32 @@ public sealed class St2110Source(St2110Options options, string feed, TimeProvide
         finally
         {
             frame?.Dispose();
+            while (held.Count > 0)
+            {
+                held.Dequeue().Dispose();
+            }
+        }
+
+        void Release(bool all)
+        {
+            if (anc is not null)
+            {
+                DrainAnc(anc, ancDatagram);
+            }
+
+            while (held.Count > 0 && (all || held.Count > holdFrames || HasAnc(held.Peek().RtpTimestamp ?? 0)))
+            {
+                var f = held.Dequeue();
+                var (packets, errors) = TakeAnc(f.RtpTimestamp ?? 0);
+                f.Anc = packets;
+                f.AncErrors = errors;
+                var pending = sink.OnFrameAsync(f, cancellationToken);
+                if (!pending.IsCompletedSuccessfully)
+                {
+                    // A live source's sink never waits (drop-oldest); anything else is a wiring mistake.
+                    throw new InvalidOperationException("the sink of a live ST 2110 source must not block");
+                }
+            }
         }
 
         void Complete(ref VideoFrame? done)
@@ -330,28 +361,16 @@ public sealed class St2110Source(St2110Options options, string feed, TimeProvide
             f.Incomplete = !complete;
             f.RtpTimestamp = frameTimestamp;
             f.CaptureTime = time.GetUtcNow();
-            var (packets, errors) = TakeAnc(frameTimestamp);
-            f.Anc = packets;
-            f.AncErrors = errors;
-            sink.OnFrame(f);
+            held.Enqueue(f);
+            Release(all: false);
         }
     }
 
-    private void ReceiveAnc(Socket socket, CancellationToken cancellationToken)
+    private void DrainAnc(Socket socket, byte[] datagram)
     {
-        var datagram = new byte[65536];
-        while (!cancellationToken.IsCancellationRequested)
+        while (socket.Available > 0)
         {
-            int length;
-            try
-            {
-                length = socket.Receive(datagram);
-            }
-            catch (SocketException e) when (e.SocketErrorCode is SocketError.TimedOut or SocketError.WouldBlock)
-            {
-                continue;
-            }
-
+            var length = socket.Receive(datagram);
             Statistics.Anc();
             var packets = new List<AncPacket>();
             var errors = new AncErrorCounts();
@@ -362,8 +381,13 @@ public sealed class St2110Source(St2110Options options, string feed, TimeProvide
             }
             catch (MalformedInputException)
             {
-                errors.Truncated++;
-                timestamp = 0;
+                // Not even an RTP header to say which frame it belonged to: count it with the next frame.
+                lock (_ancGate)
+                {
+                    _unattributedAncErrors.Truncated++;
+                }
+
+                continue;
             }
 
             lock (_ancGate)
@@ -387,14 +411,23 @@ public sealed class St2110Source(St2110Options options, string feed, TimeProvide
         }
     }
 
+    private bool HasAnc(uint timestamp)
+    {
+        lock (_ancGate)
+        {
+            return _ancByTimestamp.ContainsKey(timestamp);
+        }
+    }
+
     private (List<AncPacket> Packets, AncErrorCounts? Errors) TakeAnc(uint timestamp)
     {
         lock (_ancGate)
         {
             AncErrorCounts? errors = null;
-            if (_ancByTimestamp.Remove(0, out var unstamped))
+            if (_unattributedAncErrors.Truncated > 0)
             {
-                errors = unstamped.Errors;
+                errors = _unattributedAncErrors;
+                _unattributedAncErrors = new AncErrorCounts();
             }
 
             if (_ancByTimestamp.Remove(timestamp, out var held))
