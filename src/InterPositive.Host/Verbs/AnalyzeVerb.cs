@@ -219,7 +219,13 @@ internal static class AnalyzeVerb
 
         public Exception? Failure { get; private set; }
 
-        public void OnFrame(VideoFrame frame)
+        public ValueTask OnFrameAsync(VideoFrame frame, CancellationToken cancellationToken)
+        {
+            OnFrame(frame);
+            return ValueTask.CompletedTask;
+        }
+
+        private void OnFrame(VideoFrame frame)
         {
             using (frame)
             {
