@@ -4,12 +4,14 @@ using System.Globalization;
 using System.Text.Json;
 using InterPositive.Catalog;
 using InterPositive.Catalog.Lighting;
+using InterPositive.Feeds;
 using InterPositive.Formats;
 using InterPositive.Formats.Images;
 using InterPositive.Host.Cli;
 using InterPositive.Lighting;
 using InterPositive.Lighting.Analysis;
 using InterPositive.Lighting.Colour;
+using FrameRate = InterPositive.Formats.FrameRate;
 
 namespace InterPositive.Host.Verbs;
 
@@ -25,7 +27,7 @@ internal static class AnalyzeVerb
 
     public static Command Create()
     {
-        var input = new Argument<string>("INPUT") { Description = "A still (16-bit PNG, 10-bit DPX, 16-bit TIFF), a folder of numbered stills, or a clip ffmpeg decodes." };
+        var input = new Argument<string>("INPUT") { Description = "A still (16-bit PNG, 10-bit DPX, 16-bit TIFF), a folder of numbered stills, a clip ffmpeg decodes, raw v210 (.v210, with --width/--height), or a feed source (tcp://HOST:PORT, st2110://GROUP:PORT, pattern, -)." };
         var log = new Option<string?>("--log") { Description = "Transfer curve: logc3, logc4, slog3, log3g10, clog2, clog3, bmdfilm5, vlog, bt1886, srgb, linear (bt709 too). Default: from the clip's camera metadata, else srgb for PNG/TIFF, logc3 for DPX, bt1886 for video." };
         var gamut = new Option<string?>("--gamut") { Description = "Gamut: awg3, awg4, sgamut3cine, rwg, rec709, rec2020. Default: the curve's camera gamut." };
         var wb = new Option<double?>("--wb") { Description = "White balance the camera applied, in kelvin; undone so light.cct is the light's own colour." };
@@ -56,17 +58,18 @@ internal static class AnalyzeVerb
                 }
 
                 var isFolder = Directory.Exists(path);
-                if (!isFolder && !File.Exists(path))
+                var isFeed = IsFeed(path);
+                if (!isFolder && !isFeed && !File.Exists(path))
                 {
                     throw new FileNotFoundException($"{path}: not found", path);
                 }
 
-                var kind = isFolder ? InputKind.Folder : DetectFile(path);
+                var kind = isFolder ? InputKind.Folder : isFeed ? InputKind.Feed : DetectFile(path);
                 var clipId = ctx.Value(clip);
                 var metadataDefaults = clipId is null ? null : LookupCameraDefaults(ctx, clipId);
                 var curve = ParseCurve(ctx.Value(log)) ?? metadataDefaults?.Curve ?? kind switch
                 {
-                    InputKind.Clip => LogCurve.Bt1886,
+                    InputKind.Clip or InputKind.Feed => LogCurve.Bt1886,
                     InputKind.Dpx => LogCurve.LogC3,
                     _ => LogCurve.Srgb,
                 };
@@ -83,6 +86,9 @@ internal static class AnalyzeVerb
                 {
                     case InputKind.Folder:
                         record = AnalyseStills(ctx, path, StillSequence.Order(Directory.EnumerateFiles(path).Select(Path.GetFileName)!).Select(n => Path.Combine(path, n!)).ToList(), Settings(ctx.Value(fps) ?? 24), limit);
+                        break;
+                    case InputKind.Feed:
+                        record = await AnalyseFeedAsync(ctx, path, ctx.Value(width), ctx.Value(height), ctx.Value(fps), Settings(ctx.Value(fps) ?? 25), ctx.Value(frames) ?? 240);
                         break;
                     case InputKind.Clip:
                         var probe = await ProbeAsync(path, ctx.CancellationToken);
@@ -143,6 +149,125 @@ internal static class AnalyzeVerb
         Dpx,
         Tiff,
         Clip,
+        Feed,
+    }
+
+    private static readonly string[] RawExtensions = [".v210", ".uyvy", ".yuv", ".raw"];
+
+    private static bool IsFeed(string path) =>
+        path == "-" || path.Equals("pattern", StringComparison.OrdinalIgnoreCase)
+        || path.StartsWith("tcp://", StringComparison.OrdinalIgnoreCase) || path.StartsWith("st2110://", StringComparison.OrdinalIgnoreCase)
+        || RawExtensions.Any(e => path.EndsWith(e, StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>
+    /// A feed or raw v210/UYVY file through the feeds' frame sources: each frame's analysed rows are unpacked and
+    /// converted from Y′CbCr (BT.709) only where the analysis grid samples them. Live sources stop after
+    /// <paramref name="limit"/> frames.
+    /// </summary>
+    private static async Task<LightingRecord> AnalyseFeedAsync(VerbContext ctx, string path, int? width, int? height, double? fps, AnalysisSettings settings, int limit)
+    {
+        FrameRate? rate = null;
+        if (fps is { } f)
+        {
+            rate = FrameRate.Standard.FirstOrDefault(r => Math.Abs(r.Numerator / (double)r.Denominator - f) < 0.01);
+            if (rate is { Numerator: 0 })
+            {
+                rate = null;
+            }
+        }
+
+        var pixel = path.EndsWith(".uyvy", StringComparison.OrdinalIgnoreCase) ? FramePixelFormat.Uyvy : FramePixelFormat.V210;
+        var options = new FeedSourceOptions { Width = width, Height = height, Rate = rate, Pixel = pixel, RealTime = false, FrameLimit = limit };
+        var source = FeedSources.Open(path, options, "analyze", ctx.Time);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ctx.CancellationToken);
+        var sink = new AnalysisSink(new TakeAnalyzer(settings), limit, stop);
+        try
+        {
+            await source.RunAsync(sink, stop.Token);
+        }
+        catch (OperationCanceledException) when (sink.Frames >= limit && !ctx.CancellationToken.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            (source as IDisposable)?.Dispose();
+        }
+
+        if (sink.Failure is { } failure)
+        {
+            throw failure;
+        }
+
+        if (sink.Frames == 0)
+        {
+            throw new MalformedInputException("the source delivered no frames", path);
+        }
+
+        return sink.Take.Build(path);
+    }
+
+    /// <summary>Analyses frames as the source delivers them and hands each buffer back at once.</summary>
+    private sealed class AnalysisSink(TakeAnalyzer take, int limit, CancellationTokenSource stop) : IFrameSink
+    {
+        private ushort[] _luma = [];
+        private ushort[] _cb = [];
+        private ushort[] _cr = [];
+
+        public TakeAnalyzer Take { get; } = take;
+
+        public int Frames { get; private set; }
+
+        public Exception? Failure { get; private set; }
+
+        public ValueTask OnFrameAsync(VideoFrame frame, CancellationToken cancellationToken)
+        {
+            OnFrame(frame);
+            return ValueTask.CompletedTask;
+        }
+
+        private void OnFrame(VideoFrame frame)
+        {
+            using (frame)
+            {
+                if (Frames >= limit)
+                {
+                    return;
+                }
+
+                var w = frame.Format.Width;
+                if (_luma.Length < w)
+                {
+                    _luma = new ushort[w];
+                    _cb = new ushort[(w + 1) / 2];
+                    _cr = new ushort[(w + 1) / 2];
+                }
+
+                try
+                {
+                    Take.AddFrame(w, frame.Format.Height, 10, (row, step, columns, rgb) =>
+                    {
+                        frame.UnpackPlanar(row, _luma, _cb, _cr);
+                        YCbCr.ToRgb10(_luma.AsSpan(0, w), _cb.AsSpan(0, (w + 1) / 2), _cr.AsSpan(0, (w + 1) / 2), step, columns, rgb);
+                    });
+                }
+                catch (Exception error)
+                {
+                    Failure = error;
+                    stop.Cancel();
+                    return;
+                }
+
+                if (++Frames >= limit)
+                {
+                    stop.Cancel();
+                }
+            }
+        }
+
+        /// <summary>Feed events (a malformed ANC packet, a reconnect) do not spoil the analysis; the source throws when the input is unusable.</summary>
+        public void OnEvent(FeedEventKind kind, string message)
+        {
+        }
     }
 
     private static InputKind DetectFile(string path)

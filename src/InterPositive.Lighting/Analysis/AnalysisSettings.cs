@@ -20,8 +20,8 @@ public sealed record AnalysisSettings(
     /// <summary>Readout assumed when nothing says otherwise: a typical Super 35 CMOS cinema sensor.</summary>
     public const double DefaultReadoutSeconds = 0.015;
 
-    /// <summary>Width of the analysis grid: statistics on ~480 columns are as good as on every pixel and 16× cheaper at UHD.</summary>
-    public int GridColumns { get; init; } = 480;
+    /// <summary>Width of the analysis grid: statistics on ~320 columns (one pixel in 144 at UHD) are as good as on every pixel for exposure, colour and low-order shading.</summary>
+    public int GridColumns { get; init; } = 320;
 
     /// <summary>How many frames the flicker detector looks at together (about 5 s at 24 fps).</summary>
     public int FlickerWindowFrames { get; init; } = 128;

@@ -60,7 +60,7 @@ public static class FlickerDetector
                 var (wide, _) = ScanCoherent(x, frames, rows, fps, rowTime, coarse - half, coarse + half, 0.1);
                 var (frequency, amplitude) = ScanCoherent(x, frames, rows, fps, rowTime, wide - 0.3, wide + 0.3, 0.005);
                 var depth = 2 * amplitude / windowSum;
-                if (depth >= MinimumDepth && Coherence(x, frames, rows, fps, rowTime, frequency) >= 0.3)
+                if (depth >= MinimumDepth && Coherence(x, frames, rows, fps, rowTime, frequency) >= 0.45)
                 {
                     return Result(frequency, depth, fps, banding: true);
                 }

@@ -3,6 +3,9 @@ using InterPositive.Lighting.Colour;
 
 namespace InterPositive.Lighting.Analysis;
 
+/// <summary>Writes <paramref name="columns"/> RGB code-value triplets of source row <paramref name="sourceRow"/>, every <paramref name="columnStep"/>-th pixel.</summary>
+public delegate void GridRowReader(int sourceRow, int columnStep, int columns, Span<ushort> rgb);
+
 /// <summary>What one frame measured.</summary>
 /// <param name="AverageStops">Log-average scene luminance relative to 18 % grey, in stops (a reflected meter's reading).</param>
 /// <param name="ClippedPct">Share of samples with any channel at or above the curve's clip point.</param>
@@ -63,6 +66,7 @@ public sealed class FrameAnalyzer
     private double[] _cells = [];
     private int[] _cellCounts = [];
     private float[] _cellMin = [];
+    private ushort[] _rowScratch = [];
     private readonly double[] _histogram = new double[HistogramBins];
     private readonly double[] _zones = new double[FalseColour.ZoneCount];
     private readonly IlluminantEvidence _evidence = new();
@@ -103,49 +107,88 @@ public sealed class FrameAnalyzer
 
         EnsureLut(bitDepth);
         EnsureGrid(width, height);
-        var lut = _lut;
-        var clip = _clipCode;
         var colour = channels >= 3;
-        var step = _step;
-        var gw = _gridWidth;
-        var gh = _gridHeight;
-
-        // Pass 1: decode the grid into planar linear RGB and luminance; clip flags; row means.
-        for (var gy = 0; gy < gh; gy++)
+        for (var gy = 0; gy < _gridHeight; gy++)
         {
-            var row = samples.Slice(gy * step * width * channels, width * channels);
-            var o = gy * gw;
-            double rowSum = 0;
-            for (var gx = 0; gx < gw; gx++)
-            {
-                var p = gx * step * channels;
-                int cr, cg, cb;
-                if (colour)
-                {
-                    cr = row[p];
-                    cg = row[p + 1];
-                    cb = row[p + 2];
-                }
-                else
-                {
-                    cr = cg = cb = row[p];
-                }
-
-                var r = lut[cr];
-                var g = lut[cg];
-                var b = lut[cb];
-                var y = _yr * r + _yg * g + _yb * b;
-                _r[o + gx] = r;
-                _g[o + gx] = g;
-                _b[o + gx] = b;
-                _y[o + gx] = y;
-                _flags[o + gx] = (byte)((cr >= clip || cg >= clip || cb >= clip) ? 1 : 0);
-                rowSum += y;
-            }
-
-            _rowMeans[gy] = (float)(rowSum / gw);
+            DecodeRow(samples.Slice(gy * _step * width * channels, width * channels), gy, _step * channels, colour);
         }
 
+        return Measure(colour);
+    }
+
+    /// <summary>
+    /// Analyses a frame whose rows are produced on demand (a v210 feed unpacked and converted only on the analysed rows
+    /// and columns): <paramref name="reader"/> writes <c>columns</c> RGB triplets of source row <c>sourceRow</c>, taking
+    /// every <c>columnStep</c>-th pixel, as integer code values of <paramref name="bitDepth"/> bits.
+    /// </summary>
+    public FrameMeasurement AnalyzeRows(int width, int height, int bitDepth, GridRowReader reader)
+    {
+        if (width <= 0 || height <= 0 || bitDepth is < 1 or > 16)
+        {
+            throw new ArgumentException($"unsupported frame {width}x{height}, {bitDepth} bits");
+        }
+
+        EnsureLut(bitDepth);
+        EnsureGrid(width, height);
+        if (_rowScratch.Length < _gridWidth * 3)
+        {
+            _rowScratch = new ushort[_gridWidth * 3];
+        }
+
+        for (var gy = 0; gy < _gridHeight; gy++)
+        {
+            var scratch = _rowScratch.AsSpan(0, _gridWidth * 3);
+            reader(gy * _step, _step, _gridWidth, scratch);
+            DecodeRow(scratch, gy, 3, colour: true);
+        }
+
+        return Measure(colour: true);
+    }
+
+    /// <summary>Decodes one grid row: every <paramref name="pixelStride"/>-th sample starts a pixel.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void DecodeRow(ReadOnlySpan<ushort> row, int gy, int pixelStride, bool colour)
+    {
+        var lut = _lut;
+        var clip = _clipCode;
+        var gw = _gridWidth;
+        var o = gy * gw;
+        double rowSum = 0;
+        for (var gx = 0; gx < gw; gx++)
+        {
+            var p = gx * pixelStride;
+            int cr, cg, cb;
+            if (colour)
+            {
+                cr = row[p];
+                cg = row[p + 1];
+                cb = row[p + 2];
+            }
+            else
+            {
+                cr = cg = cb = row[p];
+            }
+
+            var r = lut[cr];
+            var g = lut[cg];
+            var b = lut[cb];
+            var y = _yr * r + _yg * g + _yb * b;
+            _r[o + gx] = r;
+            _g[o + gx] = g;
+            _b[o + gx] = b;
+            _y[o + gx] = y;
+            _flags[o + gx] = (byte)((cr >= clip || cg >= clip || cb >= clip) ? 1 : 0);
+            rowSum += y;
+        }
+
+        _rowMeans[gy] = (float)(rowSum / gw);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private FrameMeasurement Measure(bool colour)
+    {
+        var gw = _gridWidth;
+        var gh = _gridHeight;
         // Pass 2: exposure statistics and the histogram.
         Array.Clear(_histogram);
         Array.Clear(_zones);
@@ -191,6 +234,7 @@ public sealed class FrameAnalyzer
         return new FrameMeasurement(logSum / n, clipped * scale, crushed * scale, (double[])_histogram.Clone(), (double[])_zones.Clone(), light, shading);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private IlluminantEstimate? EstimateLight(int gw, int gh)
     {
         var e = _evidence;
@@ -297,6 +341,7 @@ public sealed class FrameAnalyzer
         return IlluminantEstimator.Finish(white, _toXyz, _balancedToScene, confidence);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private ShadingEstimate? FitShading(int gw, int gh)
     {
         var cw = (gw + CellSize - 1) / CellSize;

@@ -110,6 +110,7 @@ public static class IlluminantEstimator
     /// within <paramref name="tolerance"/> of equal-energy in rgb chromaticity). Null when fewer than
     /// <paramref name="minimum"/> pixels qualify.
     /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static (Vector3d White, int Count)? Refine(ReadOnlySpan<float> r, ReadOnlySpan<float> g, ReadOnlySpan<float> b, ReadOnlySpan<byte> flags, ReadOnlySpan<float> luminance, float floor, Vector3d white, double tolerance, int minimum)
     {
         double sr = 0, sg = 0, sb = 0;

@@ -36,9 +36,15 @@ public sealed class TakeAnalyzer
     public int FrameCount { get; private set; }
 
     /// <summary>Measures one frame (interleaved integer code values) and folds it into the take.</summary>
-    public FrameMeasurement AddFrame(ReadOnlySpan<ushort> samples, int width, int height, int channels, int bitDepth)
+    public FrameMeasurement AddFrame(ReadOnlySpan<ushort> samples, int width, int height, int channels, int bitDepth) =>
+        Fold(_frames.Analyze(samples, width, height, channels, bitDepth), width, height);
+
+    /// <summary>Measures one frame whose analysed rows come from <paramref name="reader"/> (feeds: v210 and friends).</summary>
+    public FrameMeasurement AddFrame(int width, int height, int bitDepth, GridRowReader reader) =>
+        Fold(_frames.AnalyzeRows(width, height, bitDepth, reader), width, height);
+
+    private FrameMeasurement Fold(FrameMeasurement m, int width, int height)
     {
-        var m = _frames.Analyze(samples, width, height, channels, bitDepth);
         _width = width;
         _height = height;
         var index = FrameCount++;
