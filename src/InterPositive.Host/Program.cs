@@ -40,10 +40,14 @@ public static class Program
     private static readonly Func<Command>[] Verbs =
     [
         ServeVerb.Create,
+        DemoVerb.Create,
         OffloadVerb.Create,
         VerifyVerb.Create,
         SyncVerb.Create,
         PostVerb.Create,
+        ClipsVerb.Create,
+        RelightVerb.Create,
+        AnalyzeVerb.Create,
         FeedVerb.Create,
     ];
 }

@@ -89,7 +89,11 @@ public sealed class OffloadEngine
         Unavailable,
     }
 
-    private sealed record DestinationWork(Destination Destination, Plan Plan, string FinalPath, string TempPath, IOffloadWriter? Writer);
+    private sealed record DestinationWork(Destination Destination, Plan Plan, string FinalPath, string TempPath, IOffloadWriter? Writer)
+    {
+        /// <summary>Why this copy's writes failed, if they did (the destination is broken from then on).</summary>
+        public string? WriteError { get; set; }
+    }
 
     private sealed record PendingFile(CardFile File, IReadOnlyDictionary<MhlHashFormat, string>? Hashes, List<DestinationWork> Work, string? SourceError, OffloadFailureKind SourceFailure);
 
@@ -137,6 +141,7 @@ public sealed class OffloadEngine
         private string _source = "";
         private string _jobId = "";
         private long _bytesDone;
+        private long _bytesReRead;
         private long _bytesRead;
         private int _filesDone;
         private int _filesCopied;
@@ -327,6 +332,7 @@ public sealed class OffloadEngine
                 var record = records[active[0].Destination.Root];
                 var hashes = _formats.ToDictionary(f => f, f => record.Hashes[f.ElementName()]);
                 Interlocked.Add(ref _bytesDone, file.Size);
+                Interlocked.Add(ref _bytesReRead, file.Size * _destinations.Count);
                 Report(file.Path);
                 return new PendingFile(file, hashes, work, null, OffloadFailureKind.None);
             }
@@ -374,7 +380,10 @@ public sealed class OffloadEngine
                 {
                     var target = writers[i];
                     sinks.Add(SinkAsync(channels[i].Reader, chunk => target.Writer!.WriteAsync(chunk.Data, chunk.Offset, _cancellationToken), error =>
-                        Break(target.Destination, $"{target.FinalPath}: write failed: {error.Message}")));
+                    {
+                        target.WriteError = $"{target.FinalPath}: write failed: {error.Message}";
+                        Break(target.Destination, target.WriteError);
+                    }));
                 }
 
                 for (var i = 0; i < hashers.Count; i++)
@@ -503,10 +512,12 @@ public sealed class OffloadEngine
             var destination = work.Destination;
             try
             {
-                if (file.SourceError is not null || file.Hashes is null || work.Plan == Plan.Unavailable || destination.Broken)
+                // A copy written in full before its drive failed on a later file is still verified: the re-read decides.
+                if (file.SourceError is not null || file.Hashes is null || work.Plan == Plan.Unavailable || work.WriteError is not null
+                    || (destination.Broken && work.Plan != Plan.Write))
                 {
                     Discard(work);
-                    return (work, "failed", destination.BrokenBy ?? file.SourceError ?? "not copied", file.SourceFailure == OffloadFailureKind.None ? OffloadFailureKind.Environment : file.SourceFailure);
+                    return (work, "failed", work.WriteError ?? file.SourceError ?? destination.BrokenBy ?? "not copied", file.SourceFailure == OffloadFailureKind.None ? OffloadFailureKind.Environment : file.SourceFailure);
                 }
 
                 var expected = file.Hashes[_verifyFormat];
@@ -584,6 +595,8 @@ public sealed class OffloadEngine
 
                     hasher.Append(buffer.AsSpan(0, read));
                     offset += read;
+                    Interlocked.Add(ref _bytesReRead, read);
+                    Report("verifying " + Path.GetFileName(path).TrimStart('.').Replace(CardScan.PartialSuffix, "", StringComparison.Ordinal));
                 }
             }
             finally
@@ -822,7 +835,14 @@ public sealed class OffloadEngine
         }
 
         private void Report(string current) =>
-            _progress?.Report(new OffloadProgress(Interlocked.Read(ref _bytesDone), _scan.TotalBytes, Volatile.Read(ref _filesDone), _scan.Files.Count, current));
+            _progress?.Report(new OffloadProgress(
+                Interlocked.Read(ref _bytesDone),
+                _scan.TotalBytes,
+                Volatile.Read(ref _filesDone),
+                _scan.Files.Count,
+                current,
+                Interlocked.Read(ref _bytesReRead),
+                _scan.TotalBytes * _destinations.Count));
 
         private static string TempName(string final) =>
             Path.Combine(Path.GetDirectoryName(final)!, "." + Path.GetFileName(final) + CardScan.PartialSuffix);

@@ -26,8 +26,11 @@ public sealed record OffloadRequest(string Source, IReadOnlyList<string> Destina
     public int QueueDepth { get; init; } = 4;
 }
 
-/// <summary>Progress of an offload, reported as bytes are read from the source.</summary>
-public sealed record OffloadProgress(long BytesDone, long BytesTotal, int FilesDone, int FilesTotal, string? CurrentFile);
+/// <summary>
+/// Progress of an offload: bytes read from the card, and bytes of the copies re-read from the drives for
+/// verification (that second pass is real work a progress bar must show, or it sits at 100% while files verify).
+/// </summary>
+public sealed record OffloadProgress(long BytesDone, long BytesTotal, int FilesDone, int FilesTotal, string? CurrentFile, long BytesReRead = 0, long ReReadTotal = 0);
 
 /// <summary>Why an offload did not fully succeed; the CLI maps it to its exit code.</summary>
 public enum OffloadFailureKind

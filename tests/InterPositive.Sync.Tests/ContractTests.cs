@@ -136,8 +136,16 @@ public sealed class ContractTests
     {
         var entry = Entry("""{"n":1}""");
         var bytes = Envelope.ToBytes(SyncFixtures.Identity, entry, T0);
-        var error = Assert.Throws<MalformedInputException>(() => Envelope.Read(bytes, "interpositive/v1/other/main/cart-a/cards/A001", SyncIdentity.DefaultRoot));
+        var error = Assert.Throws<MalformedInputException>(() => Envelope.Read(bytes, "interpositive/v1/feature/second/cart-a/cards/A001", SyncIdentity.DefaultRoot));
         Assert.Equal("topic", error.Field);
+        Assert.Throws<MalformedInputException>(() => Envelope.Read(bytes, "interpositive/v1/feature/main/cart-a/shots/A001", SyncIdentity.DefaultRoot));
+    }
+
+    [Fact]
+    public void An_envelope_of_another_production_than_its_topic_is_foreign()
+    {
+        var bytes = Envelope.ToBytes(SyncFixtures.Identity, Entry("""{"n":1}"""), T0);
+        Assert.Throws<ForeignProductionException>(() => Envelope.Read(bytes, "interpositive/v1/commercial/main/cart-a/cards/A001", SyncIdentity.DefaultRoot));
     }
 
     [Fact]
@@ -172,6 +180,9 @@ public sealed class ContractTests
         {
         }
         catch (IntegrityException)
+        {
+        }
+        catch (ForeignProductionException)
         {
         }
     }

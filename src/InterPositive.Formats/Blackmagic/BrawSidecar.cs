@@ -41,6 +41,10 @@ public static class BrawSidecar
             Flatten(document.RootElement, "", values);
             return values;
         }
+        catch (InvalidOperationException e)
+        {
+            throw new MalformedInputException("sidecar text is not valid UTF-8", source, innerException: e);
+        }
         catch (JsonException e)
         {
             throw new MalformedInputException(e.Message, source, e.BytePositionInLine, e.LineNumber is { } line ? FormattableString.Invariant($"line {line + 1}") : null, e);

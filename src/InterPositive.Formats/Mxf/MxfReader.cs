@@ -227,7 +227,7 @@ public static class MxfReader
     }
 
     /// <summary>RDD 18 sets nested inside a frame's data item (e.g. Sony's acquisition metadata element): found by their keys.</summary>
-    private static void FindEmbeddedSets(byte[] value, long baseOffset, List<MxfAcquisitionSet> acquisition)
+    internal static void FindEmbeddedSets(byte[] value, long baseOffset, List<MxfAcquisitionSet> acquisition)
     {
         var span = value.AsSpan();
         var offset = 0;

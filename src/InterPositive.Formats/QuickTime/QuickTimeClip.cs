@@ -67,6 +67,24 @@ public static class QuickTimeClip
             }
         }
 
+        if (info.AcquisitionSets.Count > 0)
+        {
+            var acquisition = new Rdd18.AcquisitionMetadata();
+            foreach (var set in info.AcquisitionSets)
+            {
+                try
+                {
+                    acquisition = acquisition.Merge(Rdd18.Rdd18Codec.DecodeItems(set.Value, path, set.Offset));
+                }
+                catch (MalformedInputException e)
+                {
+                    clip.Errors.Add(e.Message);
+                }
+            }
+
+            clip = Mxf.MxfClip.ApplyAcquisition(clip, acquisition);
+        }
+
         return clip;
     }
 

@@ -73,6 +73,9 @@ public sealed record QuickTimeInfo
     /// <summary>The start timecode from the first tmcd track's first sample.</summary>
     public Timecode? StartTimecode { get; init; }
 
+    /// <summary>RDD 18 sets from the first sample of a Sony <c>rtmd</c> (real-time metadata) track, when there is one.</summary>
+    public List<Mxf.MxfAcquisitionSet> AcquisitionSets { get; init; } = [];
+
     /// <summary>Problems that did not stop the header being read (e.g. a file cut short after its movie atom).</summary>
     public List<string> Warnings { get; init; } = [];
 
@@ -89,6 +92,7 @@ public static class QuickTimeReader
     public const int MaxMovieAtomBytes = 64 * 1024 * 1024;
 
     private const int MaxTopLevelAtoms = 4096;
+    private const long MaxRealTimeMetadataSample = 256 * 1024;
     private const int MaxDepth = 12;
 
     public static QuickTimeInfo Read(Stream stream, string source)
@@ -211,8 +215,26 @@ public static class QuickTimeReader
             start = ReadStartTimecode(stream, source, tcd, at, info.Warnings);
         }
 
+        var acquisition = new List<Mxf.MxfAcquisitionSet>();
+        var rtmd = tracks.FirstOrDefault(t => t.Format == "rtmd" && t.FirstChunkOffset is not null && t.FirstSampleSize is > 0 and <= MaxRealTimeMetadataSample);
+        if (rtmd is { FirstChunkOffset: { } sampleAt, FirstSampleSize: { } sampleSize })
+        {
+            if (sampleAt >= 0 && sampleAt + sampleSize <= stream.Length)
+            {
+                var sample = new byte[sampleSize];
+                stream.Position = sampleAt;
+                stream.ReadExactly(sample);
+                Mxf.MxfReader.FindEmbeddedSets(sample, sampleAt, acquisition);
+            }
+            else
+            {
+                info.Warnings.Add(FormattableString.Invariant($"{source}: rtmd sample at offset {sampleAt} lies past the end of the file"));
+            }
+        }
+
         return new QuickTimeInfo
         {
+            AcquisitionSets = acquisition,
             MajorBrand = info.MajorBrand,
             MovieTimescale = info.MovieTimescale,
             MovieDuration = info.MovieDuration,

@@ -23,9 +23,11 @@ public sealed record ClipSummary(string Id, string CardId, string Path, string? 
 
 public sealed record ListResponse<T>(IReadOnlyList<T> Items);
 
-public sealed record SyncStatus(long LastSequence, int Backlog, DateTimeOffset? OldestPending, string? Broker, bool Connected);
+public sealed record SyncStatus(long LastSequence, int Backlog, DateTimeOffset? OldestPending, string? Broker, bool Connected, IReadOnlyList<InterPositive.Sync.Publishing.PublisherStatus> Sinks);
 
 public sealed record SignInResponse(string Role);
+
+public sealed record StartOffload(string Source, string? Name);
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, WriteIndented = false)]
 [JsonSerializable(typeof(ApiError))]
@@ -35,4 +37,7 @@ public sealed record SignInResponse(string Role);
 [JsonSerializable(typeof(ListResponse<ClipSummary>))]
 [JsonSerializable(typeof(SyncStatus))]
 [JsonSerializable(typeof(SignInResponse))]
+[JsonSerializable(typeof(ListResponse<InterPositive.Host.Service.Ingest.OffloadJobState>))]
+[JsonSerializable(typeof(InterPositive.Host.Service.Ingest.OffloadJobState))]
+[JsonSerializable(typeof(StartOffload))]
 public sealed partial class ApiJsonContext : JsonSerializerContext;

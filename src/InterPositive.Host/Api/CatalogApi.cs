@@ -36,12 +36,6 @@ public static class CatalogApi
                 : Results.NotFound(new ApiError($"no clip {id}")))
             .WithName("GetClip");
 
-        api.MapGet("/sync", (CatalogDatabase catalog, SyncState state) =>
-            {
-                var backlog = catalog.Outbox.Backlog(state.Sink);
-                return new SyncStatus(catalog.Outbox.LastSequence(), backlog.Count, backlog.Oldest, state.Broker, state.Connected);
-            })
-            .WithName("GetSyncStatus").WithSummary("Outbox backlog and the upstream broker connection.");
         return api;
     }
 
@@ -85,14 +79,4 @@ public static class CatalogApi
         using var document = JsonDocument.Parse(json);
         return document.RootElement.Clone();
     }
-}
-
-/// <summary>What the sync publisher reports about itself, for the API and the dashboard.</summary>
-public sealed class SyncState
-{
-    public string Sink { get; set; } = "upstream";
-
-    public string? Broker { get; set; }
-
-    public bool Connected { get; set; }
 }

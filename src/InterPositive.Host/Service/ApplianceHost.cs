@@ -1,6 +1,7 @@
 using InterPositive.Catalog;
 using InterPositive.Host.Api;
 using InterPositive.Host.Dashboard;
+using InterPositive.Host.Service.Ingest;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
@@ -55,7 +56,7 @@ public static class ApplianceHost
         builder.WebHost.UseUrls(options.Dashboard.Urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
         builder.Host.UseSystemd();
         builder.Services.TryAddSingleton<Microsoft.Extensions.Hosting.Systemd.ISystemdNotifier, Microsoft.Extensions.Hosting.Systemd.SystemdNotifier>();
-        builder.Services.AddSerilog((services, logger) => logger
+        var logger = new LoggerConfiguration()
             .MinimumLevel.Information()
             .MinimumLevel.Override("Microsoft", Serilog.Events.LogEventLevel.Warning)
             .Enrich.FromLogContext()
@@ -67,7 +68,14 @@ public static class ApplianceHost
                 fileSizeLimitBytes: 64L * 1024 * 1024,
                 rollOnFileSizeLimit: true,
                 retainedFileCountLimit: 14,
-                shared: true));
+                shared: true)
+            .CreateLogger();
+        builder.Services.AddSerilog(logger, dispose: true);
+        builder.Services.AddSingleton<Serilog.ILogger>(logger);
+        if (options.Broker.Embedded.Enabled && options.Broker.Embedded.Port == 0)
+        {
+            options.Broker.Embedded.Port = FreeTcpPort(options.Broker.Embedded.Bind);
+        }
 
         var tokens = ApiTokenStore.LoadOrCreate(dataFolder, out var issued);
         if (issued is not null)
@@ -84,9 +92,16 @@ public static class ApplianceHost
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(tokens);
-        builder.Services.AddSingleton(new SyncState());
         builder.Services.AddSingleton(services => CatalogDatabase.Open(Path.Combine(dataFolder, "interpositive.db"), services.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton<ReadinessGate>();
+        builder.Services.AddSingleton<CardIngest>();
+        builder.Services.AddSingleton<OffloadQueue>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<OffloadQueue>());
+        builder.Services.AddHostedService<CardWatcher>();
+        builder.Services.AddSingleton<Stages.TakeStages>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<Stages.TakeStages>());
+        builder.Services.AddSingleton<SyncService>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<SyncService>());
         builder.Services.AddHostedService<SystemdWatchdog>();
         builder.Services.AddHealthChecks().AddCheck<ReadinessGate>("ready", tags: ["ready"]);
         builder.Services.AddOpenApi("v1");
@@ -114,9 +129,18 @@ public static class ApplianceHost
             http.Response.Cookies.Append(TokenAuthentication.SessionCookie, session, new CookieOptions { HttpOnly = true, SameSite = SameSiteMode.Strict, MaxAge = TimeSpan.FromDays(30) });
             return Results.Json(new SignInResponse(ApiRoles.Operator), ApiJsonContext.Default.SignInResponse);
         }).WithName("SignIn").WithSummary("Exchanges the one-time sign-in code printed at first start for a dashboard session cookie.");
-        app.MapGroup("/api/v1").MapCatalogApi();
+        var api = app.MapGroup("/api/v1");
+        api.MapCatalogApi();
+        api.MapServiceApi();
         app.MapDashboard();
         return app;
+    }
+
+    private static int FreeTcpPort(string bind)
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Parse(bind), 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
 

@@ -123,10 +123,14 @@ public sealed class DashboardOptions
 
 public sealed class RelightOptions
 {
-    public List<RelightPreset> Presets { get; set; } = [];
+    public List<RelightPresetOptions> Presets { get; set; } = [];
+
+    /// <summary>Frames in each preview clip (0: a poster still only).</summary>
+    public long PreviewFrames { get; set; } = 48;
 }
 
-public sealed class RelightPreset
+/// <summary>A preview preset: the lamps' CCT and tint, exposure change and key move ("AZIMUTH,ELEVATION,STOPS").</summary>
+public sealed class RelightPresetOptions
 {
     public string Name { get; set; } = "";
 

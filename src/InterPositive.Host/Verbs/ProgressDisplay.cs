@@ -31,8 +31,9 @@ internal static class ProgressDisplay
     {
         public void Report(OffloadProgress value)
         {
-            task.MaxValue = Math.Max(1, value.BytesTotal);
-            task.Value = Math.Min(value.BytesDone, task.MaxValue);
+            // Copying and the verification re-read are both on the bar: the speed is what the drives are doing.
+            task.MaxValue = Math.Max(1, value.BytesTotal + value.ReReadTotal);
+            task.Value = Math.Min(value.BytesDone + value.BytesReRead, task.MaxValue);
             var current = value.CurrentFile is null ? "" : " " + (value.CurrentFile.Length > 40 ? "…" + value.CurrentFile[^39..] : value.CurrentFile);
             task.Description = Markup.Escape($"{title} {value.FilesDone}/{value.FilesTotal}{current}");
         }

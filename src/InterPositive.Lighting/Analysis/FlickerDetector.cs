@@ -52,7 +52,7 @@ public static class FlickerDetector
         // Banding needs at least half a cycle of the light over the frame's rows to be measurable.
         if (rowTime > 0 && MinimumHz * rowTime * rows >= 0.5 && upper > MinimumHz)
         {
-            var (coarse, snr) = ScanIncoherent(x, frames, rows, rowTime, MinimumHz, upper, 0.5);
+            var (coarse, snr) = ScanIncoherent(x, frames, rows, rowTime, MinimumHz, upper, CoarseStep(rows, rowTime));
             if (snr > 12)
             {
                 // The spatial peak is as wide as one cycle over the readout; search every alias of the frame rate inside it.
@@ -60,7 +60,7 @@ public static class FlickerDetector
                 var (wide, _) = ScanCoherent(x, frames, rows, fps, rowTime, coarse - half, coarse + half, 0.1);
                 var (frequency, amplitude) = ScanCoherent(x, frames, rows, fps, rowTime, wide - 0.3, wide + 0.3, 0.005);
                 var depth = 2 * amplitude / windowSum;
-                if (depth >= MinimumDepth)
+                if (depth >= MinimumDepth && Coherence(x, frames, rows, fps, rowTime, frequency) >= 0.3)
                 {
                     return Result(frequency, depth, fps, banding: true);
                 }
@@ -75,21 +75,19 @@ public static class FlickerDetector
         }
 
         // Static bands: the light runs at a multiple of the frame rate, so the bands stand still and dividing by the
-        // row means hid them. Look at the average profile against its own smooth version, and snap to that multiple.
-        var mean = new float[rows];
+        // row means hid them. Fit the average profile with a smooth (quadratic) scene plus a sinusoid at each multiple.
+        var mean = new double[rows];
         for (var k = 0; k < frames; k++)
         {
             for (var r = 0; r < rows; r++)
             {
-                mean[r] += data[k * rows + r] / frames;
+                mean[r] += data[k * rows + r] / (double)frames;
             }
         }
 
-        var still = Still(mean, 1, rows, fps, rowTime);
-        if (still is { Detected: true, FrequencyHz: { } f } && f >= fps)
+        if (rowTime > 0 && (StaticBandsByFit(mean, fps, rowTime) ?? StaticBands(mean, fps, rowTime)) is { } bands)
         {
-            var snapped = Math.Round(f / fps) * fps;
-            return Result(snapped, still.DepthPct / 100, fps, banding: true);
+            return Result(bands.Frequency, bands.Depth, fps, banding: true);
         }
 
         return FlickerResult.None with { DepthPct = Math.Round(Math.Max(temporalDepth, 0) * 100, 2) };
@@ -130,7 +128,7 @@ public static class FlickerDetector
             return FlickerResult.None;
         }
 
-        var (coarse, snr) = ScanIncoherent(x, frames, rows, rowTime, lowest, upper, 0.5);
+        var (coarse, snr) = ScanIncoherent(x, frames, rows, rowTime, lowest, upper, CoarseStep(rows, rowTime));
         if (snr < 20)
         {
             return FlickerResult.None;
@@ -140,6 +138,295 @@ public static class FlickerDetector
         var depth = 2 * amplitude / windowSum;
         return depth < MinimumDepth ? FlickerResult.None : Result(frequency, depth, fps, banding: true);
     }
+
+    /// <summary>
+    /// Static bands: the profile, less a quadratic (the scene's broad shading), is scanned for a spectral line that
+    /// stands on an exact multiple of the frame rate: the local peak within ±fps/4 must fall within 2 Hz of the multiple
+    /// and stand four times above the spectrum's median. Scene texture rarely lines up with n·fps that precisely.
+    /// </summary>
+    private static (double Frequency, double Depth)? StaticBands(double[] profile, double fps, double rowTime)
+    {
+        var rows = profile.Length;
+        var level = profile.Average();
+        if (level <= 1e-9)
+        {
+            return null;
+        }
+
+        // Detrend with a least-squares quadratic, then taper.
+        Residual(profile, rowTime, 0, out _, out var trend);
+        var window = Hann(rows);
+        var x = new double[rows];
+        for (var r = 0; r < rows; r++)
+        {
+            x[r] = (profile[r] - trend[r]) / level * window[r];
+        }
+
+        var upper = Math.Min(MaximumHz, 0.45 / rowTime);
+        const double step = 0.5;
+        var count = (int)((upper - MinimumHz) / step) + 1;
+        if (count < 8)
+        {
+            return null;
+        }
+
+        var spectrum = new double[count];
+        for (var i = 0; i < count; i++)
+        {
+            spectrum[i] = Amplitude(x, MinimumHz + i * step, rowTime);
+        }
+
+        var sorted = (double[])spectrum.Clone();
+        Array.Sort(sorted);
+        var median = sorted[count / 2];
+        double bestAmplitude = 0, bestFrequency = 0;
+        for (var n = 1; n * fps <= upper; n++)
+        {
+            var f = n * fps;
+            if (f < MinimumHz)
+            {
+                continue;
+            }
+
+            var at = Amplitude(x, f, rowTime);
+            var peak = f;
+            var peakAmplitude = at;
+            for (var g = f - fps / 4; g <= f + fps / 4; g += 0.25)
+            {
+                var a = Amplitude(x, g, rowTime);
+                if (a > peakAmplitude)
+                {
+                    (peak, peakAmplitude) = (g, a);
+                }
+            }
+
+            if (Math.Abs(peak - f) <= 2 && at >= 4 * median && at > bestAmplitude)
+            {
+                (bestAmplitude, bestFrequency) = (at, f);
+            }
+        }
+
+        if (bestFrequency <= 0)
+        {
+            return null;
+        }
+
+        Residual(profile, rowTime, bestFrequency, out var amplitude, out _);
+        var depth = amplitude / level;
+        return depth >= MinimumDepth ? (bestFrequency, depth) : null;
+    }
+
+    /// <summary>
+    /// Static bands that dominate the profile (few cycles over the frame, where a spectral line is too broad to place):
+    /// a quadratic plus one sinusoid at a multiple of the frame rate must explain 70 % of what the quadratic leaves,
+    /// and the best-fitting frequency near it must be the multiple itself (within 2 Hz).
+    /// </summary>
+    private static (double Frequency, double Depth)? StaticBandsByFit(double[] profile, double fps, double rowTime)
+    {
+        var level = profile.Average();
+        var baseline = Residual(profile, rowTime, 0, out _, out _);
+        if (level <= 1e-9 || baseline <= 0)
+        {
+            return null;
+        }
+
+        double bestResidual = double.MaxValue, bestFrequency = 0, bestAmplitude = 0;
+        for (var n = 1; n * fps <= Math.Min(MaximumHz, 0.45 / rowTime); n++)
+        {
+            var f = n * fps;
+            if (f < MinimumHz)
+            {
+                continue;
+            }
+
+            var residual = Residual(profile, rowTime, f, out var amplitude, out _);
+            if (residual < bestResidual)
+            {
+                (bestResidual, bestFrequency, bestAmplitude) = (residual, f, amplitude);
+            }
+        }
+
+        var depth = bestAmplitude / level;
+        if (bestFrequency <= 0 || bestResidual >= 0.3 * baseline || depth < MinimumDepth)
+        {
+            return null;
+        }
+
+        var sharpest = bestFrequency;
+        var sharpestResidual = bestResidual;
+        for (var f = bestFrequency - 0.5 * fps; f <= bestFrequency + 0.5 * fps; f += 0.25)
+        {
+            var residual = Residual(profile, rowTime, f, out _, out _);
+            if (f > 0 && residual < sharpestResidual)
+            {
+                (sharpest, sharpestResidual) = (f, residual);
+            }
+        }
+
+        return Math.Abs(sharpest - bestFrequency) <= 2 ? (bestFrequency, depth) : null;
+    }
+
+    private static double Amplitude(double[] x, double f, double rowTime)
+    {
+        var w = -2 * Math.PI * f * rowTime;
+        var (stepRe, stepIm) = (Math.Cos(w), Math.Sin(w));
+        double re = 0, im = 0, pr = 1, pi = 0;
+        for (var r = 0; r < x.Length; r++)
+        {
+            re += x[r] * pr;
+            im += x[r] * pi;
+            (pr, pi) = (pr * stepRe - pi * stepIm, pr * stepIm + pi * stepRe);
+        }
+
+        return Math.Sqrt(re * re + im * im);
+    }
+
+    /// <summary>Residual sum of squares of profile ~ a + b·s + c·s² (+ d·cos + e·sin at <paramref name="f"/> when f > 0).</summary>
+    private static double Residual(double[] profile, double rowTime, double f, out double amplitude, out double[] model)
+    {
+        var rows = profile.Length;
+        var terms = f > 0 ? 5 : 3;
+        var ata = new double[terms * terms];
+        var atb = new double[terms];
+        Span<double> basis = stackalloc double[5];
+        for (var r = 0; r < rows; r++)
+        {
+            var s = (double)r / rows - 0.5;
+            basis[0] = 1;
+            basis[1] = s;
+            basis[2] = s * s;
+            if (f > 0)
+            {
+                var phase = 2 * Math.PI * f * r * rowTime;
+                basis[3] = Math.Cos(phase);
+                basis[4] = Math.Sin(phase);
+            }
+
+            for (var i = 0; i < terms; i++)
+            {
+                atb[i] += basis[i] * profile[r];
+                for (var j = 0; j < terms; j++)
+                {
+                    ata[i * terms + j] += basis[i] * basis[j];
+                }
+            }
+        }
+
+        var coefficients = SolveDense(ata, atb, terms);
+        amplitude = f > 0 && coefficients is not null ? Math.Sqrt(coefficients[3] * coefficients[3] + coefficients[4] * coefficients[4]) : 0;
+        model = new double[rows];
+        if (coefficients is null)
+        {
+            return double.MaxValue;
+        }
+
+        double rss = 0;
+        for (var r = 0; r < rows; r++)
+        {
+            var s = (double)r / rows - 0.5;
+            var value = coefficients[0] + coefficients[1] * s + coefficients[2] * s * s;
+            if (f > 0)
+            {
+                var phase = 2 * Math.PI * f * r * rowTime;
+                value += coefficients[3] * Math.Cos(phase) + coefficients[4] * Math.Sin(phase);
+            }
+
+            model[r] = value;
+            rss += (profile[r] - value) * (profile[r] - value);
+        }
+
+        return rss;
+    }
+
+    /// <summary>Gaussian elimination with partial pivoting for a small dense system.</summary>
+    private static double[]? SolveDense(double[] a, double[] b, int n)
+    {
+        for (var col = 0; col < n; col++)
+        {
+            var pivot = col;
+            for (var r = col + 1; r < n; r++)
+            {
+                if (Math.Abs(a[r * n + col]) > Math.Abs(a[pivot * n + col]))
+                {
+                    pivot = r;
+                }
+            }
+
+            if (Math.Abs(a[pivot * n + col]) < 1e-12)
+            {
+                return null;
+            }
+
+            if (pivot != col)
+            {
+                for (var k = 0; k < n; k++)
+                {
+                    (a[col * n + k], a[pivot * n + k]) = (a[pivot * n + k], a[col * n + k]);
+                }
+
+                (b[col], b[pivot]) = (b[pivot], b[col]);
+            }
+
+            for (var r = col + 1; r < n; r++)
+            {
+                var factor = a[r * n + col] / a[col * n + col];
+                for (var k = col; k < n; k++)
+                {
+                    a[r * n + k] -= factor * a[col * n + k];
+                }
+
+                b[r] -= factor * b[col];
+            }
+        }
+
+        var x = new double[n];
+        for (var r = n - 1; r >= 0; r--)
+        {
+            var sum = b[r];
+            for (var k = r + 1; k < n; k++)
+            {
+                sum -= a[r * n + k] * x[k];
+            }
+
+            x[r] = sum / a[r * n + r];
+        }
+
+        return x;
+    }
+
+    /// <summary>
+    /// How well the bands in successive frames follow one light: |Σ_k a_k|² / (K·Σ_k |a_k|²) where a_k is frame k's
+    /// band phasor moved back by the light's phase advance. A steady light reaches ≈ 0.67 under the Hann taper; moving
+    /// picture content that happens to look like bands scatters its phases and stays near 1/K.
+    /// </summary>
+    private static double Coherence(double[] x, int frames, int rows, double fps, double rowTime, double f)
+    {
+        var w = -2 * Math.PI * f * rowTime;
+        var (stepRe, stepIm) = (Math.Cos(w), Math.Sin(w));
+        double sumRe = 0, sumIm = 0, energy = 0;
+        for (var k = 0; k < frames; k++)
+        {
+            double sr = 0, si = 0, pr = 1, pi = 0;
+            for (var r = 0; r < rows; r++)
+            {
+                var v = x[k * rows + r];
+                sr += v * pr;
+                si += v * pi;
+                (pr, pi) = (pr * stepRe - pi * stepIm, pr * stepIm + pi * stepRe);
+            }
+
+            var phase = -2 * Math.PI * f * k / fps;
+            var (c, s) = (Math.Cos(phase), Math.Sin(phase));
+            sumRe += sr * c - si * s;
+            sumIm += sr * s + si * c;
+            energy += sr * sr + si * si;
+        }
+
+        return energy <= 0 ? 0 : (sumRe * sumRe + sumIm * sumIm) / (frames * energy);
+    }
+
+    /// <summary>A tenth of the spatial peak's width (one cycle over the readout), within 0.25–2 Hz.</summary>
+    private static double CoarseStep(int rows, double rowTime) => Math.Clamp(0.1 / (rows * rowTime), 0.25, 2);
 
     private static FlickerResult Result(double frequency, double depth, double fps, bool banding) =>
         new(true, Math.Round(frequency, 2), Math.Round(depth * 100, 2), Math.Round(Beat(frequency, fps), 3), banding, SafeShutterAngles(frequency, fps));
@@ -246,7 +533,7 @@ public static class FlickerDetector
             var w = -2 * Math.PI * f * rowTime;
             var (stepRe, stepIm) = (Math.Cos(w), Math.Sin(w));
             double total = 0;
-            var stride = Math.Max(1, frames / 32);
+            var stride = Math.Max(1, frames / 16);
             for (var k = 0; k < frames; k += stride)
             {
                 double re = 0, im = 0, pr = 1, pi = 0;
@@ -362,6 +649,7 @@ public static class FlickerDetector
         var step = 0.01;
         var count = (int)(fps / 2 / step);
         double bestPower = 0, bestBeat = double.NaN;
+        var powers = new double[count];
         for (var i = 1; i < count; i++)
         {
             var f = i * step;
@@ -374,6 +662,7 @@ public static class FlickerDetector
             }
 
             var p = re * re + im * im;
+            powers[i] = p;
             if (p > bestPower)
             {
                 bestPower = p;
@@ -381,7 +670,9 @@ public static class FlickerDetector
             }
         }
 
-        if (double.IsNaN(bestBeat))
+        // A pulse must stand well clear of the rest of the frame-rate spectrum (picture changes spread everywhere).
+        Array.Sort(powers);
+        if (double.IsNaN(bestBeat) || bestPower < 25 * powers[count / 2])
         {
             return (double.NaN, 0);
         }

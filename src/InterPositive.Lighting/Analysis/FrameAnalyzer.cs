@@ -62,6 +62,7 @@ public sealed class FrameAnalyzer
     private float[] _rowMeans = [];
     private double[] _cells = [];
     private int[] _cellCounts = [];
+    private float[] _cellMin = [];
     private readonly double[] _histogram = new double[HistogramBins];
     private readonly double[] _zones = new double[FalseColour.ZoneCount];
     private readonly IlluminantEvidence _evidence = new();
@@ -302,6 +303,7 @@ public sealed class FrameAnalyzer
         var ch = (gh + CellSize - 1) / CellSize;
         Array.Clear(_cells, 0, cw * ch);
         Array.Clear(_cellCounts, 0, cw * ch);
+        Array.Fill(_cellMin, float.MaxValue, 0, cw * ch);
         for (var gy = 0; gy < gh; gy++)
         {
             var cy = gy / CellSize;
@@ -316,6 +318,7 @@ public sealed class FrameAnalyzer
                 var c = cy * cw + gx / CellSize;
                 _cells[c] += _y[i];
                 _cellCounts[c]++;
+                _cellMin[c] = Math.Min(_cellMin[c], _y[i]);
             }
         }
 
@@ -366,7 +369,8 @@ public sealed class FrameAnalyzer
             for (var cx = minX; cx <= maxX; cx++)
             {
                 var c = cy * cw + cx;
-                if (_cellCounts[c] == 0 || _cells[c] <= threshold)
+                // Only cells wholly on the subject: a cell straddling the silhouette reads as false fall-off.
+                if (_cellCounts[c] == 0 || _cellMin[c] <= threshold)
                 {
                     continue;
                 }
@@ -374,7 +378,7 @@ public sealed class FrameAnalyzer
                 var u = (cx + 0.5 - centreX) / radiusX;
                 var v = -(cy + 0.5 - centreY) / radiusY;
                 var rr = u * u + v * v;
-                if (rr >= 0.98)
+                if (rr >= 0.9)
                 {
                     continue;
                 }
@@ -427,6 +431,7 @@ public sealed class FrameAnalyzer
         var cells = ((gw + CellSize - 1) / CellSize) * ((gh + CellSize - 1) / CellSize);
         _cells = new double[cells];
         _cellCounts = new int[cells];
+        _cellMin = new float[cells];
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

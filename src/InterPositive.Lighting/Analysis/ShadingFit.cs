@@ -102,37 +102,58 @@ public static class ShadingFit
         }
     }
 
-    /// <summary>Direction, elevation and key-to-fill from nine coefficients.</summary>
+    /// <summary>
+    /// Direction, elevation and key-to-fill from nine coefficients. The key is where the fitted irradiance peaks over the
+    /// visible hemisphere (searched on a 1° grid, then refined): on a half sphere of normals the bands are not orthogonal,
+    /// so the L1 vector alone is biased towards the image plane, while the peak of a Lambert lobe plus fill is the light.
+    /// </summary>
     public static ShadingEstimate Describe(double[] c, int samples)
     {
-        var dx = c[3];
-        var dy = c[1];
-        var dz = c[2];
-        var length = Math.Sqrt(dx * dx + dy * dy + dz * dz);
-        if (length < 1e-12)
+        var best = double.MinValue;
+        double bestAz = 0, bestEl = 90;
+        for (var el = 0; el <= 90; el += 2)
         {
-            return new ShadingEstimate(c, 0, 90, 0, samples);
+            for (var az = 0; az < 360; az += 2)
+            {
+                var e = Evaluate(c, Direction(az, el));
+                if (e > best)
+                {
+                    best = e;
+                    bestAz = az;
+                    bestEl = el;
+                }
+            }
         }
 
-        dx /= length;
-        dy /= length;
-        dz /= length;
-        var azimuth = Math.Atan2(dy, dx) * 180 / Math.PI;
-        if (azimuth < 0)
+        for (var el = Math.Max(0, bestEl - 2); el <= Math.Min(90, bestEl + 2); el += 0.25)
         {
-            azimuth += 360;
+            for (var az = bestAz - 2; az <= bestAz + 2; az += 0.25)
+            {
+                var e = Evaluate(c, Direction(az, el));
+                if (e > best)
+                {
+                    best = e;
+                    (bestAz, bestEl) = (az, el);
+                }
+            }
         }
 
-        var elevation = Math.Asin(Math.Clamp(dz, -1, 1)) * 180 / Math.PI;
-        // Evaluate on the visible hemisphere: the key-facing normal and its mirror across the lens axis.
-        var kz = Math.Max(dz, 0);
-        var keyN = Normalise(dx, dy, kz);
-        var fillN = Normalise(-dx, -dy, kz);
-        var key = Evaluate(c, keyN);
-        var fill = Evaluate(c, fillN);
-        var floor = Math.Max(Math.Abs(c[0]) * 0.282095 * 1e-3, 1e-9);
-        var stops = Math.Clamp(Math.Log2(Math.Max(key, floor) / Math.Max(fill, floor)), 0, 12);
-        return new ShadingEstimate(c, azimuth, elevation, stops, samples);
+        var azimuth = (bestAz % 360 + 360) % 360;
+        var key = Direction(azimuth, bestEl);
+        // The shadow side: the key's normal mirrored across the lens axis.
+        var fill = new Vector3d(-key.X, -key.Y, key.Z);
+        var keyE = Evaluate(c, key);
+        var fillE = Evaluate(c, fill);
+        var floor = Math.Max(Math.Abs(keyE) * 1e-3, 1e-9);
+        var stops = Math.Clamp(Math.Log2(Math.Max(keyE, floor) / Math.Max(fillE, floor)), 0, 12);
+        return new ShadingEstimate(c, Math.Round(azimuth, 2), Math.Round(bestEl, 2), stops, samples);
+    }
+
+    private static Vector3d Direction(double azimuthDeg, double elevationDeg)
+    {
+        var a = azimuthDeg * Math.PI / 180;
+        var e = elevationDeg * Math.PI / 180;
+        return new Vector3d(Math.Cos(e) * Math.Cos(a), Math.Cos(e) * Math.Sin(a), Math.Sin(e));
     }
 
     public static double Evaluate(double[] c, Vector3d n)
@@ -146,12 +167,6 @@ public static class ShadingFit
         }
 
         return sum;
-    }
-
-    private static Vector3d Normalise(double x, double y, double z)
-    {
-        var l = Math.Sqrt(x * x + y * y + z * z);
-        return l < 1e-12 ? new Vector3d(0, 0, 1) : new Vector3d(x / l, y / l, z / l);
     }
 
     /// <summary>Cholesky solve of a small symmetric positive-definite system in place.</summary>

@@ -64,7 +64,9 @@ public sealed partial class LinuxFileSystem : IOffloadFileSystem
         try
         {
             // The data was fsynced, so its pages are clean and DONTNEED evicts them: the next read goes to the drive.
-            reReadMode = PosixFadvise(reader.Handle, 0, 0, PosixFadvDontNeed) == 0 ? ReReadModes.Fadvise : ReReadModes.PageCache;
+            // On a memory file system (tmpfs, ramfs) the pages are the storage: nothing to evict, say so.
+            var evicted = PosixFadvise(reader.Handle, 0, 0, PosixFadvDontNeed) == 0;
+            reReadMode = evicted && !IsMemoryBacked(path) ? ReReadModes.Fadvise : ReReadModes.PageCache;
             return reader;
         }
         catch
@@ -110,6 +112,25 @@ public sealed partial class LinuxFileSystem : IOffloadFileSystem
     }
 
     public void CreateSymlink(string path, string target) => File.CreateSymbolicLink(path, target);
+
+    /// <summary>True on tmpfs and ramfs (statfs f_type), where a re-read can only come from memory.</summary>
+    internal static bool IsMemoryBacked(string path)
+    {
+        const long TmpfsMagic = 0x01021994;
+        const long RamfsMagic = unchecked((long)0x858458f6);
+        Span<long> buffer = stackalloc long[32];
+        if (StatFs(path, ref MemoryMarshal.GetReference(buffer)) != 0)
+        {
+            return false;
+        }
+
+        // struct statfs on 64-bit Linux starts with f_type as a long.
+        return buffer[0] is TmpfsMagic or RamfsMagic;
+    }
+
+    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+    [LibraryImport("libc", EntryPoint = "statfs", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int StatFs(string path, ref long buffer);
 
     [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
     [LibraryImport("libc", EntryPoint = "posix_fadvise", SetLastError = false)]

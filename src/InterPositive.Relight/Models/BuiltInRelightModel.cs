@@ -100,7 +100,7 @@ public static class BuiltInRelightModel
                 inLog = true;
             }
 
-            var sop = g.Pow(g.Clip(g.Add(g.Mul(x, slope), offset), 0f, 1f), power);
+            var sop = g.PowPositive(g.Clip(g.Add(g.Mul(x, slope), offset), 0f, 1f), power);
             var luma = g.Node("Conv", [sop, g.Constant(Rec709Luma, 1, 3, 1, 1)]);
             x = g.Clip(g.Add(luma, g.Mul(saturation, g.Sub(sop, luma))), 0f, 1f);
         }
@@ -239,7 +239,7 @@ public static class BuiltInRelightModel
 
             case PowerCurve c:
                 {
-                    var pow = g.Pow(g.ClipMin(g.Affine(code, (float)(1 / c.A), (float)(c.B / c.A)), 0f), g.Scalar((float)(1 / c.G)));
+                    var pow = g.PowPositive(g.Affine(code, (float)(1 / c.A), (float)(c.B / c.A)), g.Scalar((float)(1 / c.G)));
                     if (c.E == 0)
                     {
                         return pow;
@@ -267,7 +267,7 @@ public static class BuiltInRelightModel
 
             case PowerCurve c:
                 {
-                    var pow = g.Affine(g.Pow(g.ClipMin(linear, 0f), g.Scalar((float)c.G)), (float)c.A, (float)-c.B);
+                    var pow = g.Affine(g.PowPositive(linear, g.Scalar((float)c.G)), (float)c.A, (float)-c.B);
                     if (c.E == 0)
                     {
                         return pow;

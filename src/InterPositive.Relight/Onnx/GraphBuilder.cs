@@ -107,6 +107,12 @@ public sealed class GraphBuilder
 
     public string Pow(string a, string b) => Node("Pow", [a, b]);
 
+    /// <summary>
+    /// a^b for a ≥ 0 as exp(b·ln(max(a, 1e-30))): ONNX Runtime's CPU Pow with a non-integer exponent runs scalar
+    /// std::pow per element, while Exp and Log are vectorised, which makes this several times faster on big frames.
+    /// </summary>
+    public string PowPositive(string a, string b) => Exp(Mul(Log(ClipMin(a, 1e-30f)), b));
+
     public string Exp(string a) => Node("Exp", [a]);
 
     public string Log(string a) => Node("Log", [a]);

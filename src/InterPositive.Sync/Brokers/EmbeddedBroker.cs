@@ -1,6 +1,5 @@
 using System.Net;
 using System.Security.Cryptography;
-using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using InterPositive.Sync.Contract;
 using MQTTnet.Protocol;
@@ -23,11 +22,6 @@ public sealed record EmbeddedBrokerOptions
 
     /// <summary>Loopback by default: set-side clients on the cart network need an explicit address.</summary>
     public IPAddress Address { get; init; } = IPAddress.Loopback;
-
-    /// <summary>Optional TLS listener (port and certificate with its key).</summary>
-    public int? TlsPort { get; init; }
-
-    public X509Certificate2? TlsCertificate { get; init; }
 
     public string TopicRoot { get; init; } = SyncIdentity.DefaultRoot;
 
@@ -66,15 +60,6 @@ public sealed class EmbeddedBroker : IAsyncDisposable
             .WithDefaultEndpointPort(options.Port)
             .WithDefaultEndpointBoundIPAddress(options.Address)
             .WithPersistentSessions();
-        if (options.TlsPort is { } tlsPort && options.TlsCertificate is { } certificate)
-        {
-            builder = builder
-                .WithEncryptedEndpoint()
-                .WithEncryptedEndpointPort(tlsPort)
-                .WithEncryptedEndpointBoundIPAddress(options.Address)
-                .WithEncryptionCertificate(certificate.Export(X509ContentType.Pkcs12));
-        }
-
         _server = new MqttServerFactory().CreateMqttServer(builder.Build());
         _server.ValidatingConnectionAsync += ValidateConnectionAsync;
         _server.InterceptingPublishAsync += InterceptPublishAsync;

@@ -135,8 +135,13 @@ public static class Envelope
             throw new MalformedInputException("production, unit or appliance is not a valid name", topic, field: "production");
         }
 
-        if (parts.Production != envelope.Production || parts.Unit != envelope.Unit || parts.Appliance != envelope.Appliance
-            || parts.Kind != envelope.Kind || parts.Key != envelope.Key)
+        if (parts.Production != envelope.Production)
+        {
+            // A message that names another production than the topic it was published on is trying to cross the ACLs.
+            throw new ForeignProductionException($"envelope of production {envelope.Production} on a topic of production {parts.Production}", topic);
+        }
+
+        if (parts.Unit != envelope.Unit || parts.Appliance != envelope.Appliance || parts.Kind != envelope.Kind || parts.Key != envelope.Key)
         {
             throw new MalformedInputException("the topic and the envelope disagree on who sent it or what it is", topic, field: "topic");
         }
@@ -165,6 +170,12 @@ public static class Envelope
 
 /// <summary>A message whose body does not match its hash: corrupted on the way, or tampered with.</summary>
 public sealed class IntegrityException(string cause, string source) : Exception($"{source}: {cause}")
+{
+    public string SourceName { get; } = source;
+}
+
+/// <summary>A message of a production the receiver does not take, or whose envelope and topic name different productions.</summary>
+public sealed class ForeignProductionException(string cause, string source) : Exception($"{source}: {cause}")
 {
     public string SourceName { get; } = source;
 }

@@ -326,6 +326,11 @@ public sealed class PostReceiver : IAsyncDisposable, IDisposable
             reason = RejectReason.Oversize;
             detail = error.Message;
         }
+        catch (ForeignProductionException error)
+        {
+            reason = RejectReason.Foreign;
+            detail = error.Message;
+        }
 
         Interlocked.Increment(ref _rejected);
         SyncMetrics.Rejected.Add(1, new KeyValuePair<string, object?>("reason", reason));

@@ -197,3 +197,28 @@ public sealed class QuickTimeReaderTests
         return at - 4;
     }
 }
+
+[Trait("Category", "Unit")]
+public sealed class SonyRealTimeMetadataTests
+{
+    [Fact]
+    public void Rdd18_sets_in_the_first_rtmd_sample_fill_the_record()
+    {
+        var lens = new InterPositive.Formats.Rdd18.AcquisitionMetadata { IrisFNumber = 4, FocalLengthMm = 24, FocusDistanceMetres = 1.5 };
+        var camera = new InterPositive.Formats.Rdd18.AcquisitionMetadata { Iso = 12800, WhiteBalanceKelvin = 3200, ShutterAngleDegrees = 180 };
+        var sample = MovWriter.Concat(
+            [0x00, 0x1C, 0x01, 0x00],
+            MxfWriter.Klv([.. InterPositive.Formats.Rdd18.Rdd18Codec.LensUnitSetKey], InterPositive.Formats.Rdd18.Rdd18Codec.EncodeItems(lens)),
+            MxfWriter.Klv([.. InterPositive.Formats.Rdd18.Rdd18Codec.CameraUnitSetKey], InterPositive.Formats.Rdd18.Rdd18Codec.EncodeItems(camera)));
+        var mov = new MovWriter { Codec = "avc1", RealTimeMetadata = sample, Timescale = 25, FrameDuration = 1 };
+        using var stream = new MemoryStream(mov.Build());
+        var clip = QuickTimeClip.Read(stream, "C0001.MP4");
+        Assert.Equal(12800, clip.Iso);
+        Assert.Equal(3200, clip.WhiteBalanceK);
+        Assert.Equal(180, clip.ShutterAngle!.Value, 1);
+        Assert.Equal(4, clip.Lens.FNumber);
+        Assert.Equal(24, clip.Lens.FocalLengthMm!.Value, 1);
+        Assert.Equal("avc1", clip.Codec);
+        Assert.Empty(clip.Errors);
+    }
+}

@@ -26,6 +26,9 @@ public sealed class MosquittoBroker : IAsyncDisposable
 
     public int Port { get; }
 
+    /// <summary>The TLS listener's port, when started with a certificate.</summary>
+    public int? TlsPort { get; private set; }
+
     /// <summary>True when this object runs the broker (and can stop and restart it).</summary>
     public bool Private => _folder is not null;
 
@@ -43,7 +46,13 @@ public sealed class MosquittoBroker : IAsyncDisposable
     }
 
     /// <summary>Starts a Mosquitto of our own with persistence, so it can be stopped and restarted with its sessions.</summary>
-    public static async Task<MosquittoBroker> StartPrivateAsync()
+    public static async Task<MosquittoBroker> StartPrivateAsync() => await StartPrivateAsync(null, null);
+
+    /// <summary>
+    /// A private Mosquitto that also listens with TLS on <see cref="TlsPort"/>, serving the PEM certificate and key
+    /// given (the post-house setup: mqtts:// on 8883).
+    /// </summary>
+    public static async Task<MosquittoBroker> StartPrivateAsync(string? certificatePem, string? keyPem)
     {
         if (!File.Exists(Executable))
         {
@@ -53,9 +62,24 @@ public sealed class MosquittoBroker : IAsyncDisposable
         var folder = new TempFolder("mosquitto");
         var port = LoopbackPort.Free();
         var broker = new MosquittoBroker($"mqtt://127.0.0.1:{port}", port, folder);
+        var tls = "";
+        if (certificatePem is not null && keyPem is not null)
+        {
+            broker.TlsPort = LoopbackPort.Free();
+            await File.WriteAllTextAsync(folder.Combine("broker.crt"), certificatePem);
+            await File.WriteAllTextAsync(folder.Combine("broker.key"), keyPem);
+            tls = $"""
+                listener {broker.TlsPort} 127.0.0.1
+                certfile {folder.Combine("broker.crt")}
+                keyfile {folder.Combine("broker.key")}
+                """;
+        }
+
         await File.WriteAllTextAsync(folder.Combine("mosquitto.conf"), $"""
-            listener {port} 127.0.0.1
+            per_listener_settings false
             allow_anonymous true
+            listener {port} 127.0.0.1
+            {tls}
             persistence true
             persistence_location {folder.Path}/
             autosave_interval 1

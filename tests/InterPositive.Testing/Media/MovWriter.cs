@@ -36,6 +36,9 @@ public sealed class MovWriter
     /// <summary>udta text items by four-character code (e.g. "©mak").</summary>
     public Dictionary<string, string> UserData { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>One sample of a Sony-style <c>rtmd</c> track (e.g. RDD 18 KLV sets); null: no such track.</summary>
+    public byte[]? RealTimeMetadata { get; set; }
+
     /// <summary>Put moov before mdat (as cameras that pre-allocate the header do).</summary>
     public bool MovieFirst { get; set; }
 
@@ -52,19 +55,20 @@ public sealed class MovWriter
         var ftyp = Atom("ftyp", Concat(Ascii("qt  "), U32(0x200), Ascii("qt  ")));
         byte[] moov;
         byte[] mdat;
+        var rtmd = RealTimeMetadata ?? [];
         if (MovieFirst)
         {
             // Compute moov size with placeholder offsets first; sizes do not depend on offset values.
-            var probe = Movie(0, 0);
+            var probe = Movie(0, 0, 0);
             var mdatStart = ftyp.Length + probe.Length + 8;
-            moov = Movie(mdatStart, mdatStart + 4);
-            mdat = Atom("mdat", Concat(tcSample, essence));
+            moov = Movie(mdatStart, mdatStart + 4 + rtmd.Length, mdatStart + 4);
+            mdat = Atom("mdat", Concat(tcSample, rtmd, essence));
             return Concat(ftyp, moov, mdat);
         }
 
         var start = ftyp.Length + 8;
-        mdat = Atom("mdat", Concat(tcSample, essence));
-        moov = Movie(start, start + 4);
+        mdat = Atom("mdat", Concat(tcSample, rtmd, essence));
+        moov = Movie(start, start + 4 + rtmd.Length, start + 4);
         return Concat(ftyp, mdat, moov);
     }
 
@@ -74,7 +78,7 @@ public sealed class MovWriter
         File.WriteAllBytes(path, Build());
     }
 
-    private byte[] Movie(long tcOffset, long videoOffset)
+    private byte[] Movie(long tcOffset, long videoOffset, long rtmdOffset)
     {
         var duration = (long)Frames * FrameDuration;
         var mvhd = Atom("mvhd", Concat(new byte[4], U32(0), U32(0), U32((uint)Timescale), U32((uint)duration), new byte[80]));
@@ -113,6 +117,25 @@ public sealed class MovWriter
                             Atom("stts", Concat(U32(0), U32(1), U32(1), U32((uint)duration))),
                             Atom("stsz", Concat(U32(0), U32(4), U32(1))),
                             Atom("stco", Concat(U32(0), U32(1), U32((uint)tcOffset))))))));
+        }
+
+        if (RealTimeMetadata is { } rtmd)
+        {
+            parts.Add(Atom(
+                "trak",
+                Tkhd(3, duration, 0, 0),
+                Atom(
+                    "mdia",
+                    Mdhd(duration),
+                    Hdlr("meta"),
+                    Atom(
+                        "minf",
+                        Atom(
+                            "stbl",
+                            Atom("stsd", Concat(U32(0), U32(1), Atom("rtmd", Concat(new byte[6], U16(1))))),
+                            Atom("stts", Concat(U32(0), U32(1), U32(1), U32((uint)FrameDuration))),
+                            Atom("stsz", Concat(U32(0), U32(0), U32(1), U32((uint)rtmd.Length))),
+                            Atom("stco", Concat(U32(0), U32(1), U32((uint)rtmdOffset))))))));
         }
 
         if (Metadata.Count > 0)

@@ -1,0 +1,172 @@
+using System.Diagnostics;
+using System.Text.Json;
+using InterPositive.Testing;
+using InterPositive.Testing.Cards;
+
+namespace InterPositive.Host.Tests;
+
+/// <summary>The built <c>interpositive</c> run as a child process: exit codes, JSON, one-line errors, kill -9 and resume.</summary>
+[Trait("Category", "Integration")]
+public sealed class OffloadCliTests : IDisposable
+{
+    private readonly TempFolder _temp = new("ip-cli");
+
+    public void Dispose() => _temp.Dispose();
+
+    private string Data => _temp.Combine("data");
+
+    [Fact]
+    public async Task Offload_prints_a_json_summary_and_exits_0()
+    {
+        var card = SyntheticCard.Typical(_temp.Combine("A002R2EC"), clips: 2, smallFiles: 2);
+        Directory.CreateDirectory(_temp.Combine("d1"));
+        Directory.CreateDirectory(_temp.Combine("d2"));
+
+        var run = await Cli.RunAsync(["offload", card.Root, "--dest", _temp.Combine("d1"), "--dest", _temp.Combine("d2"), "--hash", "xxh64", "--hash", "md5", "--json", "--data", Data]);
+
+        Assert.Equal(0, run.ExitCode);
+        using var json = JsonDocument.Parse(run.Stdout);
+        var root = json.RootElement;
+        Assert.Equal("verified", root.GetProperty("status").GetString());
+        Assert.True(root.GetProperty("safeToFormat").GetBoolean());
+        Assert.Equal(5, root.GetProperty("files").GetInt32());
+        Assert.Equal("fadvise", root.GetProperty("reReadMode").GetString());
+        Assert.Equal(2, root.GetProperty("destinations").GetArrayLength());
+        Assert.All(root.GetProperty("destinations").EnumerateArray(), d => Assert.Equal("verified", d.GetProperty("status").GetString()));
+        var file = root.GetProperty("fileResults").EnumerateArray().First();
+        Assert.Equal(16, file.GetProperty("hashes").GetProperty("xxh64").GetString()!.Length);
+        Assert.Equal(32, file.GetProperty("hashes").GetProperty("md5").GetString()!.Length);
+        Assert.Empty(AscMhlSchema.ValidateAll(_temp.Combine("d1", "A002R2EC")));
+        Assert.True(File.Exists(Path.Combine(Data, "interpositive.db")));
+
+        var verify = await Cli.RunAsync(["verify", _temp.Combine("d2", "A002R2EC"), "--json", "--data", Data]);
+        Assert.Equal(0, verify.ExitCode);
+        using var report = JsonDocument.Parse(verify.Stdout);
+        Assert.True(report.RootElement.GetProperty("ok").GetBoolean());
+    }
+
+    [Fact]
+    public async Task Usage_bad_input_environment_and_check_failures_have_their_exit_codes_and_one_line_errors()
+    {
+        var card = SyntheticCard.Typical(_temp.Combine("A002R2EC"), clips: 1, smallFiles: 0);
+        Directory.CreateDirectory(_temp.Combine("d1"));
+
+        var badHash = await Cli.RunAsync(["offload", card.Root, "--dest", _temp.Combine("d1"), "--hash", "crc32", "--data", Data]);
+        Assert.Equal(2, badHash.ExitCode);
+        Assert.Contains("crc32", badHash.Stderr, StringComparison.Ordinal);
+
+        var noSource = await Cli.RunAsync(["offload", _temp.Combine("no-card"), "--dest", _temp.Combine("d1"), "--data", Data]);
+        Assert.Equal(3, noSource.ExitCode);
+        Assert.Contains("no-card", noSource.Stderr, StringComparison.Ordinal);
+
+        var noDrive = await Cli.RunAsync(["offload", card.Root, "--dest", _temp.Combine("unplugged"), "--data", Data]);
+        Assert.Equal(4, noDrive.ExitCode);
+        Assert.Single(noDrive.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries), l => l.Contains("error:", StringComparison.Ordinal) && l.Contains("unplugged", StringComparison.Ordinal));
+
+        Directory.CreateDirectory(_temp.Combine("d1", "A002R2EC"));
+        await File.WriteAllTextAsync(_temp.Combine("d1", "A002R2EC", "Sidecar.txt"), "another card's sidecar\n");
+        var clash = await Cli.RunAsync(["offload", card.Root, "--dest", _temp.Combine("d1"), "--data", Data]);
+        Assert.Equal(1, clash.ExitCode);
+        Assert.Contains("Sidecar.txt", clash.Stderr, StringComparison.Ordinal);
+        Assert.Contains("other content", clash.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Verify_exits_1_on_an_altered_history_and_0_on_a_good_one()
+    {
+        var altered = await Cli.RunAsync(["verify", SharedData.Path("ascmhl", "scenarios", "scenario_04", "file_server", "A002R2EC"), "--data", Data]);
+        Assert.Equal(1, altered.ExitCode);
+        Assert.Contains("Sidecar.txt", altered.Stderr, StringComparison.Ordinal);
+        Assert.Contains("ALTERED", altered.Stdout, StringComparison.Ordinal);
+
+        var good = await Cli.RunAsync(["verify", SharedData.Path("ascmhl", "scenarios", "scenario_05", "file_server", "Reels"), "--json", "--data", Data]);
+        Assert.Equal(0, good.ExitCode);
+    }
+
+    [Fact]
+    public async Task An_offload_killed_with_sigkill_resumes_and_finishes_verified()
+    {
+        var card = new SyntheticCard(_temp.Combine("A003R2EC"));
+        card.File("Clips/A003C001.mov", 24 << 20, seed: 9);
+        for (var i = 0; i < 120; i++)
+        {
+            card.File(FormattableString.Invariant($"Metadata/{i:D3}.xml"), 64 * 1024, seed: i);
+        }
+
+        var drive = _temp.Combine("d1");
+        Directory.CreateDirectory(drive);
+        var copy = Path.Combine(drive, "A003R2EC");
+
+        using (var child = Cli.Start(["offload", card.Root, "--dest", drive, "--data", Data]))
+        {
+            // Kill it once some files carry their final names: mid-card, with writes in flight.
+            while (!child.HasExited && CountFinals(copy) < 10)
+            {
+                await Task.Delay(5);
+            }
+
+            if (!child.HasExited)
+            {
+                child.Kill(entireProcessTree: true);
+            }
+
+            await child.WaitForExitAsync();
+        }
+
+        // 121 files each flushed and re-read one by one take far longer than the 5 ms poll: the kill lands mid-card.
+        Assert.InRange(CountFinals(copy), 10, 120);
+        foreach (var (path, bytes) in Contents(copy))
+        {
+            Assert.Equal(await File.ReadAllBytesAsync(Path.Combine(card.Root, path)), bytes);
+        }
+
+        var resumed = await Cli.RunAsync(["offload", card.Root, "--dest", drive, "--json", "--data", Data]);
+
+        Assert.Equal(0, resumed.ExitCode);
+        using var json = JsonDocument.Parse(resumed.Stdout);
+        Assert.Equal("verified", json.RootElement.GetProperty("status").GetString());
+        Assert.True(json.RootElement.GetProperty("filesResumed").GetInt32() >= 9);
+        Assert.True(json.RootElement.GetProperty("bytesRead").GetInt64() < json.RootElement.GetProperty("bytes").GetInt64());
+
+        Assert.Equal(121, Contents(copy).Count);
+        Assert.Empty(Directory.GetFiles(copy, "*.ip-partial", SearchOption.AllDirectories));
+        Assert.Empty(AscMhlSchema.ValidateAll(copy));
+        var verify = await Cli.RunAsync(["verify", copy, "--data", Data]);
+        Assert.Equal(0, verify.ExitCode);
+    }
+
+    private static int CountFinals(string copy) =>
+        Directory.Exists(copy) ? Directory.EnumerateFiles(copy, "*", SearchOption.AllDirectories).Count(f => !f.EndsWith(".ip-partial", StringComparison.Ordinal)) : 0;
+
+    private static Dictionary<string, byte[]> Contents(string root) =>
+        Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories)
+            .Where(f => !f.EndsWith(".ip-partial", StringComparison.Ordinal) && !f.Contains("/ascmhl/", StringComparison.Ordinal))
+            .ToDictionary(f => Path.GetRelativePath(root, f), File.ReadAllBytes);
+}
+
+/// <summary>Runs the built <c>interpositive</c> (its dll beside the tests) as a child process.</summary>
+internal static class Cli
+{
+    private static string Dll => Path.Combine(AppContext.BaseDirectory, "interpositive.dll");
+
+    public static Process Start(IEnumerable<string> args)
+    {
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        info.ArgumentList.Add(Dll);
+        foreach (var arg in args)
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        return Process.Start(info) ?? throw new InvalidOperationException("could not start interpositive");
+    }
+
+    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(IEnumerable<string> args)
+    {
+        using var process = Start(args);
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        return (process.ExitCode, await stdout, await stderr);
+    }
+}
