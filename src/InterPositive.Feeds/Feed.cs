@@ -272,8 +272,18 @@ public sealed class Feed : IFrameSink
             var last = Interlocked.Read(ref _lastFrameTicks);
             if (last >= 0 && !_stalled && _time.GetUtcNow().UtcTicks - last > _options.StallAfter.Ticks)
             {
+                lock (_gate)
+                {
+                    // Only a live feed can stall; an ended or reconnecting one says so already.
+                    if (_state != FeedState.Live)
+                    {
+                        continue;
+                    }
+
+                    _state = FeedState.Stopped;
+                }
+
                 _stalled = true;
-                SetState(FeedState.Stopped);
                 Raise(FeedEventKind.Stopped, FormattableString.Invariant($"no frame for {_options.StallAfter.TotalSeconds:0.#} s"));
             }
         }

@@ -74,3 +74,28 @@ public sealed class PatternSourceTests
         return y.AsSpan((w / 2) - r + 5, r / 2).ToArray().Average(v => (double)v);
     }
 }
+
+[Trait("Category", "Integration")]
+public sealed class FeedWatcherTests
+{
+    [Fact]
+    public async Task Watcher_reports_frames_camera_and_lighting_for_the_service()
+    {
+        var options = FeedWatcher.Options("v210", 640, 360, "25", 10) with { RealTime = false, FrameLimit = 30 };
+        var source = FeedSources.Open("pattern", options, "C", TimeProvider.System);
+        var feed = new Feed("C", source, TimeProvider.System, new FeedOptions { AnalysisQueue = 64 });
+        var watcher = new FeedWatcher(feed, source.Description, TimeProvider.System, (format, camera) =>
+            LiveLighting.SettingsFor(Lighting.Colour.LogCurve.Bt1886, Lighting.Colour.Gamut.Rec709, format, camera));
+
+        await Task.WhenAll(feed.RunAsync(CancellationToken.None), watcher.RunAsync(CancellationToken.None));
+        var report = watcher.Report();
+
+        Assert.Equal("C", report.Feed);
+        Assert.Equal(30, report.Frames);
+        Assert.Equal(800, report.Camera!.Iso);
+        Assert.NotNull(report.Lighting);
+        Assert.Equal(30, report.Lighting!.Frames);
+        Assert.Equal(5600, report.Lighting.WhiteBalanceK);
+        Assert.Throws<ArgumentException>(() => FeedWatcher.Options("yuv", null, null, null, 0));
+    }
+}
