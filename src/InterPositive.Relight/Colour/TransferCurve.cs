@@ -27,7 +27,7 @@ public abstract record TransferCurve(string Name)
             "slog3" or "sonyslog3" => LogCurve.SLog3,
             "log3g10" or "redlog3g10" => LogCurve.Log3G10,
             "vlog" or "panasonicvlog" => LogCurve.VLog,
-            "bmdfilmgen5" or "blackmagicfilmgen5" or "bmdfilm" => LogCurve.BmdFilmGen5,
+            "bmdfilmgen5" or "bmdfilm5" or "blackmagicfilmgen5" or "bmdfilm" => LogCurve.BmdFilmGen5,
             "srgb" => PowerCurve.Srgb,
             "rec709" or "bt709" => PowerCurve.Rec709,
             "gamma24" or "bt1886" => PowerCurve.Gamma24,
