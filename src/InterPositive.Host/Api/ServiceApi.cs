@@ -35,6 +35,28 @@ public static class ServiceApi
                 return new SyncStatus(catalog.Outbox.LastSequence(), backlog.Count, backlog.Oldest, main?.Broker, main?.Connected ?? false, sinks);
             })
             .WithName("GetSyncStatus").WithSummary("Outbox backlog per sink (embedded broker, post-house broker) and connection state.");
+        api.MapGet("/relight/{*clipId}", async (string clipId, double? cct, double? tint, double? exposure, string? key, Service.Stages.InteractiveRelight relight, CancellationToken cancellationToken) =>
+            {
+                Relight.Models.KeyChange? change;
+                try
+                {
+                    change = string.IsNullOrWhiteSpace(key) ? null : Relight.Models.KeyChange.Parse(key);
+                }
+                catch (ArgumentException error)
+                {
+                    return Results.BadRequest(new ApiError(error.Message));
+                }
+
+                if (cct is < 1000 or > 20000 || exposure is < -6 or > 6 || tint is < -100 or > 100)
+                {
+                    return Results.BadRequest(new ApiError("cct 1000–20000 K, tint ±100, exposure ±6 stops"));
+                }
+
+                var jpeg = await relight.RelightAsync(clipId, cct, tint, exposure, change, cancellationToken);
+                return jpeg is null ? Results.NotFound(new ApiError($"no verified copy of clip {clipId}")) : Results.File(jpeg, "image/jpeg");
+            })
+            .WithName("RelightClip").WithSummary("The clip's first frame relit: lamps' CCT and tint, exposure in stops, key AZIMUTH,ELEVATION,STOPS (JPEG).");
+
         api.MapGet("/feeds", (FeedService feeds) => new ListResponse<FeedLive>(feeds.Live()))
             .WithName("ListFeeds").WithSummary("Live feeds: timecode, drops and repeats, camera, live exposure, light colour and flicker.");
 

@@ -98,6 +98,7 @@ public static class ApplianceHost
         builder.Services.AddSingleton<OffloadQueue>();
         builder.Services.AddHostedService(services => services.GetRequiredService<OffloadQueue>());
         builder.Services.AddHostedService<CardWatcher>();
+        builder.Services.AddSingleton<Stages.InteractiveRelight>();
         builder.Services.AddSingleton<Stages.TakeStages>();
         builder.Services.AddHostedService(services => services.GetRequiredService<Stages.TakeStages>());
         builder.Services.AddSingleton<FeedService>();

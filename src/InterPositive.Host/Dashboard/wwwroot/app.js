@@ -112,10 +112,51 @@ function renderAlerts(clips) {
   root.replaceChildren(...(items.length ? items : [el("li", { class: "muted" }, "No continuity or flicker alerts.")]));
 }
 
+// Relight sliders: each move asks the appliance for the clip's first frame relit (debounced, last request wins).
+const relight = { clip: null, timer: null, seq: 0, url: null };
+function openRelight(clip) {
+  relight.clip = clip;
+  document.getElementById("relight-panel").hidden = false;
+  document.getElementById("relight-clip").textContent = clip.clip?.clip ?? clip.id;
+  const wb = clip.clip?.whiteBalanceK;
+  if (wb) { document.getElementById("cct").value = wb; }
+  requestRelight();
+}
+function requestRelight() {
+  const v = id => document.getElementById(id).value;
+  document.getElementById("cct-out").textContent = `${v("cct")} K`;
+  document.getElementById("tint-out").textContent = v("tint");
+  document.getElementById("exposure-out").textContent = `${Number(v("exposure")).toFixed(1)} st`;
+  document.getElementById("az-out").textContent = `${v("az")}°`;
+  document.getElementById("el-out").textContent = `${v("el")}°`;
+  document.getElementById("ks-out").textContent = Number(v("ks")).toFixed(1);
+  clearTimeout(relight.timer);
+  relight.timer = setTimeout(async () => {
+    if (!relight.clip) return;
+    const seq = ++relight.seq;
+    const started = performance.now();
+    const key = Number(v("ks")) !== 0 ? `&key=${v("az")},${v("el")},${v("ks")}` : "";
+    const headers = state.token ? { Authorization: `Bearer ${state.token}` } : {};
+    const r = await fetch(`/api/v1/relight/${relight.clip.id}?cct=${v("cct")}&tint=${v("tint")}&exposure=${v("exposure")}${key}`, { headers, credentials: "same-origin" });
+    if (!r.ok || seq !== relight.seq) return;
+    const url = URL.createObjectURL(await r.blob());
+    if (relight.url) URL.revokeObjectURL(relight.url);
+    relight.url = url;
+    document.getElementById("relight-image").src = url;
+    document.getElementById("relight-ms").textContent = `answered in ${Math.round(performance.now() - started)} ms`;
+  }, 120);
+}
+for (const id of ["cct", "tint", "exposure", "az", "el", "ks"]) document.getElementById(id).addEventListener("input", requestRelight);
+document.querySelector("#clips tbody").addEventListener("click", ev => {
+  const row = ev.target.closest("tr[data-clip]");
+  if (row && state.clips) openRelight(state.clips.find(c => c.id === row.dataset.clip));
+});
+
 async function refresh() {
   try {
     const [cards, clips, sync, feeds, jobs] = await Promise.all([api("/cards"), api("/clips"), api("/sync"), api("/feeds"), api("/offload/jobs")]);
     renderCards(cards.items);
+    state.clips = clips.items;
     renderClips(clips.items);
     renderFeeds(feeds.items);
     renderJobs(jobs.items);

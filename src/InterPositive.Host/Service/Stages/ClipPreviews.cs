@@ -25,17 +25,23 @@ public sealed class ClipPreviews(CatalogDatabase catalog, IRelightModel model, T
             p.Exposure,
             string.IsNullOrWhiteSpace(p.Key) ? null : KeyChange.Parse(p.Key)))];
 
-    public async Task<PreviewSetRecord> MakeAsync(ClipDocument clip, string cardRoot, IReadOnlyList<RelightPreset> presets, string dataFolder, long previewFrames, CancellationToken cancellationToken)
+    /// <summary>How a clip is decoded for relighting: its camera's curve, gamut and white balance from its metadata.</summary>
+    public static RelightSettings BaseSettings(ClipDocument clip)
     {
         var metadata = ClipRecord.FromJson(clip.ClipJson);
         var (curve, gamut) = ClipLighting.CameraDefaults(clip) ?? (LogCurve.Bt1886, Gamut.Rec709);
-        var settings = new RelightSettings
+        return new RelightSettings
         {
             InputCurve = RelightColour.TransferCurve.Parse(LogCurves.Name(curve)),
             CameraGamut = RelightColour.Gamut.Parse(Gamuts.Name(gamut)),
             CameraKelvin = metadata.WhiteBalanceK ?? 5600,
             CameraTint = metadata.Tint ?? 0,
         };
+    }
+
+    public async Task<PreviewSetRecord> MakeAsync(ClipDocument clip, string cardRoot, IReadOnlyList<RelightPreset> presets, string dataFolder, long previewFrames, CancellationToken cancellationToken)
+    {
+        var settings = BaseSettings(clip);
         var record = await _maker.MakeAsync(Path.Combine(cardRoot, clip.Path), clip.Id, settings, presets, dataFolder, previewFrames, cancellationToken);
         catalog.Write(tx =>
         {
