@@ -88,7 +88,10 @@ public sealed class Outbox
         });
     }
 
-    internal void EnsureIndexes(ILiteDatabase db) => db.GetCollection<OutboxEntry>(EntriesCollection).EnsureIndex(e => e.CreatedAt);
+    // No index on CreatedAt: nothing queries it (the oldest waiting entry is the first above the checkpoint, found through
+    // the _id = sequence index), and every append paid for it with many equal keys (one timestamp per transaction).
+    // Files made before this drop the index.
+    internal void EnsureIndexes(ILiteDatabase db) => db.GetCollection<OutboxEntry>(EntriesCollection).DropIndex(nameof(OutboxEntry.CreatedAt));
 
     internal OutboxEntry Append(ILiteDatabase db, OutboxMessage message, DateTimeOffset now)
     {

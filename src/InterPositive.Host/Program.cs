@@ -39,7 +39,15 @@ public static class Program
     /// <summary>Every verb of the one executable; each lives in its own file under Verbs/.</summary>
     private static readonly Func<Command>[] Verbs =
     [
+        ServeVerb.Create,
+        DemoVerb.Create,
         OffloadVerb.Create,
         VerifyVerb.Create,
+        SyncVerb.Create,
+        PostVerb.Create,
+        ClipsVerb.Create,
+        RelightVerb.Create,
+        AnalyzeVerb.Create,
+        FeedVerb.Create,
     ];
 }

@@ -1,0 +1,46 @@
+using InterPositive.Catalog;
+using InterPositive.Host.Service;
+using InterPositive.Host.Service.Ingest;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace InterPositive.Host.Api;
+
+/// <summary>Endpoints over the running stages: offload jobs and the sync publishers.</summary>
+public static class ServiceApi
+{
+    public static RouteGroupBuilder MapServiceApi(this RouteGroupBuilder api)
+    {
+        api.MapGet("/offload/jobs", (OffloadQueue queue) => new ListResponse<OffloadJobState>(queue.Jobs))
+            .WithName("ListOffloadJobs").WithSummary("Offload jobs with live progress (bytes, files, current file) and outcome.");
+
+        api.MapPost("/offload/jobs", async (StartOffload request, OffloadQueue queue, CancellationToken cancellationToken) =>
+            {
+                if (!Directory.Exists(request.Source))
+                {
+                    return Results.BadRequest(new ApiError($"{request.Source}: no such folder"));
+                }
+
+                var job = await queue.EnqueueAsync(request.Source, request.Name, cancellationToken);
+                return Results.Accepted($"/api/v1/offload/jobs/{job.Id}", queue.Jobs.First(j => j.Id == job.Id));
+            })
+            .WithName("StartOffload").WithSummary("Queues a card folder for offload to the configured destinations (operator).");
+
+        api.MapGet("/sync", (CatalogDatabase catalog, SyncService sync) =>
+            {
+                var sinks = sync.Status();
+                var main = sinks.FirstOrDefault(s => s.Sink == SyncService.UpstreamSink) ?? (sinks.Count > 0 ? sinks[0] : null);
+                var backlog = catalog.Outbox.Backlog(main?.Sink ?? SyncService.LocalSink);
+                return new SyncStatus(catalog.Outbox.LastSequence(), backlog.Count, backlog.Oldest, main?.Broker, main?.Connected ?? false, sinks);
+            })
+            .WithName("GetSyncStatus").WithSummary("Outbox backlog per sink (embedded broker, post-house broker) and connection state.");
+        api.MapGet("/feeds", (FeedService feeds) => new ListResponse<FeedLive>(feeds.Live()))
+            .WithName("ListFeeds").WithSummary("Live feeds: timecode, drops and repeats, camera, live exposure, light colour and flicker.");
+
+        api.MapGet("/feeds/{name}/thumbnail.png", (string name, bool? falseColour, FeedService feeds) =>
+                feeds.Thumbnail(name, falseColour ?? false) is { } png ? Results.File(png, "image/png") : Results.NotFound(new ApiError($"no picture from feed {name} yet")))
+            .WithName("GetFeedThumbnail").WithSummary("The feed's latest picture (refreshed more than twice a second), optionally in false colour.");
+        return api;
+    }
+}

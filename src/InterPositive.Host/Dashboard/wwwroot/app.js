@@ -1,0 +1,137 @@
+// InterPositive Edge DIT dashboard: polls the appliance API and renders cards, clips and sync status.
+"use strict";
+const state = { token: localStorage.getItem("ip.token") };
+
+async function signInFromLink() {
+  const m = location.hash.match(/signin=([0-9a-f]+)/);
+  if (!m) return;
+  history.replaceState(null, "", location.pathname);
+  await fetch(`/signin?code=${m[1]}`, { method: "POST" });
+}
+
+async function api(path) {
+  const headers = state.token ? { Authorization: `Bearer ${state.token}` } : {};
+  const r = await fetch(`/api/v1${path}`, { headers, credentials: "same-origin" });
+  if (r.status === 401) { document.getElementById("signin-panel").hidden = false; throw new Error("unauthorised"); }
+  document.getElementById("signin-panel").hidden = true;
+  return r.json();
+}
+
+const el = (tag, attrs = {}, ...children) => {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) k === "class" ? (e.className = v) : e.setAttribute(k, v);
+  for (const c of children) e.append(c instanceof Node ? c : document.createTextNode(c ?? ""));
+  return e;
+};
+
+function renderCards(cards) {
+  const root = document.getElementById("cards");
+  root.replaceChildren();
+  if (!cards.length) { root.append(el("p", { class: "muted" }, "No cards yet.")); return; }
+  for (const c of cards) {
+    const safe = c.safeToFormat ? el("span", { class: "safe" }, "safe to format") : el("span", { class: "unsafe" }, c.status);
+    const dests = el("div", { class: "dest" });
+    for (const d of c.destinations) {
+      const pct = c.totalBytes ? Math.round(100 * d.bytesVerified / c.totalBytes) : (d.status === "verified" ? 100 : 0);
+      dests.append(el("span", {}, d.path), el("span", {}, `${d.status} ${pct}%`));
+      const bar = el("div", { class: "bar" }, el("div", { style: `width:${pct}%` }));
+      dests.append(bar);
+      if (d.error) dests.append(el("span", { class: "unsafe" }, d.error));
+    }
+    root.append(el("div", { class: "card", "data-card": c.id }, el("h3", {}, c.name, safe),
+      el("div", { class: "muted" }, `${c.cameraFamily ?? "camera ?"} · ${c.fileCount} files · ${(c.totalBytes / 1e9).toFixed(2)} GB`), dests));
+  }
+}
+
+function renderClips(clips) {
+  const body = document.querySelector("#clips tbody");
+  body.replaceChildren();
+  for (const c of clips) {
+    const m = c.clip ?? {};
+    const l = c.lighting ?? {};
+    body.append(el("tr", { "data-clip": c.id },
+      el("td", {}, m.clip ?? c.id), el("td", {}, m.reel ?? ""), el("td", {}, [m.scene, m.take].filter(Boolean).join("/")),
+      el("td", {}, m.timecode?.start ?? ""), el("td", {}, [m.camera?.make, m.camera?.model].filter(Boolean).join(" ")),
+      el("td", {}, m.iso ?? m.exposureIndex ?? ""), el("td", {}, m.whiteBalanceK ? `${m.whiteBalanceK} K` : ""),
+      el("td", {}, m.shutterAngle ? `${m.shutterAngle}°` : ""),
+      el("td", {}, l.light?.cct ? `${Math.round(l.light.cct)} K` : ""),
+      el("td", {}, l.exposure?.averageStops != null ? `${l.exposure.averageStops.toFixed(2)} st` : "")));
+  }
+}
+
+const thumbs = {};
+async function refreshThumb(name) {
+  const fc = document.getElementById("false-colour").checked;
+  const headers = state.token ? { Authorization: `Bearer ${state.token}` } : {};
+  const r = await fetch(`/api/v1/feeds/${encodeURIComponent(name)}/thumbnail.png?falseColour=${fc}`, { headers, credentials: "same-origin" });
+  if (!r.ok) return;
+  const url = URL.createObjectURL(await r.blob());
+  const img = document.querySelector(`[data-feed="${name}"] img`);
+  if (img) { if (thumbs[name]) URL.revokeObjectURL(thumbs[name]); thumbs[name] = url; img.src = url; }
+}
+
+const fmt = (v, digits, unit) => v == null ? "–" : `${Number(v).toFixed(digits)}${unit}`;
+
+function renderFeeds(feeds) {
+  const root = document.getElementById("feeds");
+  if (!feeds.length) { root.replaceChildren(el("p", { class: "muted" }, "No feeds.")); return; }
+  for (const f of feeds) {
+    let box = root.querySelector(`[data-feed="${f.name}"]`);
+    if (!box) {
+      if (root.querySelector("p.muted")) root.replaceChildren();
+      box = el("div", { class: "feed", "data-feed": f.name }, el("img", { alt: `feed ${f.name}` }), el("div", { class: "tc" }), el("div", { class: "readouts" }), el("div", { class: "muted meta" }));
+      root.append(box);
+    }
+    box.querySelector(".tc").textContent = `${f.name}  ${f.timecode ?? "--:--:--:--"}`;
+    box.querySelector(".readouts").replaceChildren(
+      el("span", {}, `exp ${fmt(f.exposureStops, 1, " st")}`), el("span", {}, `clip ${fmt(f.clippedPct, 1, " %")}`), el("span", {}, `${fmt(f.cct, 0, " K")}`),
+      el("span", {}, `Duv ${fmt(f.duv, 3, "")}`), el("span", { class: f.flicker ? "unsafe" : "" }, f.flicker ? `flicker ${fmt(f.flickerHz, 0, " Hz")}` : "no flicker"),
+      el("span", {}, `drop ${f.dropped} · rep ${f.repeated}`));
+    box.querySelector(".meta").textContent = `${f.state} · ${f.format ?? ""} · ${f.camera ?? ""}`;
+    refreshThumb(f.name);
+  }
+}
+
+function renderJobs(jobs) {
+  const root = document.getElementById("jobs");
+  const active = jobs.slice(0, 6);
+  if (!active.length) { root.textContent = "No offload running."; root.className = "muted"; return; }
+  root.className = "";
+  root.replaceChildren(...active.map(j => {
+    const pct = j.bytesTotal ? Math.round(100 * j.bytesDone / j.bytesTotal) : (j.state === "verified" ? 100 : 0);
+    return el("div", { class: "card", "data-job": j.id }, el("h3", {}, j.name, el("span", { class: j.state === "verified" ? "safe" : "unsafe" }, j.state)),
+      el("div", { class: "bar" }, el("div", { style: `width:${pct}%` })),
+      el("div", { class: "muted" }, `${pct}% · ${j.filesDone}/${j.filesTotal} files${j.currentFile ? " · " + j.currentFile : ""}${j.error ? " · " + j.error : ""}`));
+  }));
+}
+
+function renderAlerts(clips) {
+  const items = [];
+  for (const c of clips) for (const a of (c.alerts ?? [])) items.push(el("li", { class: a.kind === "flicker" ? "flicker" : "continuity" }, `${c.clip?.clip ?? c.id}: ${a.message}`));
+  const root = document.getElementById("alerts");
+  root.replaceChildren(...(items.length ? items : [el("li", { class: "muted" }, "No continuity or flicker alerts.")]));
+}
+
+async function refresh() {
+  try {
+    const [cards, clips, sync, feeds, jobs] = await Promise.all([api("/cards"), api("/clips"), api("/sync"), api("/feeds"), api("/offload/jobs")]);
+    renderCards(cards.items);
+    renderClips(clips.items);
+    renderFeeds(feeds.items);
+    renderJobs(jobs.items);
+    renderAlerts(clips.items);
+    const s = document.getElementById("sync");
+    s.textContent = `sync: ${sync.backlog} pending${sync.broker ? " · " + (sync.connected ? "connected" : "offline") : ""}`;
+    s.className = "pill " + (sync.backlog === 0 ? "ok" : "bad");
+  } catch (e) { /* shown through the sign-in panel */ }
+}
+
+document.getElementById("token-form").addEventListener("submit", ev => {
+  ev.preventDefault();
+  state.token = document.getElementById("token").value.trim();
+  localStorage.setItem("ip.token", state.token);
+  refresh();
+});
+
+signInFromLink().then(refresh);
+setInterval(refresh, 500);

@@ -1,0 +1,150 @@
+namespace InterPositive.Host.Service;
+
+/// <summary>
+/// The appliance configuration (appliance/interpositive.json documents every key). Every value has a default,
+/// so the service starts with no configuration at all.
+/// </summary>
+public sealed class ApplianceOptions
+{
+    public ApplianceIdentity Appliance { get; set; } = new();
+
+    public DataOptions Data { get; set; } = new();
+
+    public CardOptions Cards { get; set; } = new();
+
+    public List<ConfiguredFeed> Feeds { get; set; } = [];
+
+    public List<SensorOptions> Sensors { get; set; } = [];
+
+    public BrokerOptions Broker { get; set; } = new();
+
+    public DashboardOptions Dashboard { get; set; } = new();
+
+    public RelightOptions Relight { get; set; } = new();
+}
+
+public sealed class ApplianceIdentity
+{
+    public string Production { get; set; } = "untitled";
+
+    public string Unit { get; set; } = "main";
+
+    public string Name { get; set; } = "cart-a";
+}
+
+public sealed class DataOptions
+{
+    /// <summary>Catalog, logs, previews and API tokens. Default: $INTERPOSITIVE_DATA or ./data.</summary>
+    public string? Folder { get; set; }
+}
+
+public sealed class CardOptions
+{
+    /// <summary>Folders watched for new cards (each sub-folder is a card).</summary>
+    public List<string> MountRoots { get; set; } = [];
+
+    /// <summary>Destination roots every card is copied to.</summary>
+    public List<string> Destinations { get; set; } = [];
+
+    /// <summary>ASC MHL hash formats; the first is primary.</summary>
+    public List<string> Hashes { get; set; } = ["xxh64"];
+
+    /// <summary>How often the mount roots are scanned.</summary>
+    public TimeSpan ScanInterval { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>A card folder must be unchanged this long before its offload starts (a mount still settling).</summary>
+    public TimeSpan SettleTime { get; set; } = TimeSpan.FromSeconds(2);
+}
+
+public sealed class ConfiguredFeed
+{
+    /// <summary>Camera letter: A, B, C…</summary>
+    public string Name { get; set; } = "A";
+
+    /// <summary>pattern, a raw v210/UYVY file or pipe, tcp://, ffmpeg:, st2110://.</summary>
+    public string Source { get; set; } = "pattern";
+
+    public string? Format { get; set; }
+
+    public int? Width { get; set; }
+
+    public int? Height { get; set; }
+
+    public string? Fps { get; set; }
+
+    public int VancLines { get; set; }
+
+    /// <summary>The camera's log curve for analysis and false colour (logc3, slog3, …).</summary>
+    public string? Log { get; set; }
+
+    /// <summary>The camera's gamut (awg3, sgamut3cine, …).</summary>
+    public string? Gamut { get; set; }
+}
+
+public sealed class SensorOptions
+{
+    /// <summary>tcs34725 or bh1750.</summary>
+    public string Kind { get; set; } = "";
+
+    public int Bus { get; set; } = 1;
+
+    public int Address { get; set; }
+
+    public TimeSpan Interval { get; set; } = TimeSpan.FromSeconds(1);
+}
+
+public sealed class BrokerOptions
+{
+    public EmbeddedBrokerOptions Embedded { get; set; } = new();
+
+    public UpstreamBrokerOptions Upstream { get; set; } = new();
+}
+
+public sealed class EmbeddedBrokerOptions
+{
+    public bool Enabled { get; set; } = true;
+
+    public string Bind { get; set; } = "127.0.0.1";
+
+    public int Port { get; set; } = 1883;
+}
+
+public sealed class UpstreamBrokerOptions
+{
+    public string? Url { get; set; }
+
+    public string? Username { get; set; }
+
+    public string? Password { get; set; }
+
+    public string? ClientCertificate { get; set; }
+
+    public string? CaCertificateSha256 { get; set; }
+}
+
+public sealed class DashboardOptions
+{
+    public string Urls { get; set; } = "http://127.0.0.1:8080";
+}
+
+public sealed class RelightOptions
+{
+    public List<RelightPresetOptions> Presets { get; set; } = [];
+
+    /// <summary>Frames in each preview clip (0: a poster still only).</summary>
+    public long PreviewFrames { get; set; } = 48;
+}
+
+/// <summary>A preview preset: the lamps' CCT and tint, exposure change and key move ("AZIMUTH,ELEVATION,STOPS").</summary>
+public sealed class RelightPresetOptions
+{
+    public string Name { get; set; } = "";
+
+    public double? Cct { get; set; }
+
+    public double? Tint { get; set; }
+
+    public double? Exposure { get; set; }
+
+    public string? Key { get; set; }
+}

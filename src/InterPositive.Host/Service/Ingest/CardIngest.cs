@@ -1,0 +1,54 @@
+using InterPositive.Catalog;
+using InterPositive.Catalog.Clips;
+using InterPositive.Catalog.Shots;
+using InterPositive.Offload;
+using InterPositive.Offload.FileSystem;
+using InterPositive.Offload.Recognition;
+using Serilog;
+
+namespace InterPositive.Host.Service.Ingest;
+
+/// <summary>What an ingest produced: the offload outcome and the clips read from the verified copy.</summary>
+public sealed record CardIngestResult(OffloadResult Offload, CardClips? Clips);
+
+/// <summary>
+/// One card from the reader to the catalog: the verified offload, then the camera and every clip's metadata read from
+/// a verified copy (never from the card, which may already be back in the camera), stored with the card's record and a
+/// shot message per clip in one catalog transaction. The CLI's offload verb and the service's offload queue both use it.
+/// </summary>
+public sealed class CardIngest(CatalogDatabase catalog, TimeProvider time, ILogger log)
+{
+    public async Task<CardIngestResult> RunAsync(OffloadRequest request, IProgress<OffloadProgress>? progress, CancellationToken cancellationToken)
+    {
+        var engine = new OffloadEngine(LinuxFileSystem.Instance, catalog, time);
+        var result = await engine.RunAsync(request, progress, cancellationToken);
+        var clips = result.VerifiedRoots.FirstOrDefault() is { } copy ? Index(result.CardId, copy, cancellationToken) : null;
+        return new CardIngestResult(result, clips);
+    }
+
+    /// <summary>Reads the camera and clip metadata of a card folder and stores it; returns what was read.</summary>
+    public CardClips Index(string cardId, string root, CancellationToken cancellationToken)
+    {
+        var clips = CardReader.ReadDirectory(root, cancellationToken);
+        catalog.Write(tx =>
+        {
+            var cards = tx.Database.GetCollection<CardDocument>(CatalogCollections.Cards);
+            if (cards.FindById(cardId) is { } card)
+            {
+                card.CameraFamily = clips.Family;
+                card.UpdatedAt = tx.Now;
+                cards.Update(card);
+            }
+
+            ClipStore.UpsertAll(tx, cardId, clips.Clips);
+            ShotRecords.EnqueueCardAndShots(tx, cardId);
+        });
+        log.Information("Card {CardId}: {Family} camera, {Clips} clips, {Errors} unreadable files", cardId, clips.Family, clips.Clips.Count, clips.Errors.Count);
+        foreach (var error in clips.Errors)
+        {
+            log.Warning("Card {CardId}: {Error}", cardId, error);
+        }
+
+        return clips;
+    }
+}

@@ -1,0 +1,301 @@
+using System.Globalization;
+using Google.Protobuf;
+using InterPositive.Relight.Colour;
+using InterPositive.Relight.Onnx;
+
+namespace InterPositive.Relight.Models;
+
+/// <summary>
+/// The built-in relight model: one ONNX graph per <see cref="RelightGraphOptions"/>, written in code.
+/// <para>
+/// image [N,3,H,W] camera code values → decode to scene linear → lamp change (a 3×3 chromatic adaptation in the
+/// camera's RGB, CAT16 or Bradford, from the camera's white balance to the new lamps) and exposure (2^stops) as one
+/// 1×1 convolution → key/fill change: multiply by E_target(n)/E_source(n), the order-2 SH irradiance ratio on the
+/// surface normal n → ASC CDL (v1.2, in the camera's log or on linear) → output (display gamut, clip, display
+/// encoding; or back to the camera's log; or linear).
+/// </para>
+/// <para>
+/// Normal estimator (when the production has no normal pass): a bas-relief shape-from-shading estimate with a
+/// Retinex edge test. L = ln(camera-gamut luminance), edge-padded; its central-difference gradient is kept only where
+/// both components are at most 0.1 per pixel (steeper steps are albedo or occlusion edges, not shading), then
+/// Gaussian-blurred (σ = radius/2, radius about height/270) to smooth texture; n ∝ (−s·∂L/∂x, +s·∂L/∂y, 1),
+/// normalised, with s = normal_scale (about 0.2·frame height: for a sphere under a frontal key, s ≈ its radius in
+/// pixels). Surfaces that darken towards an edge turn away from the camera towards it; evenly lit areas face the
+/// camera. It cannot see the far side of the key (flat, dim areas read as facing the camera) and knows nothing of
+/// occlusion or cast shadows; with a normal pass none of this applies.
+/// </para>
+/// </summary>
+public static class BuiltInRelightModel
+{
+    public const string Name = "interpositive-relight";
+    public const long Version = 1;
+
+    public const string Image = "image";
+    public const string Normals = "normals";
+    public const string Adaptation = "adaptation";
+    public const string Exposure = "exposure_stops";
+    public const string ShWeights = "sh_weights";
+    public const string ShBias = "sh_bias";
+    public const string NormalKernel = "normal_kernel";
+    public const string CdlSlope = "cdl_slope";
+    public const string CdlOffset = "cdl_offset";
+    public const string CdlPower = "cdl_power";
+    public const string CdlSaturation = "cdl_saturation";
+    public const string Output = "relit";
+
+    /// <summary>Floor under irradiance in the shading ratio (scene-linear units), so dark or back-facing areas stay finite.</summary>
+    public const float ShadingEpsilon = 1e-4f;
+
+    /// <summary>The largest gain the key/fill change may apply (4 stops).</summary>
+    public const float MaxShadingGain = 16f;
+
+    private const float LumaFloor = 1e-4f;
+    private static readonly float[] Rec709Luma = [0.2126f, 0.7152f, 0.0722f];
+
+    /// <summary>Writes the graph as ONNX bytes.</summary>
+    public static byte[] Build(RelightGraphOptions options) => BuildProto(options).ToByteArray();
+
+    internal static Onnx.Proto.ModelProto BuildProto(RelightGraphOptions options)
+    {
+        options.Validate();
+        var g = new GraphBuilder(Name);
+        var x = g.Input(Image, "N", "3", "H", "W");
+        var adaptation = g.Input(Adaptation, "3", "3", "1", "1");
+        var exposure = g.Input(Exposure, "1");
+
+        // Decode to scene linear.
+        x = Decode(g, x, options.InputCurve);
+
+        // Lamp change and exposure: one 1×1 convolution with weights adaptation · 2^stops.
+        var gain = g.Pow(g.Scalar(2f), exposure);
+        x = g.Node("Conv", [x, g.Mul(adaptation, gain)]);
+
+        if (options.Shading != ShadingMode.None)
+        {
+            var weights = g.Input(ShWeights, "6", "8", "1", "1");
+            var bias = g.Input(ShBias, "6");
+            if (options.Shading == ShadingMode.Estimated && options.ShadingScale > 1)
+            {
+                // Estimated normals are smooth by construction: estimate and shade on a box-averaged copy, then
+                // bring the (smooth) gain back to full size; the frame itself keeps every pixel.
+                long f = options.ShadingScale;
+                var small = g.Node("AveragePool", [x], attributes: [new OnnxAttribute("kernel_shape", Ints: [f, f]), new OnnxAttribute("strides", Ints: [f, f])]);
+                var lowRatio = ShadingRatio(g, EstimateNormals(g, small, options), weights, bias);
+                var ratio = g.Node("Resize", [lowRatio, "", "", g.Node("Shape", [x])], attributes: [OnnxAttribute.Of("mode", "linear"), OnnxAttribute.Of("coordinate_transformation_mode", "half_pixel")]);
+                x = g.Mul(x, ratio);
+            }
+            else
+            {
+                var normals = options.Shading == ShadingMode.Normals
+                    ? Normalise(g, g.Input(Normals, "N", "3", "H", "W"))
+                    : EstimateNormals(g, x, options);
+                x = g.Mul(x, ShadingRatio(g, normals, weights, bias));
+            }
+        }
+
+        var inLog = false;
+        if (options.Cdl)
+        {
+            var slope = g.Input(CdlSlope, "1", "3", "1", "1");
+            var offset = g.Input(CdlOffset, "1", "3", "1", "1");
+            var power = g.Input(CdlPower, "1", "3", "1", "1");
+            var saturation = g.Input(CdlSaturation, "1");
+            if (options.CdlRunsInLog)
+            {
+                x = Encode(g, x, options.InputCurve);
+                inLog = true;
+            }
+
+            var sop = g.PowPositive(g.Clip(g.Add(g.Mul(x, slope), offset), 0f, 1f), power);
+            var luma = g.Node("Conv", [sop, g.Constant(Rec709Luma, 1, 3, 1, 1)]);
+            x = g.Clip(g.Add(luma, g.Mul(saturation, g.Sub(sop, luma))), 0f, 1f);
+        }
+
+        switch (options.Output)
+        {
+            case OutputKind.Log:
+                if (!inLog)
+                {
+                    x = Encode(g, x, options.InputCurve);
+                }
+
+                break;
+            case OutputKind.Linear:
+                if (inLog)
+                {
+                    x = Decode(g, x, options.InputCurve);
+                }
+
+                break;
+            default:
+                if (inLog)
+                {
+                    x = Decode(g, x, options.InputCurve);
+                }
+
+                var toDisplay = options.CameraGamut.To(options.DisplayGamut);
+                x = g.Clip(g.Node("Conv", [x, g.Constant(toDisplay.ToFloats(), 3, 3, 1, 1)]), 0f, 1f);
+                x = Encode(g, x, options.DisplayCurve);
+                break;
+        }
+
+        g.Output(x, Output, "N", "3", "H", "W");
+        var metadata = new Dictionary<string, string>
+        {
+            ["interpositive.model"] = Name,
+            ["interpositive.version"] = Version.ToString(CultureInfo.InvariantCulture),
+            ["interpositive.structure"] = options.ToString(),
+        };
+        return g.Build("com.interpositive", Version, "InterPositive Edge built-in relight: lamp change, exposure, SH key/fill, ASC CDL, output transform.", metadata);
+    }
+
+    private static string ShadingRatio(GraphBuilder g, string normals, string weights, string bias)
+    {
+        var n = g.NodeMulti("Split", [normals, g.Int64s(1, 1, 1)], 3, attributes: OnnxAttribute.Of("axis", 1L));
+        string nx = n[0], ny = n[1], nz = n[2];
+        var features = g.Node("Concat", [ny, nz, nx, g.Mul(nx, ny), g.Mul(ny, nz), g.Mul(nz, nz), g.Mul(nx, nz), g.Mul(g.Sub(nx, ny), g.Add(nx, ny))], attributes: OnnxAttribute.Of("axis", 1L));
+        var irradiance = g.Node("Conv", [features, weights, bias]);
+        var e = g.NodeMulti("Split", [irradiance, g.Int64s(3, 3)], 2, attributes: OnnxAttribute.Of("axis", 1L));
+        var eps = g.Scalar(ShadingEpsilon);
+        return g.Clip(g.Div(g.Add(g.Relu(e[1]), eps), g.Add(g.Relu(e[0]), eps)), 0f, MaxShadingGain);
+    }
+
+    /// <summary>Gaussian taps (σ = radius/2), normalised; shared by the graph and the reference.</summary>
+    public static float[] BlurTaps(int radius)
+    {
+        var taps = new double[(2 * radius) + 1];
+        var sigma = radius / 2.0;
+        for (var i = -radius; i <= radius; i++)
+        {
+            taps[i + radius] = Math.Exp(-(i * i) / (2 * sigma * sigma));
+        }
+
+        var sum = taps.Sum();
+        return taps.Select(t => (float)(t / sum)).ToArray();
+    }
+
+    /// <summary>Log-luminance steps per pixel larger than this are edges (albedo, occlusion), not shading: the estimator drops them.</summary>
+    public const float EdgeThreshold = 0.1f;
+
+    /// <summary>Central differences of log luminance, [2,1,3,3]: channel 0 along x (columns), channel 1 along rows (down).</summary>
+    internal static readonly float[] GradientKernel = [0, 0, 0, -0.5f, 0, 0.5f, 0, 0, 0, 0, -0.5f, 0, 0, 0, 0, 0, 0.5f, 0];
+
+    /// <summary>The estimator's [3,2,1,1] gain: nx = −s·∂L/∂x, ny = +s·∂L/∂row (image rows run down, normals' y up); nz comes from the bias.</summary>
+    public static float[] NormalKernelFor(double scale) => [(float)-scale, 0, 0, (float)scale, 0, 0];
+
+    /// <summary>The graph's non-image inputs for a take, by name, as (values, shape).</summary>
+    public static IReadOnlyDictionary<string, (float[] Values, long[] Shape)> ConditioningTensors(RelightGraphOptions options, RelightConditioning conditioning)
+    {
+        var feeds = new Dictionary<string, (float[], long[])>(StringComparer.Ordinal)
+        {
+            [Adaptation] = (conditioning.Adaptation.ToFloats(), [3, 3, 1, 1]),
+            [Exposure] = ([(float)conditioning.ExposureStops], [1]),
+        };
+        if (options.Shading != ShadingMode.None)
+        {
+            var source = conditioning.SourceLighting ?? throw new ArgumentException("the key/fill change needs the take's SH lighting");
+            var (weights, bias) = ShLighting.ShadingWeights(source, conditioning.TargetLighting ?? source);
+            feeds[ShWeights] = (weights, [6, 8, 1, 1]);
+            feeds[ShBias] = (bias, [6]);
+            if (options.Shading == ShadingMode.Estimated)
+            {
+                feeds[NormalKernel] = (NormalKernelFor(conditioning.NormalScale / options.ShadingScale), [3, 2, 1, 1]);
+            }
+        }
+
+        if (options.Cdl)
+        {
+            var cdl = conditioning.Cdl ?? CdlValues.Identity;
+            cdl.Validate();
+            feeds[CdlSlope] = ((float[])cdl.Slope.Clone(), [1, 3, 1, 1]);
+            feeds[CdlOffset] = ((float[])cdl.Offset.Clone(), [1, 3, 1, 1]);
+            feeds[CdlPower] = ((float[])cdl.Power.Clone(), [1, 3, 1, 1]);
+            feeds[CdlSaturation] = ([cdl.Saturation], [1]);
+        }
+
+        return feeds;
+    }
+
+    private static string EstimateNormals(GraphBuilder g, string linear, RelightGraphOptions options)
+    {
+        var kernel = g.Input(NormalKernel, "3", "2", "1", "1");
+        var (lr, lg, lb) = options.CameraGamut.Luma;
+        var y = g.Node("Conv", [linear, g.Constant([(float)lr, (float)lg, (float)lb], 1, 3, 1, 1)]);
+        var l = g.Log(g.ClipMin(y, LumaFloor));
+        var r = options.EstimatorRadius;
+        long p = r + 1;
+        var padded = g.Node("Pad", [l, g.Int64s(0, 0, p, p, 0, 0, p, p)], attributes: OnnxAttribute.Of("mode", "edge"));
+        var gradient = g.Node("Conv", [padded, g.Constant(GradientKernel, 2, 1, 3, 3)]);
+        var steepest = g.Node("ReduceMax", [g.Node("Abs", [gradient])], attributes: [new OnnxAttribute("axes", Ints: [1]), OnnxAttribute.Of("keepdims", 1L)]);
+        var shading = g.Where(g.Node("LessOrEqual", [steepest, g.Scalar(EdgeThreshold)]), gradient, g.Scalar(0f));
+        var taps = BlurTaps(r);
+        var horizontal = g.Constant([.. taps, .. taps], 2, 1, 1, taps.Length);
+        var vertical = g.Constant([.. taps, .. taps], 2, 1, taps.Length, 1);
+        var blurred = g.Node("Conv", [g.Node("Conv", [shading, horizontal], attributes: OnnxAttribute.Of("group", 2L)), vertical], attributes: OnnxAttribute.Of("group", 2L));
+        var raw = g.Node("Conv", [blurred, kernel, g.Constant([0f, 0f, 1f], 3)]);
+        return Normalise(g, raw);
+    }
+
+    private static string Normalise(GraphBuilder g, string vectors)
+    {
+        var length2 = g.Node("ReduceSum", [g.Mul(vectors, vectors), g.Int64s(1)], attributes: OnnxAttribute.Of("keepdims", 1L));
+        return g.Div(vectors, g.Node("Sqrt", [g.ClipMin(length2, 1e-12f)]));
+    }
+
+    internal static string Decode(GraphBuilder g, string code, TransferCurve curve)
+    {
+        switch (curve)
+        {
+            case LogCurve c:
+                {
+                    var k = Math.Log(10) / c.C;
+                    var log = g.Affine(g.Exp(g.Affine(code, (float)k, (float)(-c.D * k))), (float)(1 / c.A), (float)(-c.B / c.A));
+                    var lin = g.Affine(code, (float)(1 / c.E), (float)(-c.F / c.E));
+                    return g.Where(g.GreaterOrEqual(code, g.Scalar((float)c.CodeCut)), log, lin);
+                }
+
+            case PowerCurve c:
+                {
+                    var pow = g.PowPositive(g.Affine(code, (float)(1 / c.A), (float)(c.B / c.A)), g.Scalar((float)(1 / c.G)));
+                    if (c.E == 0)
+                    {
+                        return pow;
+                    }
+
+                    var lin = g.Affine(code, (float)(1 / c.E), 0f);
+                    return g.Where(g.GreaterOrEqual(code, g.Scalar((float)c.CodeCut)), pow, lin);
+                }
+
+            default:
+                return code;
+        }
+    }
+
+    internal static string Encode(GraphBuilder g, string linear, TransferCurve curve)
+    {
+        switch (curve)
+        {
+            case LogCurve c:
+                {
+                    var log = g.Affine(g.Log(g.ClipMin(g.Affine(linear, (float)c.A, (float)c.B), 1e-10f)), (float)(c.C / Math.Log(10)), (float)c.D);
+                    var lin = g.Affine(linear, (float)c.E, (float)c.F);
+                    return g.Where(g.GreaterOrEqual(linear, g.Scalar((float)c.Cut)), log, lin);
+                }
+
+            case PowerCurve c:
+                {
+                    var pow = g.Affine(g.PowPositive(linear, g.Scalar((float)c.G)), (float)c.A, (float)-c.B);
+                    if (c.E == 0)
+                    {
+                        return pow;
+                    }
+
+                    var lin = g.Affine(linear, (float)c.E, 0f);
+                    return g.Where(g.GreaterOrEqual(linear, g.Scalar((float)c.Cut)), pow, lin);
+                }
+
+            default:
+                return linear;
+        }
+    }
+}

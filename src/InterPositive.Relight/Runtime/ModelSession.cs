@@ -1,0 +1,49 @@
+using Microsoft.ML.OnnxRuntime;
+
+namespace InterPositive.Relight.Runtime;
+
+/// <summary>
+/// One ONNX Runtime session, created once (from the model's bytes) and reused for every batch; runs are
+/// thread-safe. Inputs and outputs are bound as <see cref="OrtValue"/>s over the caller's (pooled) memory, so a
+/// run copies nothing on the CPU provider.
+/// </summary>
+public sealed class ModelSession : IDisposable
+{
+    private readonly InferenceSession _session;
+    private readonly RunOptions _runOptions = new();
+
+    public ModelSession(byte[] model, ExecutionPreference preference, int intraOpThreads = 0, int deviceId = 0)
+    {
+        using var options = ExecutionProviders.CreateOptions(preference, out var choice, deviceId, intraOpThreads);
+        Provider = choice;
+        _session = new InferenceSession(model, options);
+        Inputs = _session.InputMetadata;
+        Outputs = _session.OutputMetadata;
+        Metadata = _session.ModelMetadata.CustomMetadataMap;
+        ModelVersion = _session.ModelMetadata.Version;
+    }
+
+    public ProviderChoice Provider { get; }
+
+    public IReadOnlyDictionary<string, NodeMetadata> Inputs { get; }
+
+    public IReadOnlyDictionary<string, NodeMetadata> Outputs { get; }
+
+    /// <summary>The model's metadata props (name, version, structure for our own models).</summary>
+    public IReadOnlyDictionary<string, string> Metadata { get; }
+
+    public long ModelVersion { get; }
+
+    /// <summary>Runs with caller-owned inputs and preallocated outputs.</summary>
+    public void Run(IReadOnlyList<string> inputNames, IReadOnlyList<OrtValue> inputs, IReadOnlyList<string> outputNames, IReadOnlyList<OrtValue> outputs, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        _session.Run(_runOptions, inputNames.ToArray(), inputs.ToArray(), outputNames.ToArray(), outputs.ToArray());
+    }
+
+    public void Dispose()
+    {
+        _session.Dispose();
+        _runOptions.Dispose();
+    }
+}

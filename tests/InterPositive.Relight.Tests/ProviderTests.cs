@@ -1,0 +1,79 @@
+using InterPositive.Relight.Models;
+using InterPositive.Relight.Runtime;
+
+namespace InterPositive.Relight.Tests;
+
+/// <summary>Provider choice on this (CPU) build of ONNX Runtime: GPU asks fall back cleanly and say why.</summary>
+[Trait("Category", "Integration")]
+public sealed class ProviderTests
+{
+    [Theory]
+    [InlineData(ExecutionPreference.Auto)]
+    [InlineData(ExecutionPreference.Cuda)]
+    [InlineData(ExecutionPreference.TensorRt)]
+    [InlineData(ExecutionPreference.Cpu)]
+    public void Sessions_start_on_what_is_there_and_say_why(ExecutionPreference preference)
+    {
+        if (GpuFactAttribute.GpuPresent)
+        {
+            return;
+        }
+
+        using var session = new ModelSession(BuiltInRelightModel.Build(new RelightGraphOptions()), preference, 1);
+        Assert.Equal(ProviderChoice.Cpu, session.Provider.Provider);
+        Assert.False(session.Provider.IsGpu);
+        Assert.False(string.IsNullOrWhiteSpace(session.Provider.Reason));
+        Assert.Contains(ProviderChoice.Cpu, session.Provider.Available);
+        Assert.Equal(BuiltInRelightModel.Version, session.ModelVersion);
+        Assert.Equal(BuiltInRelightModel.Name, session.Metadata["interpositive.model"]);
+    }
+
+    [Fact]
+    public void Engine_reuses_one_session_per_structure()
+    {
+        using var engine = new RelightEngine(ExecutionPreference.Cpu, 1);
+        var a = engine.SessionFor(new RelightGraphOptions());
+        var b = engine.SessionFor(new RelightGraphOptions());
+        var c = engine.SessionFor(new RelightGraphOptions { Cdl = true });
+        Assert.Same(a, b);
+        Assert.NotSame(a, c);
+    }
+}
+
+/// <summary>GPU-only tests: on the GPU build of ONNX Runtime with a CUDA device; skipped cleanly elsewhere.</summary>
+[Trait("Category", "Gpu")]
+public sealed class GpuTests
+{
+    [GpuFact]
+    public void Built_in_graph_runs_on_the_gpu_and_matches_the_reference()
+    {
+        using var engine = new RelightEngine(ExecutionPreference.Cuda);
+        var options = new RelightGraphOptions { InputCurve = InterPositive.Relight.Colour.LogCurve.LogC3, Shading = ShadingMode.Estimated, EstimatorRadius = 2 };
+        var source = new InterPositive.Relight.Colour.ShLighting(InterPositive.Testing.Relight.RelightScene.KeyAndFill());
+        var conditioning = new RelightConditioning(InterPositive.Relight.Colour.Matrix3.Identity, 0.5, source, source.WithKey(30, 10, 1), NormalScale: 5);
+        var frames = GraphHarness.SmoothFrames(2, 32, 48, 1);
+        using var image = TensorBuffer.From(frames, 2, 3, 32, 48);
+        using var output = new TensorBuffer(2, 3, 32, 48);
+        engine.Run(options, conditioning, image, output);
+        Assert.True(engine.Provider!.IsGpu, engine.Provider.Reason);
+        var reference = GraphHarness.RunReference(options, conditioning, frames, 2, 32, 48);
+        for (var i = 0; i < reference.Length; i++)
+        {
+            Assert.Equal(reference[i], output.Span[i], 1e-3);
+        }
+    }
+}
+
+/// <summary>A fact that runs only where ONNX Runtime offers the CUDA provider (the appliance's GPU build).</summary>
+public sealed class GpuFactAttribute : FactAttribute
+{
+    public GpuFactAttribute()
+    {
+        if (!GpuPresent)
+        {
+            Skip = "no GPU: this ONNX Runtime build offers no CUDA provider";
+        }
+    }
+
+    public static bool GpuPresent { get; } = ExecutionProviders.Available().Contains(ProviderChoice.Cuda, StringComparer.Ordinal);
+}

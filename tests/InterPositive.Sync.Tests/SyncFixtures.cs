@@ -1,0 +1,124 @@
+using System.Globalization;
+using InterPositive.Catalog;
+using InterPositive.Catalog.Shots;
+using InterPositive.Sync.Brokers;
+using InterPositive.Sync.Contract;
+using InterPositive.Sync.Post;
+using InterPositive.Testing.Brokers;
+using Serilog;
+
+namespace InterPositive.Sync.Tests;
+
+/// <summary>Catalog content as an offload and the clip, lighting and look stages would leave it.</summary>
+internal static class SyncFixtures
+{
+    public static readonly SyncIdentity Identity = new("feature", "main", "cart-a");
+
+    public static ILogger Log { get; } = new LoggerConfiguration().CreateLogger();
+
+    /// <summary>A verified card with <paramref name="clips"/> clips, their lighting and looks; enqueues card + shots.</summary>
+    public static void AddCard(CatalogDatabase catalog, string cardId, int clips, bool enqueue = true) => catalog.Write(tx =>
+    {
+        var card = new CardDocument
+        {
+            Id = cardId,
+            Name = cardId,
+            SourcePath = "/media/" + cardId,
+            CameraFamily = "arri",
+            Status = CardStatus.Verified,
+            FileCount = clips,
+            TotalBytes = clips * 1_000_000L,
+            Destinations =
+            [
+                new CardDestination { Path = "/raid/" + cardId, Status = CardStatus.Verified, FilesVerified = clips, BytesVerified = clips * 1_000_000L, MhlManifest = "ascmhl/0001_" + cardId + "_2026-11-25_090000Z.mhl" },
+            ],
+            CreatedAt = tx.Now,
+            UpdatedAt = tx.Now,
+        };
+        tx.Database.GetCollection<CardDocument>(CatalogCollections.Cards).Upsert(card);
+        for (var i = 1; i <= clips; i++)
+        {
+            var name = string.Create(CultureInfo.InvariantCulture, $"{cardId[..4]}C{i:D3}_261125_R1AB");
+            var clipId = cardId + "/" + name;
+            tx.Database.GetCollection<ClipDocument>(CatalogCollections.Clips).Upsert(new ClipDocument
+            {
+                Id = clipId,
+                CardId = cardId,
+                Path = name + ".mxf",
+                Reel = cardId[..4],
+                Scene = "12A",
+                Take = i.ToString(CultureInfo.InvariantCulture),
+                Camera = "A",
+                ClipJson = string.Create(CultureInfo.InvariantCulture,
+                    $$"""{"name":"{{name}}","reel":"{{cardId[..4]}}","scene":"12A","take":"{{i}}","camera":"A","startTimecode":"01:00:{{i % 60:D2}}:00","endTimecode":"01:00:{{i % 60:D2}}:12","fps":"24000/1001","durationFrames":12,"codec":"ARRIRAW","width":4448,"height":3096}"""),
+                UpdatedAt = tx.Now,
+            });
+            tx.Database.GetCollection<LightingDocument>(CatalogCollections.Lighting).Upsert(new LightingDocument
+            {
+                ClipId = clipId,
+                LightingJson = """{"cctKelvin":5600,"duv":0.002,"exposureEv":0.3}""",
+                AlertsJson = i % 2 == 0 ? """[{"kind":"flicker","message":"50 Hz flicker at 172.8 degrees"}]""" : "[]",
+                UpdatedAt = tx.Now,
+            });
+            tx.Database.GetCollection<LookDocument>(CatalogCollections.Looks).Upsert(new LookDocument
+            {
+                ClipId = clipId,
+                CdlJson = """{"id":"look1","slope":[1.1,1.0,0.9],"offset":[0.01,0.0,-0.01],"power":[1.0,1.0,1.0],"saturation":0.9}""",
+                PreviewsJson = """["previews/relight/A001C001_key.jpg"]""",
+                UpdatedAt = tx.Now,
+            });
+        }
+
+        if (enqueue)
+        {
+            ShotRecords.EnqueueCardAndShots(tx, cardId);
+        }
+    });
+
+    /// <summary>Appends <paramref name="count"/> small event messages (fast, batched in transactions of 5,000).</summary>
+    public static void AddEvents(CatalogDatabase catalog, int count, string kind = "offload-finished")
+    {
+        for (var done = 0; done < count;)
+        {
+            var n = Math.Min(5000, count - done);
+            var start = done;
+            catalog.Write(tx =>
+            {
+                for (var i = 0; i < n; i++)
+                {
+                    tx.Enqueue(new OutboxMessage("events", kind, string.Create(CultureInfo.InvariantCulture, $$"""{"n":{{start + i}}}"""), Retained: false));
+                }
+            });
+            done += n;
+        }
+    }
+
+    public static async Task<EmbeddedBroker> StartEmbeddedAsync(IReadOnlyList<BrokerAccount>? accounts = null, IReadOnlyList<string>? anonymous = null)
+    {
+        var broker = new EmbeddedBroker(
+            new EmbeddedBrokerOptions { Port = LoopbackPort.Free(), Accounts = accounts ?? [], AnonymousProductions = anonymous ?? ["*"] },
+            Log);
+        await broker.StartAsync();
+        return broker;
+    }
+
+    /// <summary>Waits (polling, bounded) until <paramref name="condition"/> holds; the bound is a safety net, not a timing assertion.</summary>
+    public static async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan bound, Func<Task<string>> describe)
+    {
+        var deadline = Environment.TickCount64 + (long)bound.TotalMilliseconds;
+        while (!await condition())
+        {
+            if (Environment.TickCount64 > deadline)
+            {
+                throw new TimeoutException(await describe());
+            }
+
+            await Task.Delay(50);
+        }
+    }
+
+    public static Task WaitForMessagesAsync(IPostStore store, long messages, TimeSpan bound) => WaitUntilAsync(
+        async () => (await store.CountsAsync(CancellationToken.None)).Messages >= messages,
+        bound,
+        async () => $"post store holds {(await store.CountsAsync(CancellationToken.None)).Messages} of {messages} messages");
+}

@@ -1,0 +1,124 @@
+using System.Net;
+using System.Net.Sockets;
+using InterPositive.Formats.Sdi;
+using InterPositive.Formats.St2110;
+
+namespace InterPositive.Testing.Sdi;
+
+/// <summary>
+/// Sends ST 2110-20 video (RFC 4175, 4:2:2 10-bit, one SRD per packet, lines split across packets) and
+/// ST 2110-40 ANC (RFC 8331) over UDP, for receivers under test on loopback. Can drop and swap packets on purpose.
+/// </summary>
+public sealed class St2110TestSender : IDisposable
+{
+    private readonly Socket _socket;
+    private readonly IPEndPoint? _anc;
+    private readonly byte[] _packet = new byte[65536];
+    private uint _sequence;
+    private uint _ancSequence;
+
+    public St2110TestSender(IPEndPoint video, IPEndPoint? anc, IPAddress? multicastInterface = null)
+    {
+        _anc = anc;
+        _socket = new Socket(video.AddressFamily, SocketType.Dgram, ProtocolType.Udp) { SendBufferSize = 8 << 20 };
+        if (multicastInterface is not null)
+        {
+            _socket.SetSocketOption(SocketOptionLevel.IP, SocketOptionName.MulticastInterface, multicastInterface.GetAddressBytes());
+            _socket.SetSocketOption(SocketOptionLevel.IP, SocketOptionName.MulticastLoopback, true);
+        }
+
+        // A connected socket sends with send(2): no destination address marshalled per packet (a million a second at UHD).
+        _socket.Connect(video);
+    }
+
+    /// <summary>Pixel bytes per packet (a multiple of the 5-byte pixel group): 1200 fits the standard 1460-byte limit.</summary>
+    public int PayloadBytes { get; init; } = 1200;
+
+    /// <summary>Return true to leave the packet with this video sequence number unsent.</summary>
+    public Func<uint, bool>? Drop { get; init; }
+
+    /// <summary>Return true to send the packet with this sequence number after the next one.</summary>
+    public Func<uint, bool>? SwapWithNext { get; init; }
+
+    public long PacketsSent { get; private set; }
+
+    public long PacketsDropped { get; private set; }
+
+    /// <summary>Sends one frame (RFC 4175 pixel groups, <paramref name="width"/>·5/2 bytes per line) and its ANC.</summary>
+    public void SendFrame(ReadOnlySpan<byte> frame, int width, int height, uint timestamp, IReadOnlyList<(int Line, ushort[] Words)>? anc = null)
+    {
+        if (anc is { Count: > 0 } && _anc is not null)
+        {
+            var n = RtpHeader.Write(_packet, marker: true, 100, (ushort)_ancSequence, timestamp, 0x40);
+            n += Rfc8331.Write(_packet.AsSpan(n), (ushort)(_ancSequence >> 16), anc);
+            _ancSequence++;
+            _socket.SendTo(_packet.AsSpan(0, n), SocketFlags.None, _anc);
+        }
+
+        var stride = Rfc4175.Stride(width);
+        var chunk = PayloadBytes / Rfc4175.PgroupBytes * Rfc4175.PgroupBytes;
+        byte[]? held = null;
+        for (var line = 0; line < height; line++)
+        {
+            for (var offset = 0; offset < stride; offset += chunk)
+            {
+                var length = Math.Min(chunk, stride - offset);
+                var last = line == height - 1 && offset + length >= stride;
+                var seq = _sequence++;
+                var n = RtpHeader.Write(_packet, last, 96, (ushort)seq, timestamp, 0x20);
+                n += Rfc4175.WriteSingleSrd(_packet.AsSpan(n), (ushort)(seq >> 16), length, line, offset / Rfc4175.PgroupBytes * 2);
+                frame.Slice((line * stride) + offset, length).CopyTo(_packet.AsSpan(n));
+                n += length;
+                if (Drop?.Invoke(seq) == true)
+                {
+                    PacketsDropped++;
+                    continue;
+                }
+
+                if (held is null && SwapWithNext?.Invoke(seq) == true && !last)
+                {
+                    held = _packet.AsSpan(0, n).ToArray();
+                    continue;
+                }
+
+                _socket.Send(_packet.AsSpan(0, n), SocketFlags.None);
+                PacketsSent++;
+                if (held is not null)
+                {
+                    _socket.Send(held, SocketFlags.None);
+                    PacketsSent++;
+                    held = null;
+                }
+            }
+        }
+    }
+
+    /// <summary>A frame of pixel groups from multiplexed samples per line (Cb Y Cr Y …).</summary>
+    public static byte[] Frame(int width, int height, Func<int, int, (ushort Y, ushort Cb, ushort Cr)> picture)
+    {
+        var stride = Rfc4175.Stride(width);
+        var frame = new byte[stride * height];
+        var samples = new ushort[2 * width];
+        for (var y = 0; y < height; y++)
+        {
+            for (var x = 0; x < width; x += 2)
+            {
+                var (l0, cb, cr) = picture(x, y);
+                samples[2 * x] = cb;
+                samples[(2 * x) + 1] = l0;
+                samples[(2 * x) + 2] = cr;
+                samples[(2 * x) + 3] = picture(x + 1, y).Y;
+            }
+
+            Rfc4175.PackSamples(samples, frame.AsSpan(y * stride, stride));
+        }
+
+        return frame;
+    }
+
+    /// <summary>The ATC packet words for a label, ready for <see cref="SendFrame"/>.</summary>
+    public static (int Line, ushort[] Words) Atc(AtcTimecode timecode, int line = 9) =>
+        (line, AncWord.Encode(AtcTimecode.Did, AtcTimecode.Sdid, timecode.EncodeUserData()));
+
+    public void Dispose() => _socket.Dispose();
+}
