@@ -580,6 +580,12 @@ public sealed class OffloadEngine
                 Break(destination, $"{work.FinalPath}: {error.Message}");
                 return (work, "failed", destination.BrokenBy, OffloadFailureKind.Environment);
             }
+            catch (OperationCanceledException)
+            {
+                // Stopped: this copy is not verified, but the other destinations' outcomes for the file still get recorded.
+                Discard(work);
+                return (work, "failed", $"{work.FinalPath}: interrupted before it was verified", OffloadFailureKind.Environment);
+            }
         }
 
         private void Discard(DestinationWork work)
