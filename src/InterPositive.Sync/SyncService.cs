@@ -48,7 +48,16 @@ public sealed class SyncService : IAsyncDisposable
     public EmbeddedBroker? Broker { get; private set; }
 
     /// <summary>Each sink's state (for the API, the dashboard and logs).</summary>
-    public IReadOnlyList<PublisherStatus> Status() => [.. _publishers.Select(p => p.Status())];
+    public IReadOnlyList<PublisherStatus> Status()
+    {
+        OutboxPublisher[] publishers;
+        lock (_publishers)
+        {
+            publishers = [.. _publishers];
+        }
+
+        return [.. publishers.Select(p => p.Status())];
+    }
 
     /// <summary>Runs until cancelled.</summary>
     public async Task RunAsync(CancellationToken cancellationToken)
@@ -105,7 +114,11 @@ public sealed class SyncService : IAsyncDisposable
     private async Task RunPublisherAsync(PublisherOptions options, CancellationToken cancellationToken)
     {
         var publisher = new OutboxPublisher(_catalog, options, _time, _log);
-        _publishers.Add(publisher);
+        lock (_publishers)
+        {
+            _publishers.Add(publisher);
+        }
+
         await publisher.RunAsync(untilEmpty: false, cancellationToken);
     }
 }
