@@ -118,45 +118,45 @@ public static class SceneRenderer
                 switch (spec.Layout)
                 {
                     case SceneLayout.Chart:
-                    {
-                        var patch = y * 4 / spec.Height * 6 + x * 6 / spec.Width;
-                        reflectanceXyz = fromSrgb * Linear(Checker[patch]);
-                        break;
-                    }
+                        {
+                            var patch = y * 4 / spec.Height * 6 + x * 6 / spec.Width;
+                            reflectanceXyz = fromSrgb * Linear(Checker[patch]);
+                            break;
+                        }
 
                     case SceneLayout.ColouredSet:
-                    {
-                        // Three saturated walls; a neutral card and a white card in one corner (about 8 % of the frame).
-                        var card = x > spec.Width * 3 / 4 && y > spec.Height * 3 / 4;
-                        var wall = x * 3 / spec.Width;
-                        reflectanceXyz = fromSrgb * Linear(card
-                            ? (x > spec.Width * 7 / 8 ? Checker[18] : Checker[20])
-                            : wall switch { 0 => Checker[6], 1 => Checker[14], _ => Checker[13] });
-                        break;
-                    }
+                        {
+                            // Three saturated walls; a neutral card and a white card in one corner (about 8 % of the frame).
+                            var card = x > spec.Width * 3 / 4 && y > spec.Height * 3 / 4;
+                            var wall = x * 3 / spec.Width;
+                            reflectanceXyz = fromSrgb * Linear(card
+                                ? (x > spec.Width * 7 / 8 ? Checker[18] : Checker[20])
+                                : wall switch { 0 => Checker[6], 1 => Checker[14], _ => Checker[13] });
+                            break;
+                        }
 
                     default:
-                    {
-                        var cx = (x + 0.5 - spec.Width / 2.0) / (spec.Height * 0.42);
-                        var cy = -(y + 0.5 - spec.Height / 2.0) / (spec.Height * 0.42);
-                        var rr = cx * cx + cy * cy;
-                        if (rr < 1)
                         {
-                            var n = new Vector3d(cx, cy, Math.Sqrt(1 - rr));
-                            var i = (y * spec.Width + x) * 3;
-                            normals![i] = (float)n.X;
-                            normals[i + 1] = (float)n.Y;
-                            normals[i + 2] = (float)n.Z;
-                            shading = (Math.Max(0, n.Dot(keyDir)) + spec.FillRatio) / (1 + spec.FillRatio) * 2.5;
-                            reflectanceXyz = fromSrgb * Linear(Checker[20]);
-                        }
-                        else
-                        {
-                            reflectanceXyz = fromSrgb * Linear(Checker[23]) * 0.25;
-                        }
+                            var cx = (x + 0.5 - spec.Width / 2.0) / (spec.Height * 0.42);
+                            var cy = -(y + 0.5 - spec.Height / 2.0) / (spec.Height * 0.42);
+                            var rr = cx * cx + cy * cy;
+                            if (rr < 1)
+                            {
+                                var n = new Vector3d(cx, cy, Math.Sqrt(1 - rr));
+                                var i = (y * spec.Width + x) * 3;
+                                normals![i] = (float)n.X;
+                                normals[i + 1] = (float)n.Y;
+                                normals[i + 2] = (float)n.Z;
+                                shading = (Math.Max(0, n.Dot(keyDir)) + spec.FillRatio) / (1 + spec.FillRatio) * 2.5;
+                                reflectanceXyz = fromSrgb * Linear(Checker[20]);
+                            }
+                            else
+                            {
+                                reflectanceXyz = fromSrgb * Linear(Checker[23]) * 0.25;
+                            }
 
-                        break;
-                    }
+                            break;
+                        }
                 }
 
                 var texture = 1 + spec.Texture * noise[y * spec.Width + x];
