@@ -145,3 +145,21 @@ public sealed class AncTests
             },
             iter: 2000);
 }
+
+[Trait("Category", "Unit")]
+public sealed class AfdTests
+{
+    [Fact]
+    public void Afd_round_trips_code_aspect_and_bars() =>
+        Gen.Select(Gen.Int[0, 15], Gen.Bool, Gen.Int[0, 15], Gen.Int[0, 65535], Gen.Int[0, 65535]).Sample(
+            t =>
+            {
+                var afd = new Afd(t.Item1, t.Item2, t.Item3, t.Item4, t.Item5);
+                Assert.Equal(afd, Afd.Decode(afd.EncodeUserData()));
+            },
+            iter: 500);
+
+    [Fact]
+    public void Short_afd_packet_is_malformed() =>
+        Assert.Throws<MalformedInputException>(() => Afd.Decode(new byte[3], "feed A"));
+}
