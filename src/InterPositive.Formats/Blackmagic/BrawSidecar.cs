@@ -93,7 +93,8 @@ public static class BrawSidecar
                     values.Add(new(key, property.Value.GetString() ?? ""));
                     break;
                 case JsonValueKind.Number:
-                    values.Add(new(key, property.Value.GetDouble().ToString("R", CultureInfo.InvariantCulture)));
+                    // A number outside double's range (1e999) is kept as written rather than failing GetDouble.
+                    values.Add(new(key, property.Value.TryGetDouble(out var number) ? number.ToString("R", CultureInfo.InvariantCulture) : property.Value.GetRawText()));
                     break;
                 case JsonValueKind.True or JsonValueKind.False:
                     values.Add(new(key, property.Value.GetBoolean() ? "true" : "false"));
