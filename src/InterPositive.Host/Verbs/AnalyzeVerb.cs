@@ -8,6 +8,7 @@ using InterPositive.Feeds;
 using InterPositive.Formats;
 using InterPositive.Formats.Images;
 using InterPositive.Host.Cli;
+using InterPositive.Host.Service.Stages;
 using InterPositive.Lighting;
 using InterPositive.Lighting.Analysis;
 using InterPositive.Lighting.Colour;
@@ -22,8 +23,6 @@ namespace InterPositive.Host.Verbs;
 /// </summary>
 internal static class AnalyzeVerb
 {
-    private const string Ffmpeg = "/usr/bin/ffmpeg";
-    private const string Ffprobe = "/usr/bin/ffprobe";
 
     public static Command Create()
     {
@@ -91,9 +90,9 @@ internal static class AnalyzeVerb
                         record = await AnalyseFeedAsync(ctx, path, ctx.Value(width), ctx.Value(height), ctx.Value(fps), Settings(ctx.Value(fps) ?? 25), ctx.Value(frames) ?? 240);
                         break;
                     case InputKind.Clip:
-                        var probe = await ProbeAsync(path, ctx.CancellationToken);
+                        var probe = await ClipLighting.ProbeAsync(path, ctx.CancellationToken);
                         var size = ctx.Value(width) is { } w ? (w, ctx.Value(height)!.Value) : (probe.Width, probe.Height);
-                        record = await AnalyseClipAsync(ctx, path, size.Item1, size.Item2, ctx.Value(width) is not null, Settings(ctx.Value(fps) ?? probe.Fps ?? 24), limit);
+                        record = await ClipLighting.AnalyseClipAsync(path, size, ctx.Value(width) is not null, Settings(ctx.Value(fps) ?? probe.Fps ?? 24), limit, ctx.CancellationToken);
                         break;
                     default:
                         var bytes = await File.ReadAllBytesAsync(path, ctx.CancellationToken);
@@ -338,83 +337,6 @@ internal static class AnalyzeVerb
         return take.Build(folder);
     }
 
-    private static async Task<LightingRecord> AnalyseClipAsync(VerbContext ctx, string path, int width, int height, bool scale, AnalysisSettings settings, int limit)
-    {
-        var arguments = new List<string> { "-v", "error", "-nostdin", "-i", path, "-map", "0:v:0" };
-        if (scale)
-        {
-            arguments.AddRange(["-vf", FormattableString.Invariant($"scale={width}:{height}")]);
-        }
-
-        arguments.AddRange(["-f", "rawvideo", "-pix_fmt", "rgb48le", "-"]);
-        var start = new ProcessStartInfo(Ffmpeg) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in arguments)
-        {
-            start.ArgumentList.Add(a);
-        }
-
-        using var process = Process.Start(start) ?? throw new IOException("ffmpeg did not start");
-        var errors = process.StandardError.ReadToEndAsync(ctx.CancellationToken);
-        var take = new TakeAnalyzer(settings);
-        try
-        {
-            using var reader = new Rgb48FrameReader(process.StandardOutput.BaseStream, width, height, path);
-            while (take.FrameCount < limit && await reader.ReadAsync(ctx.CancellationToken))
-            {
-                take.AddFrame(reader.Samples, width, height, 3, 16);
-            }
-        }
-        finally
-        {
-            if (!process.HasExited)
-            {
-                process.Kill(entireProcessTree: true);
-            }
-
-            await process.WaitForExitAsync(CancellationToken.None);
-        }
-
-        var stderr = await errors;
-        if (take.FrameCount == 0)
-        {
-            throw new MalformedInputException($"ffmpeg decoded no frames{(stderr.Length > 0 ? ": " + stderr.Trim().Split('\n')[^1] : "")}", path);
-        }
-
-        return take.Build(path);
-    }
-
-    private static async Task<(int Width, int Height, double? Fps)> ProbeAsync(string path, CancellationToken cancellationToken)
-    {
-        var start = new ProcessStartInfo(Ffprobe) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in new[] { "-v", "error", "-select_streams", "v:0", "-show_entries", "stream=width,height,avg_frame_rate", "-of", "csv=p=0", path })
-        {
-            start.ArgumentList.Add(a);
-        }
-
-        using var process = Process.Start(start) ?? throw new IOException("ffprobe did not start");
-        var output = await process.StandardOutput.ReadToEndAsync(cancellationToken);
-        var error = await process.StandardError.ReadToEndAsync(cancellationToken);
-        await process.WaitForExitAsync(cancellationToken);
-        var parts = output.Trim().Split('\n')[0].Split(',');
-        if (process.ExitCode != 0 || parts.Length < 2
-            || !int.TryParse(parts[0], NumberStyles.Integer, CultureInfo.InvariantCulture, out var w)
-            || !int.TryParse(parts[1], NumberStyles.Integer, CultureInfo.InvariantCulture, out var h))
-        {
-            throw new MalformedInputException($"not a still ffmpeg can decode as video{(error.Length > 0 ? ": " + error.Trim().Split('\n')[^1] : "")}", path);
-        }
-
-        double? fps = null;
-        if (parts.Length > 2 && parts[2].Split('/') is [var n, var d]
-            && double.TryParse(n, NumberStyles.Float, CultureInfo.InvariantCulture, out var num)
-            && double.TryParse(d, NumberStyles.Float, CultureInfo.InvariantCulture, out var den) && num > 0 && den > 0)
-        {
-            fps = num / den;
-        }
-
-        return (w, h, fps);
-    }
-
-    /// <summary>Curve and gamut from the clip record's camera fields, when the clip is catalogued.</summary>
     private static (LogCurve Curve, Gamut Gamut)? LookupCameraDefaults(VerbContext ctx, string clipId)
     {
         if (!File.Exists(ctx.CatalogPath))
@@ -424,101 +346,13 @@ internal static class AnalyzeVerb
 
         using var catalog = CatalogDatabase.Open(ctx.CatalogPath, ctx.Time);
         var clip = catalog.Read(db => db.GetCollection<ClipDocument>(CatalogCollections.Clips).FindById(clipId));
-        if (clip is null)
-        {
-            return null;
-        }
-
-        string? make = null, model = null, gamma = null;
-        try
-        {
-            using var json = JsonDocument.Parse(clip.ClipJson);
-            foreach (var property in Flatten(json.RootElement))
-            {
-                var name = property.Name.ToUpperInvariant();
-                var value = property.Value;
-                if (name is "MAKE" or "MANUFACTURER" or "CAMERAMAKE" or "CAMERAMANUFACTURER")
-                {
-                    make ??= value;
-                }
-                else if (name is "MODEL" or "CAMERAMODEL")
-                {
-                    model ??= value;
-                }
-                else if (name.Contains("GAMMA", StringComparison.Ordinal) || name.Contains("TRANSFER", StringComparison.Ordinal) || name.Contains("COLORSPACE", StringComparison.Ordinal) || name.Contains("COLOURSPACE", StringComparison.Ordinal) || name.Contains("LOOK", StringComparison.Ordinal))
-                {
-                    gamma = gamma is null ? value : gamma + " " + value;
-                }
-            }
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
-
-        return CameraDefaults.Lookup(make, model, gamma);
-    }
-
-    private static IEnumerable<(string Name, string Value)> Flatten(JsonElement element)
-    {
-        if (element.ValueKind != JsonValueKind.Object)
-        {
-            yield break;
-        }
-
-        foreach (var property in element.EnumerateObject())
-        {
-            if (property.Value.ValueKind == JsonValueKind.String)
-            {
-                yield return (property.Name, property.Value.GetString()!);
-            }
-            else if (property.Value.ValueKind == JsonValueKind.Object)
-            {
-                foreach (var inner in Flatten(property.Value))
-                {
-                    yield return inner;
-                }
-            }
-        }
+        return clip is null ? null : ClipLighting.CameraDefaults(clip);
     }
 
     private static List<LightingAlert> Store(VerbContext ctx, string clipId, LightingRecord record)
     {
         using var catalog = CatalogDatabase.Open(ctx.CatalogPath, ctx.Time);
-        var alerts = new List<LightingAlert>();
-        string? referenceClip = null;
-        if (LightingStore.FindReference(catalog, clipId) is { } reference)
-        {
-            var previous = JsonSerializer.Deserialize(reference.Lighting.LightingJson, LightingJsonContext.Default.LightingRecord);
-            if (previous is not null)
-            {
-                referenceClip = reference.Clip.Id;
-                alerts.AddRange(Continuity.Compare(previous, record, referenceClip));
-            }
-        }
-
-        if (record.Flicker.Detected && !alerts.Exists(a => a.Kind == "flicker"))
-        {
-            var f = record.Flicker.FrequencyHz ?? 0;
-            alerts.Add(new LightingAlert("flicker", FormattableString.Invariant($"flicker at {f:0.#} Hz, {record.Flicker.DepthPct:0.#} % deep; safe shutters {string.Join("°, ", record.Flicker.SafeShutterAngles.Take(4))}°"), referenceClip, f, 0));
-        }
-
-        var events = alerts.Select(a => (
-            a.Kind == "flicker" ? LightingStore.FlickerEvent : LightingStore.ContinuityEvent,
-            $"{{\"clipId\":\"{JsonEncodedText.Encode(clipId)}\",\"kind\":\"{a.Kind}\",\"message\":\"{JsonEncodedText.Encode(a.Message)}\",\"referenceClip\":{(a.ReferenceClip is null ? "null" : $"\"{JsonEncodedText.Encode(a.ReferenceClip)}\"")},\"delta\":{a.Delta.ToString("R", CultureInfo.InvariantCulture)},\"threshold\":{a.Threshold.ToString("R", CultureInfo.InvariantCulture)}}}"))
-            .ToList();
-        LightingStore.Save(
-            catalog,
-            clipId,
-            JsonSerializer.Serialize(record, LightingJsonContext.Default.LightingRecord),
-            JsonSerializer.Serialize(alerts, LightingJsonContext.Default.ListLightingAlert),
-            events);
-        foreach (var alert in alerts)
-        {
-            ctx.Log.Warning("Lighting alert on {Clip}: {Message}", clipId, alert.Message);
-        }
-
-        return alerts;
+        return new ClipLighting(catalog, ctx.Log).Store(clipId, record);
     }
 
     private static void PrintSummary(VerbContext ctx, LightingRecord r, List<LightingAlert> alerts)
