@@ -189,6 +189,8 @@ public sealed class OffloadEngine
                 await verifier;
             }
 
+            // A stop that came while the last files verified still stops the run: no history is sealed.
+            _cancellationToken.ThrowIfCancellationRequested();
             CheckHistoryCompleteness();
             FinishDestinations();
             var seconds = _engine._time.GetElapsedTime(started).TotalSeconds;
