@@ -105,11 +105,11 @@ public static class PostExport
             string?[] row =
             [
                 shot.Production, shot.Unit, shot.Appliance, shot.ClipId,
-                Text(body, "clip", "name") ?? Path.GetFileNameWithoutExtension(Text(body, "path")),
+                Text(body, "clip", "clip") ?? Text(body, "clip", "name") ?? Path.GetFileNameWithoutExtension(Text(body, "path")),
                 Reel(shot), Text(body, "scene"), Text(body, "take"), Text(body, "camera"),
-                Text(body, "clip", "startTimecode") ?? Text(body, "clip", "start"),
+                Text(body, "clip", "timecode", "start") ?? Text(body, "clip", "startTimecode"),
                 Text(body, "clip", "endTimecode") ?? Text(body, "clip", "end"),
-                Text(body, "clip", "fps") ?? Text(body, "clip", "frameRate"),
+                Text(body, "clip", "timecode", "rate") ?? Text(body, "clip", "fps"),
                 Text(body, "clip", "codec"),
                 Text(body, "cardId"), Text(body, "offload", "status"), Text(body, "offload", "safeToFormat"),
                 Text(body, "lighting", "cctKelvin") ?? Text(body, "lighting", "cct"),
