@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Text;
 using System.Threading.Channels;
 using InterPositive.Catalog;
+using InterPositive.Catalog.Shots;
 using InterPositive.Formats;
 using InterPositive.Formats.AscMhl;
 using InterPositive.Offload.FileSystem;
@@ -947,31 +948,20 @@ public sealed class OffloadEngine
                 Error = d.BrokenBy,
             })];
             cards.Upsert(card);
-            var message = ToMessage(card);
-            tx.Enqueue(new OutboxMessage("cards", _cardId, System.Text.Json.JsonSerializer.Serialize(message, OffloadMessageJsonContext.Default.CardStatusMessage), Retained: true));
+
+            // The card record post receives is the contract's one (ShotRecords), written in this same transaction.
+            ShotRecords.EnqueueCard(tx, _cardId);
             if (eventKind is not null)
             {
-                var body = new OffloadEvent(_cardId, _name, status, card.SafeToFormat, card.FileCount, card.TotalBytes, _seconds, OverallReReadMode(), _failure == OffloadFailureKind.None ? null : _failure.ToString(), _firstError, message.Destinations);
-                tx.Enqueue(new OutboxMessage("events", eventKind, System.Text.Json.JsonSerializer.Serialize(body, OffloadMessageJsonContext.Default.OffloadEvent), Retained: false));
+                var destinations = card.Destinations.ConvertAll(d => new CardDestinationStatus(d.Path, d.Status, d.FilesVerified, d.BytesVerified, d.MhlManifest, d.Error));
+                var body = new OffloadEvent(_cardId, _name, status, card.SafeToFormat, card.FileCount, card.TotalBytes, _seconds, OverallReReadMode(), _failure == OffloadFailureKind.None ? null : _failure.ToString(), _firstError, destinations);
+                ShotRecords.EnqueueEvent(tx, eventKind, System.Text.Json.JsonSerializer.Serialize(body, OffloadMessageJsonContext.Default.OffloadEvent));
             }
 
             return card;
         }
 
         private double _seconds;
-
-        private static CardStatusMessage ToMessage(CardDocument card) => new(
-            card.Id,
-            card.Name,
-            card.CameraFamily,
-            card.Status,
-            card.SafeToFormat,
-            card.FileCount,
-            card.TotalBytes,
-            [.. card.Destinations.Select(d => new CardDestinationStatus(d.Path, d.Status, d.FilesVerified, d.BytesVerified, d.MhlManifest, d.Error))],
-            card.MhlGeneration,
-            card.HistoryCheck,
-            card.UpdatedAt);
 
         private void RecordFile(PendingFile file, (DestinationWork Work, string Status, string? Error, OffloadFailureKind Kind)[] outcomes, DateTimeOffset now)
         {

@@ -2,21 +2,7 @@ using System.Text.Json.Serialization;
 
 namespace InterPositive.Offload;
 
-/// <summary>The card's state as post sees it (retained on <c>cards/&lt;id&gt;</c>).</summary>
-public sealed record CardStatusMessage(
-    string Id,
-    string Name,
-    string? CameraFamily,
-    string Status,
-    bool SafeToFormat,
-    int FileCount,
-    long TotalBytes,
-    IReadOnlyList<CardDestinationStatus> Destinations,
-    int? MhlGeneration,
-    string? HistoryCheck,
-    DateTimeOffset UpdatedAt);
-
-/// <summary>One destination in <see cref="CardStatusMessage"/>.</summary>
+/// <summary>One destination in an offload event.</summary>
 public sealed record CardDestinationStatus(string Path, string Status, int FilesVerified, long BytesVerified, string? MhlManifest, string? Error);
 
 /// <summary>The event raised when an offload ends (<c>offload-finished</c> or <c>verify-failed</c>).</summary>
@@ -25,12 +11,10 @@ public sealed record OffloadEvent(string CardId, string Name, string Status, boo
 [JsonSourceGenerationOptions(WriteIndented = true, PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, UseStringEnumConverter = true)]
 [JsonSerializable(typeof(OffloadResult))]
 [JsonSerializable(typeof(VerifyReport))]
-[JsonSerializable(typeof(CardStatusMessage))]
 [JsonSerializable(typeof(OffloadEvent))]
 public sealed partial class OffloadJsonContext : JsonSerializerContext;
 
 /// <summary>Compact (one-line) bodies for the outbox.</summary>
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
-[JsonSerializable(typeof(CardStatusMessage))]
 [JsonSerializable(typeof(OffloadEvent))]
 internal sealed partial class OffloadMessageJsonContext : JsonSerializerContext;

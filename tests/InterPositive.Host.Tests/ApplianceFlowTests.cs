@@ -34,7 +34,7 @@ public sealed class ApplianceFlowTests
         Directory.CreateDirectory(folder.Combine("shuttle"));
         Directory.CreateDirectory(folder.Combine("raid"));
         await app.StartAsync();
-        var sync = app.Services.GetRequiredService<SyncService>();
+        var sync = app.Services.GetRequiredService<SyncStage>();
         using var log = new LoggerConfiguration().CreateLogger();
         await using var store = LiteDbPostStore.Open(folder.Combine("post.db"));
         await using var receiver = new PostReceiver(store, new PostReceiverOptions { Broker = BrokerEndpoint.Parse($"mqtt://127.0.0.1:{sync.BrokerPort}"), Production = "flowtest" }, TimeProvider.System, log);

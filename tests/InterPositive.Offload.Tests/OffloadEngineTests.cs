@@ -85,7 +85,7 @@ public sealed class OffloadEngineTests : IDisposable
         Assert.All(outbox.Where(e => e.Kind == "cards"), e => Assert.True(e.Retained));
         var last = outbox.Last(e => e.Kind == "cards");
         using var body = JsonDocument.Parse(last.Body);
-        Assert.Equal(result.CardId, body.RootElement.GetProperty("id").GetString());
+        Assert.Equal(result.CardId, body.RootElement.GetProperty("cardId").GetString());
         Assert.Equal("verified", body.RootElement.GetProperty("status").GetString());
         Assert.True(body.RootElement.GetProperty("safeToFormat").GetBoolean());
         Assert.Equal(2, body.RootElement.GetProperty("destinations").GetArrayLength());

@@ -160,6 +160,16 @@ public static class ShotRecords
         writer.WriteBoolean("safeToFormat", card.SafeToFormat);
         writer.WriteNumber("fileCount", card.FileCount);
         writer.WriteNumber("totalBytes", card.TotalBytes);
+        if (card.MhlGeneration is { } generation)
+        {
+            writer.WriteNumber("mhlGeneration", generation);
+        }
+        else
+        {
+            writer.WriteNull("mhlGeneration");
+        }
+
+        WriteNullable(writer, "historyCheck", card.HistoryCheck);
         writer.WriteStartArray("destinations");
         foreach (var destination in card.Destinations)
         {

@@ -27,11 +27,11 @@ public static class ServiceApi
             })
             .WithName("StartOffload").WithSummary("Queues a card folder for offload to the configured destinations (operator).");
 
-        api.MapGet("/sync", (CatalogDatabase catalog, SyncService sync) =>
+        api.MapGet("/sync", (CatalogDatabase catalog, SyncStage sync) =>
             {
                 var sinks = sync.Status();
-                var main = sinks.FirstOrDefault(s => s.Sink == SyncService.UpstreamSink) ?? (sinks.Count > 0 ? sinks[0] : null);
-                var backlog = catalog.Outbox.Backlog(main?.Sink ?? SyncService.LocalSink);
+                var main = sinks.FirstOrDefault(s => s.Sink == SyncStage.UpstreamSink) ?? (sinks.Count > 0 ? sinks[0] : null);
+                var backlog = catalog.Outbox.Backlog(main?.Sink ?? SyncStage.LocalSink);
                 return new SyncStatus(catalog.Outbox.LastSequence(), backlog.Count, backlog.Oldest, main?.Broker, main?.Connected ?? false, sinks);
             })
             .WithName("GetSyncStatus").WithSummary("Outbox backlog per sink (embedded broker, post-house broker) and connection state.");

@@ -79,7 +79,7 @@ internal sealed class DemoRun(VerbContext context, string folder)
     {
         var services = app.Services;
         var catalog = services.GetRequiredService<CatalogDatabase>();
-        var sync = services.GetRequiredService<SyncService>();
+        var sync = services.GetRequiredService<SyncStage>();
         var log = services.GetRequiredService<ILogger>();
         var time = services.GetRequiredService<TimeProvider>();
         var dashboard = services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault() ?? "";
@@ -150,7 +150,7 @@ internal sealed class DemoRun(VerbContext context, string folder)
             var watch = Stopwatch.StartNew();
             while (true)
             {
-                var backlog = catalog.Outbox.Backlog(SyncService.LocalSink);
+                var backlog = catalog.Outbox.Backlog(SyncStage.LocalSink);
                 var shots = await store.ShotsAsync(context.CancellationToken);
                 if (backlog.Count == 0 && shots.Count >= expected && shots.All(s => s.Shot.TryGetProperty("lighting", out var l) && l.ValueKind == System.Text.Json.JsonValueKind.Object))
                 {

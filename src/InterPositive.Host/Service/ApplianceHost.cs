@@ -103,8 +103,8 @@ public static class ApplianceHost
         builder.Services.AddHostedService(services => services.GetRequiredService<Stages.TakeStages>());
         builder.Services.AddSingleton<FeedService>();
         builder.Services.AddHostedService(services => services.GetRequiredService<FeedService>());
-        builder.Services.AddSingleton<SyncService>();
-        builder.Services.AddHostedService(services => services.GetRequiredService<SyncService>());
+        builder.Services.AddSingleton<SyncStage>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<SyncStage>());
         builder.Services.AddHostedService<SystemdWatchdog>();
         builder.Services.AddHealthChecks().AddCheck<ReadinessGate>("ready", tags: ["ready"]);
         builder.Services.AddOpenApi("v1");
