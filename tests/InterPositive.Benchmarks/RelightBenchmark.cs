@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using InterPositive.Lighting.Colour;
 using InterPositive.Relight.Colour;
 using InterPositive.Relight.Models;
 using InterPositive.Relight.Runtime;
@@ -30,13 +31,13 @@ public sealed class RelightBenchmark : IEndToEndBenchmark
             var scene = RelightScene.Spheres(width, height);
             var lighting = new ShLighting(RelightScene.KeyAndFill());
             var linear = scene.Render([.. lighting.Values]);
-            var code = linear.Select(v => (float)LogCurve.LogC3.Encode(v)).ToArray();
+            var code = linear.Select(v => (float)LogTransfer.LogC3.Encode(v)).ToArray();
             var cases = new (string Name, RelightGraphOptions Options, RelightConditioning Conditioning)[]
             {
-                ("lamp+exposure+display", new() { InputCurve = LogCurve.LogC3, CameraGamut = Gamut.AlexaWideGamut3 },
-                    new(ChromaticAdaptation.LampChange(Gamut.AlexaWideGamut3, AdaptationMethod.Cat16, 5600, 0, 3200, 0), 0.5)),
-                ("full: +key (estimated normals) +CDL", new() { InputCurve = LogCurve.LogC3, CameraGamut = Gamut.AlexaWideGamut3, Shading = ShadingMode.Estimated, ShadingScale = RelightGraphOptions.ShadingScaleFor(height), EstimatorRadius = RelightGraphOptions.RadiusFor(height / RelightGraphOptions.ShadingScaleFor(height)), Cdl = true },
-                    new(ChromaticAdaptation.LampChange(Gamut.AlexaWideGamut3, AdaptationMethod.Cat16, 5600, 0, 3200, 0), 0.5, lighting, lighting.WithKey(60, 10, 1),
+                ("lamp+exposure+display", new() { InputCurve = LogTransfer.LogC3, CameraGamut = Gamut.Awg3 },
+                    new(LampAdaptation.LampChange(Gamut.Awg3, AdaptationTransform.Cat16, 5600, 0, 3200, 0), 0.5)),
+                ("full: +key (estimated normals) +CDL", new() { InputCurve = LogTransfer.LogC3, CameraGamut = Gamut.Awg3, Shading = ShadingMode.Estimated, ShadingScale = RelightGraphOptions.ShadingScaleFor(height), EstimatorRadius = RelightGraphOptions.RadiusFor(height / RelightGraphOptions.ShadingScaleFor(height)), Cdl = true },
+                    new(LampAdaptation.LampChange(Gamut.Awg3, AdaptationTransform.Cat16, 5600, 0, 3200, 0), 0.5, lighting, lighting.WithKey(60, 10, 1),
                         new CdlValues([1.1f, 1f, 0.9f], [0.01f, 0, -0.01f], [1, 1, 1.1f], 0.9f), TakeAnalysis.DefaultNormalScale(height))),
             };
             foreach (var (name, options, conditioning) in cases)

@@ -1,3 +1,4 @@
+using InterPositive.Lighting.Colour;
 using InterPositive.Relight.Colour;
 using InterPositive.Relight.Models;
 using InterPositive.Relight.Onnx.Proto;
@@ -17,7 +18,7 @@ public sealed class BuiltInGraphTests
     [Fact]
     public void Model_is_versioned_onnx_with_metadata()
     {
-        var bytes = BuiltInRelightModel.Build(new RelightGraphOptions { Shading = ShadingMode.Estimated, Cdl = true, InputCurve = LogCurve.LogC3 });
+        var bytes = BuiltInRelightModel.Build(new RelightGraphOptions { Shading = ShadingMode.Estimated, Cdl = true, InputCurve = LogTransfer.LogC3 });
         var model = ModelProto.Parser.ParseFrom(bytes);
         Assert.Equal(8, model.IrVersion);
         Assert.Equal(17, Assert.Single(model.OpsetImport).Version);
@@ -53,13 +54,13 @@ public sealed class BuiltInGraphTests
     }
 
     [Theory]
-    [InlineData(3200, 0, 0, AdaptationMethod.Cat16)]
-    [InlineData(7500, 5, 1.5, AdaptationMethod.Bradford)]
-    [InlineData(5600, -8, -2, AdaptationMethod.Cat16)]
-    public void Lamp_change_and_exposure_match_reference(double kelvin, double tint, double stops, AdaptationMethod method)
+    [InlineData(3200, 0, 0, AdaptationTransform.Cat16)]
+    [InlineData(7500, 5, 1.5, AdaptationTransform.Bradford)]
+    [InlineData(5600, -8, -2, AdaptationTransform.Cat16)]
+    public void Lamp_change_and_exposure_match_reference(double kelvin, double tint, double stops, AdaptationTransform method)
     {
-        var options = new RelightGraphOptions { CameraGamut = Gamut.AlexaWideGamut3, Output = OutputKind.Linear };
-        var adaptation = ChromaticAdaptation.LampChange(Gamut.AlexaWideGamut3, method, 5600, 0, kelvin, tint);
+        var options = new RelightGraphOptions { CameraGamut = Gamut.Awg3, Output = OutputKind.Linear };
+        var adaptation = LampAdaptation.LampChange(Gamut.Awg3, method, 5600, 0, kelvin, tint);
         var conditioning = new RelightConditioning(adaptation, stops);
         var frames = GraphHarness.RandomFrames(2, H, W, 0f, 4f, 3);
         Assert.InRange(GraphHarness.WorstDifference(options, conditioning, frames, 2, H, W), 0, Tolerance);
@@ -103,7 +104,7 @@ public sealed class BuiltInGraphTests
     [InlineData(false)]
     public void Cdl_matches_reference_in_log_and_linear(bool inLog)
     {
-        var options = new RelightGraphOptions { InputCurve = LogCurve.LogC3, CameraGamut = Gamut.AlexaWideGamut3, Cdl = true, CdlInLog = inLog, Output = OutputKind.Linear };
+        var options = new RelightGraphOptions { InputCurve = LogTransfer.LogC3, CameraGamut = Gamut.Awg3, Cdl = true, CdlInLog = inLog, Output = OutputKind.Linear };
         var cdl = new CdlValues([1.1f, 1.2f, 0.9f], [0.02f, -0.01f, 0.03f], [0.9f, 1.1f, 1.3f], 0.7f);
         var conditioning = new RelightConditioning(Matrix3.Identity, 0, Cdl: cdl);
         var frames = GraphHarness.RandomFrames(1, H, W, 0.1f, 0.7f, 7);
@@ -118,10 +119,10 @@ public sealed class BuiltInGraphTests
     {
         var options = new RelightGraphOptions
         {
-            InputCurve = LogCurve.SLog3,
+            InputCurve = LogTransfer.SLog3,
             CameraGamut = Gamut.SGamut3Cine,
-            DisplayCurve = (PowerCurve)TransferCurve.Parse(encoding),
-            DisplayGamut = Gamut.Parse(displayGamut),
+            DisplayCurve = (PowerTransfer)TransferCurve.Parse(encoding),
+            DisplayGamut = Gamuts.Parse(displayGamut),
         };
         var frames = GraphHarness.RandomFrames(2, H, W, 0f, 0.9f, 8);
         Assert.InRange(GraphHarness.WorstDifference(options, RelightConditioning.Neutral, frames, 2, H, W), 0, Tolerance);
@@ -132,8 +133,8 @@ public sealed class BuiltInGraphTests
     {
         var options = new RelightGraphOptions
         {
-            InputCurve = LogCurve.LogC4,
-            CameraGamut = Gamut.AlexaWideGamut4,
+            InputCurve = LogTransfer.LogC4,
+            CameraGamut = Gamut.Awg4,
             Shading = ShadingMode.Estimated,
             EstimatorRadius = 2,
             Cdl = true,
@@ -141,7 +142,7 @@ public sealed class BuiltInGraphTests
         };
         var source = new ShLighting(InterPositive.Testing.Relight.RelightScene.KeyAndFill());
         var conditioning = new RelightConditioning(
-            ChromaticAdaptation.LampChange(Gamut.AlexaWideGamut4, AdaptationMethod.Cat16, 5600, 0, 4300, 3),
+            LampAdaptation.LampChange(Gamut.Awg4, AdaptationTransform.Cat16, 5600, 0, 4300, 3),
             -0.5,
             source,
             source.WithKey(30, 40, 1),
@@ -150,7 +151,7 @@ public sealed class BuiltInGraphTests
         var frames = GraphHarness.SmoothFrames(1, 20, 28, 9);
         for (var i = 0; i < frames.Length; i++)
         {
-            frames[i] = (float)LogCurve.LogC4.Encode(frames[i]);
+            frames[i] = (float)LogTransfer.LogC4.Encode(frames[i]);
         }
 
         Assert.InRange(GraphHarness.WorstDifference(options, conditioning, frames, 1, 20, 28), 0, Tolerance);

@@ -1,4 +1,5 @@
 using InterPositive.Formats;
+using InterPositive.Lighting.Colour;
 using InterPositive.Relight.Colour;
 using InterPositive.Relight.Models;
 using InterPositive.Relight.Onnx;
@@ -59,7 +60,7 @@ public sealed class ByoModelTests
         using var temp = new TempFolder("byo");
         using var byo = new ByoModel(ModelFolder.Load(IdentityModel(temp.Path).Path), ExecutionPreference.Cpu, 1);
         using var builtIn = new BuiltInModel(ExecutionPreference.Cpu, 1);
-        var settings = new RelightSettings { InputCurve = LogCurve.LogC3, CameraGamut = Gamut.AlexaWideGamut3 };
+        var settings = new RelightSettings { InputCurve = LogTransfer.LogC3, CameraGamut = Gamut.Awg3 };
         const int h = 10, w = 14;
         var frames = GraphHarness.RandomFrames(2, h, w, 0.05f, 0.9f, 11);
         var a = RunModel(byo, settings, frames, 2, h, w);
@@ -81,7 +82,7 @@ public sealed class ByoModelTests
         // 12 × 20 is not a multiple of 8: the frame is edge-padded to 16 × 24 and cropped back.
         const int h = 12, w = 20;
         var frames = GraphHarness.RandomFrames(1, h, w, 0.1f, 0.6f, 12);
-        var settings = new RelightSettings { InputCurve = LogCurve.LogC3, CameraGamut = Gamut.AlexaWideGamut3, ExposureStops = 1, Output = OutputKind.Log, Key = new KeyChange(30, 10, 1) };
+        var settings = new RelightSettings { InputCurve = LogTransfer.LogC3, CameraGamut = Gamut.Awg3, ExposureStops = 1, Output = OutputKind.Log, Key = new KeyChange(30, 10, 1) };
         var result = RunModel(model, settings, frames, 1, h, w);
         var pixels = h * w;
         for (var c = 0; c < 3; c++)

@@ -1,3 +1,4 @@
+using InterPositive.Lighting.Colour;
 using InterPositive.Relight.Colour;
 using InterPositive.Relight.Models;
 using InterPositive.Testing.Relight;
@@ -28,7 +29,7 @@ public sealed class ColourAndShTests
         {
             foreach (var x in new[] { -0.005, 0.0, 0.001, 0.01, 0.05, 0.18, 0.9, 4.0, 20.0 })
             {
-                if (curve is PowerCurve && x < 0)
+                if (curve is PowerTransfer && x < 0)
                 {
                     continue;
                 }
@@ -43,46 +44,46 @@ public sealed class ColourAndShTests
     {
         var error = Assert.Throws<ArgumentException>(() => TransferCurve.Parse("logc9"));
         Assert.Contains("logc3", error.Message, StringComparison.Ordinal);
-        Assert.Throws<ArgumentException>(() => Gamut.Parse("p3"));
-        Assert.Same(Gamut.AlexaWideGamut3, Gamut.Parse("AWG3"));
+        Assert.Throws<ArgumentException>(() => Gamuts.Parse("p3"));
+        Assert.Equal(Gamut.Awg3, Gamuts.Parse("AWG3"));
     }
 
     [Fact]
     public void Planckian_locus_matches_published_chromaticities()
     {
         // CIE 1960 uv of a 6500 K blackbody (xy 0.3135, 0.3236) and of illuminant A (2856 K, xy 0.44757, 0.40745).
-        var (u65, v65) = ChromaticAdaptation.PlanckianUv(6500);
+        var (u65, v65) = LampAdaptation.PlanckianUv(6500);
         Assert.Equal(0.2004, u65, 3e-4);
         Assert.Equal(0.3104, v65, 3e-4);
-        var (ua, va) = ChromaticAdaptation.PlanckianUv(2856);
+        var (ua, va) = LampAdaptation.PlanckianUv(2856);
         Assert.Equal(0.2560, ua, 3e-4);
         Assert.Equal(0.3495, va, 3e-4);
         // Positive Duv lies above the locus (larger v); +tint is magenta, below.
-        Assert.True(ChromaticAdaptation.PlanckianUv(5000, 0.01).V > ChromaticAdaptation.PlanckianUv(5000).V);
-        var magenta = ChromaticAdaptation.LampWhite(5000, 10);
-        var plain = ChromaticAdaptation.LampWhite(5000);
-        static double V((double X, double Y, double Z) c) => 6 * c.Y / (c.X + (15 * c.Y) + (3 * c.Z));
-        static double U((double X, double Y, double Z) c) => 4 * c.X / (c.X + (15 * c.Y) + (3 * c.Z));
+        Assert.True(LampAdaptation.PlanckianUv(5000, 0.01).V > LampAdaptation.PlanckianUv(5000).V);
+        var magenta = LampAdaptation.LampWhite(5000, 10);
+        var plain = LampAdaptation.LampWhite(5000);
+        static double V(Vector3d c) => 6 * c.Y / (c.X + (15 * c.Y) + (3 * c.Z));
+        static double U(Vector3d c) => 4 * c.X / (c.X + (15 * c.Y) + (3 * c.Z));
         Assert.True(V(magenta) < V(plain));
         Assert.Equal(0.01, Math.Sqrt(Math.Pow(U(magenta) - U(plain), 2) + Math.Pow(V(magenta) - V(plain), 2)), 1e-6);
-        Assert.Throws<ArgumentOutOfRangeException>(() => ChromaticAdaptation.PlanckianUv(500));
+        Assert.Throws<ArgumentOutOfRangeException>(() => LampAdaptation.PlanckianUv(500));
     }
 
     [Fact]
     public void Adaptation_maps_source_white_to_target_white()
     {
-        var source = ChromaticAdaptation.LampWhite(5600);
-        var target = ChromaticAdaptation.LampWhite(3200, 5);
-        foreach (var method in new[] { AdaptationMethod.Cat16, AdaptationMethod.Bradford })
+        var source = LampAdaptation.LampWhite(5600);
+        var target = LampAdaptation.LampWhite(3200, 5);
+        foreach (var method in new[] { AdaptationTransform.Cat16, AdaptationTransform.Bradford })
         {
-            var m = ChromaticAdaptation.Matrix(method, source, target);
-            var mapped = m.Apply(source.X, source.Y, source.Z);
+            var m = ChromaticAdaptation.Matrix(source, target, method);
+            var mapped = m * source;
             Assert.Equal(target.X, mapped.X, 1e-9);
             Assert.Equal(target.Y, mapped.Y, 1e-9);
             Assert.Equal(target.Z, mapped.Z, 1e-9);
         }
 
-        var inverse = Gamut.AlexaWideGamut3.ToXyz * Gamut.AlexaWideGamut3.FromXyz;
+        var inverse = Gamuts.RgbToXyz(Gamut.Awg3) * Gamuts.XyzToRgb(Gamut.Awg3);
         Assert.Equal(1, inverse.M00, 1e-12);
         Assert.Equal(0, inverse.M01, 1e-12);
     }

@@ -39,6 +39,15 @@ public sealed class LightingAgreementTests
     }
 
     [Theory]
+    [InlineData("clog2")]
+    [InlineData("clog3")]
+    public void Canon_log_is_refused_as_not_two_piece(string name)
+    {
+        var error = Assert.Throws<ArgumentException>(() => TransferCurve.Parse(name));
+        Assert.Contains("two-piece", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData("awg3", L.Gamut.Awg3)]
     [InlineData("awg4", L.Gamut.Awg4)]
     [InlineData("sgamut3cine", L.Gamut.SGamut3Cine)]
@@ -47,9 +56,11 @@ public sealed class LightingAgreementTests
     [InlineData("rec2020", L.Gamut.Rec2020)]
     public void Gamuts_agree_with_the_lighting_library(string ours, L.Gamut theirs)
     {
-        var a = Gamut.Parse(ours).ToXyz;
+        // Relight now takes its gamuts from the lighting library by name; the names must land on the same table.
+        Assert.Equal(theirs, L.Gamuts.Parse(ours));
+        var a = L.Gamuts.RgbToXyz(L.Gamuts.Parse(ours));
         var b = L.Gamuts.RgbToXyz(theirs);
-        var (x, y, z) = a.Apply(0.3, 0.5, 0.7);
+        var (x, y, z) = a * new L.Vector3d(0.3, 0.5, 0.7);
         var other = b * new L.Vector3d(0.3, 0.5, 0.7);
         Assert.Equal(other.X, x, 1e-5);
         Assert.Equal(other.Y, y, 1e-5);

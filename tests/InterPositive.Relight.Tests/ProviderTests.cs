@@ -48,9 +48,9 @@ public sealed class GpuTests
     public void Built_in_graph_runs_on_the_gpu_and_matches_the_reference()
     {
         using var engine = new RelightEngine(ExecutionPreference.Cuda);
-        var options = new RelightGraphOptions { InputCurve = InterPositive.Relight.Colour.LogCurve.LogC3, Shading = ShadingMode.Estimated, EstimatorRadius = 2 };
+        var options = new RelightGraphOptions { InputCurve = InterPositive.Relight.Colour.LogTransfer.LogC3, Shading = ShadingMode.Estimated, EstimatorRadius = 2 };
         var source = new InterPositive.Relight.Colour.ShLighting(InterPositive.Testing.Relight.RelightScene.KeyAndFill());
-        var conditioning = new RelightConditioning(InterPositive.Relight.Colour.Matrix3.Identity, 0.5, source, source.WithKey(30, 10, 1), NormalScale: 5);
+        var conditioning = new RelightConditioning(InterPositive.Lighting.Colour.Matrix3.Identity, 0.5, source, source.WithKey(30, 10, 1), NormalScale: 5);
         var frames = GraphHarness.SmoothFrames(2, 32, 48, 1);
         using var image = TensorBuffer.From(frames, 2, 3, 32, 48);
         using var output = new TensorBuffer(2, 3, 32, 48);

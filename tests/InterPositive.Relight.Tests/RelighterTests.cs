@@ -1,3 +1,4 @@
+using InterPositive.Lighting.Colour;
 using InterPositive.Relight.Colour;
 using InterPositive.Relight.Media;
 using InterPositive.Relight.Models;
@@ -16,12 +17,12 @@ public sealed class RelighterTests(ITestOutputHelper output)
     private const int W = 96;
     private const int H = 64;
 
-    private static readonly RelightSettings LogC3 = new() { InputCurve = LogCurve.LogC3, CameraGamut = Gamut.AlexaWideGamut3 };
+    private static readonly RelightSettings LogC3 = new() { InputCurve = LogTransfer.LogC3, CameraGamut = Gamut.Awg3 };
 
     private static float[] SceneInLogC3()
     {
         var scene = RelightScene.Spheres(W, H);
-        return scene.Render(RelightScene.KeyAndFill(), 0.6).Select(v => (float)LogCurve.LogC3.Encode(v)).ToArray();
+        return scene.Render(RelightScene.KeyAndFill(), 0.6).Select(v => (float)LogTransfer.LogC3.Encode(v)).ToArray();
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using InterPositive.Lighting.Colour;
 using InterPositive.Relight.Colour;
 using InterPositive.Relight.Models;
 using InterPositive.Testing.Relight;
@@ -12,7 +13,7 @@ public sealed class SyntheticSceneTests(ITestOutputHelper output)
     private const int W = 96;
     private const int H = 64;
 
-    private static readonly RelightGraphOptions Display = new() { CameraGamut = Gamut.Rec709, Output = OutputKind.Display, DisplayCurve = PowerCurve.Gamma24 };
+    private static readonly RelightGraphOptions Display = new() { CameraGamut = Gamut.Rec709, Output = OutputKind.Display, DisplayCurve = PowerTransfer.Gamma24 };
 
     [Fact]
     public void Key_change_with_known_normals_is_within_40dB_of_ground_truth()
@@ -48,34 +49,34 @@ public sealed class SyntheticSceneTests(ITestOutputHelper output)
     }
 
     [Theory]
-    [InlineData(3200, 0, AdaptationMethod.Cat16)]
-    [InlineData(4300, 6, AdaptationMethod.Bradford)]
-    [InlineData(9000, -4, AdaptationMethod.Cat16)]
-    public void Lamp_change_is_within_40dB_of_von_Kries_ground_truth(double kelvin, double tint, AdaptationMethod method)
+    [InlineData(3200, 0, AdaptationTransform.Cat16)]
+    [InlineData(4300, 6, AdaptationTransform.Bradford)]
+    [InlineData(9000, -4, AdaptationTransform.Cat16)]
+    public void Lamp_change_is_within_40dB_of_von_Kries_ground_truth(double kelvin, double tint, AdaptationTransform method)
     {
-        var gamut = Gamut.AlexaWideGamut3;
+        var gamut = Gamut.Awg3;
         var scene = RelightScene.Spheres(W, H);
         var shot = scene.Render(RelightScene.KeyAndFill(), 0.5);
         // Ground truth written out in cone space: the camera (balanced for 5600 K) sees cone responses scaled by
         // new lamp / old lamp.
-        var cone = method == AdaptationMethod.Bradford ? ChromaticAdaptation.BradfordMatrix : ChromaticAdaptation.Cat16Matrix;
-        var oldLamp = ChromaticAdaptation.LampWhite(5600);
-        var newLamp = ChromaticAdaptation.LampWhite(kelvin, tint);
-        var lo = cone.Apply(oldLamp.X, oldLamp.Y, oldLamp.Z);
-        var ln = cone.Apply(newLamp.X, newLamp.Y, newLamp.Z);
+        var cone = method == AdaptationTransform.Bradford ? ChromaticAdaptation.ConeMatrix(AdaptationTransform.Bradford) : ChromaticAdaptation.ConeMatrix(AdaptationTransform.Cat16);
+        var oldLamp = LampAdaptation.LampWhite(5600);
+        var newLamp = LampAdaptation.LampWhite(kelvin, tint);
+        var lo = cone * oldLamp;
+        var ln = cone * newLamp;
         var truth = (float[])shot.Clone();
         var pixels = W * H;
         for (var p = 0; p < pixels; p++)
         {
-            var xyz = gamut.ToXyz.Apply(truth[p], truth[pixels + p], truth[(2 * pixels) + p]);
-            var c = cone.Apply(xyz.X, xyz.Y, xyz.Z);
-            var adapted = cone.Inverse().Apply(c.X * ln.X / lo.X, c.Y * ln.Y / lo.Y, c.Z * ln.Z / lo.Z);
-            var rgb = gamut.FromXyz.Apply(adapted.X, adapted.Y, adapted.Z);
+            var xyz = Gamuts.RgbToXyz(gamut) * new Vector3d(truth[p], truth[pixels + p], truth[(2 * pixels) + p]);
+            var c = cone * xyz;
+            var adapted = cone.Inverse() * new Vector3d(c.X * ln.X / lo.X, c.Y * ln.Y / lo.Y, c.Z * ln.Z / lo.Z);
+            var rgb = Gamuts.XyzToRgb(gamut) * adapted;
             (truth[p], truth[pixels + p], truth[(2 * pixels) + p]) = ((float)rgb.X, (float)rgb.Y, (float)rgb.Z);
         }
 
         var options = Display with { CameraGamut = gamut };
-        var conditioning = new RelightConditioning(ChromaticAdaptation.LampChange(gamut, method, 5600, 0, kelvin, tint), 0);
+        var conditioning = new RelightConditioning(LampAdaptation.LampChange(gamut, method, 5600, 0, kelvin, tint), 0);
         var relit = GraphHarness.RunGraph(options, conditioning, shot, 1, H, W);
         var psnr = RelightScene.Psnr(relit, ToDisplay(truth, gamut));
         output.WriteLine($"lamp {kelvin} K tint {tint}: {psnr:F1} dB");
@@ -85,11 +86,11 @@ public sealed class SyntheticSceneTests(ITestOutputHelper output)
     [Fact]
     public void Tungsten_lamps_on_a_daylight_camera_warm_a_grey_card()
     {
-        var m = ChromaticAdaptation.LampChange(Gamut.Rec709, AdaptationMethod.Cat16, 5600, 0, 3200, 0);
-        var (r, g, b) = m.Apply(0.18, 0.18, 0.18);
+        var m = LampAdaptation.LampChange(Gamut.Rec709, AdaptationTransform.Cat16, 5600, 0, 3200, 0);
+        var (r, g, b) = m * new Vector3d(0.18, 0.18, 0.18);
         Assert.True(r > g && g > b, $"grey became {r:F3} {g:F3} {b:F3}");
-        var same = ChromaticAdaptation.LampChange(Gamut.Rec709, AdaptationMethod.Cat16, 5600, 0, 5600, 0);
-        Assert.Equal(0.18, same.Apply(0.18, 0.18, 0.18).X, 12);
+        var same = LampAdaptation.LampChange(Gamut.Rec709, AdaptationTransform.Cat16, 5600, 0, 5600, 0);
+        Assert.Equal(0.18, (same * new Vector3d(0.18, 0.18, 0.18)).X, 12);
     }
 
     [Theory]
@@ -153,7 +154,7 @@ public sealed class SyntheticSceneTests(ITestOutputHelper output)
     private static float[] ToDisplay(float[] linear, Gamut? gamut = null)
     {
         var x = (float[])linear.Clone();
-        RelightReference.ToDisplay(x, (gamut ?? Gamut.Rec709).To(Gamut.Rec709), PowerCurve.Gamma24);
+        RelightReference.ToDisplay(x, Gamuts.Convert(gamut ?? Gamut.Rec709, Gamut.Rec709), PowerTransfer.Gamma24);
         return x;
     }
 }

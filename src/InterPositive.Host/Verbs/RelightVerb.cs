@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using InterPositive.Formats.Cdl;
 using InterPositive.Host.Cli;
+using InterPositive.Lighting.Colour;
 using InterPositive.Relight.Colour;
 using InterPositive.Relight.Media;
 using InterPositive.Relight.Models;
@@ -19,7 +20,7 @@ internal static class RelightVerb
     {
         var input = new Argument<string>("INPUT") { Description = "A still (.dpx .png .tif .jpg) or a clip (.mov .mp4 .mxf)." };
         var output = new Option<string>("--out", "-o") { Description = "Still (.jpg .png .dpx), numbered sequence (name_%06d.dpx) or preview clip (.mov ProRes HQ, .mp4 H.264).", Required = true };
-        var log = new Option<string?>("--log") { Description = "The input's log curve: logc3, logc4, slog3, log3g10, vlog, bmdfilmgen5 (or linear, srgb). Default: srgb (a display-referred picture)." };
+        var log = new Option<string?>("--log") { Description = "The input's log curve: logc3, logc4, slog3, log3g10, vlog, bmdfilm5 (or linear, srgb, bt1886, bt709); Canon Log 2/3 cannot be relit. Default: srgb (a display-referred picture)." };
         var gamut = new Option<string?>("--gamut") { Description = "The camera's gamut: awg3, awg4, sgamut3cine, rwg, rec709, rec2020. Default rec709." };
         var cct = new Option<double?>("--cct") { Description = "New lamp colour temperature in kelvin (the camera's white balance stays where it was)." };
         var tint = new Option<double?>("--tint") { Description = "New lamp tint, 0.001 Duv per unit, + towards magenta." };
@@ -34,7 +35,7 @@ internal static class RelightVerb
         var cdlLinear = new Option<bool>("--cdl-linear") { Description = "Grade the CDL on scene-linear values instead of the camera's log." };
         var model = new Option<string?>("--model") { Description = "A bring-your-own model folder (model.onnx + manifest.json); default: the built-in model." };
         var to = new Option<string?>("--to") { Description = "display (default), log (the input's own curve and gamut) or linear." };
-        var display = new Option<string?>("--display") { Description = "Display encoding: gamma24 (BT.1886 monitor, default), srgb or rec709 (camera OETF)." };
+        var display = new Option<string?>("--display") { Description = "Display encoding: bt1886 (2.4-gamma monitor, default; also gamma24), srgb or bt709 (camera OETF; also rec709)." };
         var displayGamut = new Option<string?>("--display-gamut") { Description = "Display gamut: rec709 (default) or rec2020." };
         var sideBySide = new Option<bool>("--side-by-side") { Description = "Write before | after side by side." };
         var depth = new Option<int?>("--depth") { Description = "Bit depth of PNG (8/16) or DPX (10/16) output." };
@@ -61,15 +62,15 @@ internal static class RelightVerb
                     settings = new RelightSettings
                     {
                         InputCurve = curve,
-                        CameraGamut = Gamut.Parse(ctx.Value(gamut) ?? "rec709"),
+                        CameraGamut = Gamuts.Parse(ctx.Value(gamut) ?? "rec709"),
                         CameraKelvin = ctx.Value(cameraWb) ?? 5600,
                         CameraTint = ctx.Value(cameraTint) ?? 0,
                         LampKelvin = ctx.Value(cct),
                         LampTint = ctx.Value(tint) ?? 0,
                         Adaptation = (ctx.Value(cat) ?? "cat16").ToLowerInvariant() switch
                         {
-                            "cat16" => AdaptationMethod.Cat16,
-                            "bradford" => AdaptationMethod.Bradford,
+                            "cat16" => AdaptationTransform.Cat16,
+                            "bradford" => AdaptationTransform.Bradford,
                             var other => throw new ArgumentException($"--cat {other}: use cat16 or bradford"),
                         },
                         ExposureStops = ctx.Value(exposure) ?? 0,
@@ -82,8 +83,8 @@ internal static class RelightVerb
                             "linear" => OutputKind.Linear,
                             var other => throw new ArgumentException($"--to {other}: use display, log or linear"),
                         },
-                        DisplayCurve = TransferCurve.Parse(ctx.Value(display) ?? "gamma24") as PowerCurve ?? throw new ArgumentException("--display: use gamma24, srgb or rec709"),
-                        DisplayGamut = Gamut.Parse(ctx.Value(displayGamut) ?? "rec709"),
+                        DisplayCurve = TransferCurve.Parse(ctx.Value(display) ?? "bt1886") as PowerTransfer ?? throw new ArgumentException("--display: use bt1886, srgb or bt709"),
+                        DisplayGamut = Gamuts.Parse(ctx.Value(displayGamut) ?? "rec709"),
                     };
                     preference = Enum.Parse<ExecutionPreference>(ctx.Value(provider) ?? "auto", ignoreCase: true);
                     settings.Validate();

@@ -21,18 +21,39 @@ public static class ShadingFit
 {
     public const int Terms = 9;
 
+    /// <summary>Normalisation of Y00 (a constant).</summary>
+    public const double Y00 = 0.282095;
+
+    /// <summary>Normalisation of the band-1 terms (times y, z, x).</summary>
+    public const double Y1 = 0.488603;
+
+    /// <summary>Normalisation of Y2−2, Y2−1 and Y21 (times xy, yz, xz).</summary>
+    public const double Y2Cross = 1.092548;
+
+    /// <summary>Normalisation of Y20 (times 3z² − 1).</summary>
+    public const double Y20 = 0.315392;
+
+    /// <summary>Normalisation of Y22 (times x² − y²).</summary>
+    public const double Y22 = 0.546274;
+
+    /// <summary>
+    /// Band attenuation of the clamped-cosine (Lambertian) kernel per coefficient, π, 2π/3, π/4 (Ramamoorthi &amp;
+    /// Hanrahan 2001): SH radiance coefficients times these are the irradiance coefficients.
+    /// </summary>
+    public static readonly double[] Attenuation = [Math.PI, 2 * Math.PI / 3, 2 * Math.PI / 3, 2 * Math.PI / 3, Math.PI / 4, Math.PI / 4, Math.PI / 4, Math.PI / 4, Math.PI / 4];
+
     /// <summary>The real SH basis at unit normal (x right, y up, z towards the camera).</summary>
     public static void Basis(double x, double y, double z, Span<double> b)
     {
-        b[0] = 0.282095;
-        b[1] = 0.488603 * y;
-        b[2] = 0.488603 * z;
-        b[3] = 0.488603 * x;
-        b[4] = 1.092548 * x * y;
-        b[5] = 1.092548 * y * z;
-        b[6] = 0.315392 * (3 * z * z - 1);
-        b[7] = 1.092548 * x * z;
-        b[8] = 0.546274 * (x * x - y * y);
+        b[0] = Y00;
+        b[1] = Y1 * y;
+        b[2] = Y1 * z;
+        b[3] = Y1 * x;
+        b[4] = Y2Cross * x * y;
+        b[5] = Y2Cross * y * z;
+        b[6] = Y20 * (3 * z * z - 1);
+        b[7] = Y2Cross * x * z;
+        b[8] = Y22 * (x * x - y * y);
     }
 
     /// <summary>Normal-equation accumulator; add samples, then <see cref="Solve"/>.</summary>

@@ -35,20 +35,34 @@ public static class Gamuts
         _ => "rec2020",
     };
 
+    /// <summary>
+    /// A gamut by its command-line name or a common alias (ALEXA Wide Gamut 3, S-Gamut3, BT.709, sRGB, …); case,
+    /// spaces, dots, dashes and underscores are ignored.
+    /// </summary>
     public static bool TryParse(string? name, out Gamut gamut)
     {
-        foreach (var g in Enum.GetValues<Gamut>())
+        var key = name is null ? "" : new string(name.Where(char.IsLetterOrDigit).ToArray()).ToLowerInvariant();
+        Gamut? found = key switch
         {
-            if (string.Equals(Name(g), name?.Trim(), StringComparison.OrdinalIgnoreCase))
-            {
-                gamut = g;
-                return true;
-            }
-        }
-
-        gamut = Gamut.Rec709;
-        return false;
+            "awg3" or "awg" or "alexawidegamut3" or "arriwidegamut3" => Gamut.Awg3,
+            "awg4" or "alexawidegamut4" or "arriwidegamut4" => Gamut.Awg4,
+            "sgamut3cine" or "sgamut3" => Gamut.SGamut3Cine,
+            "rwg" or "redwidegamutrgb" or "redwidegamut" => Gamut.RedWideGamutRgb,
+            "rec709" or "bt709" or "srgb" => Gamut.Rec709,
+            "rec2020" or "bt2020" => Gamut.Rec2020,
+            _ => null,
+        };
+        gamut = found ?? Gamut.Rec709;
+        return found is not null;
     }
+
+    /// <summary><see cref="TryParse"/>, throwing with the known names when the name is not one.</summary>
+    public static Gamut Parse(string name) => TryParse(name, out var gamut)
+        ? gamut
+        : throw new ArgumentException($"unknown gamut '{name}' (known: {string.Join(", ", Enum.GetValues<Gamut>().Select(Name))})", nameof(name));
+
+    /// <summary>Luminance weights: the Y row of RGB→XYZ.</summary>
+    public static Vector3d Luma(Gamut gamut) => RgbToXyz(gamut).Row(1);
 
     /// <summary>R, G, B chromaticities (xy) as published by the manufacturer or ITU.</summary>
     public static (double x, double y)[] Primaries(Gamut gamut) => gamut switch

@@ -77,11 +77,30 @@ public static class LogCurves
         _ => "bt709",
     };
 
+    /// <summary>
+    /// A curve by its <c>--log</c> name or a common alias (LogC, S-Log3, BMD Film Gen 5, Rec.709, gamma 2.4, …); case,
+    /// spaces, dots, dashes and underscores are ignored.
+    /// </summary>
     public static bool TryParse(string? name, out LogCurve curve)
     {
+        var key = name is null ? "" : new string(name.Where(char.IsLetterOrDigit).ToArray()).ToLowerInvariant();
+        key = key switch
+        {
+            "logc" or "arrilogc3" => "logc3",
+            "arrilogc4" => "logc4",
+            "sonyslog3" => "slog3",
+            "redlog3g10" => "log3g10",
+            "canonlog2" => "clog2",
+            "canonlog3" => "clog3",
+            "bmdfilmgen5" or "blackmagicfilmgen5" or "bmdfilm" => "bmdfilm5",
+            "panasonicvlog" => "vlog",
+            "gamma24" => "bt1886",
+            "rec709" => "bt709",
+            _ => key,
+        };
         foreach (var c in Enum.GetValues<LogCurve>())
         {
-            if (string.Equals(Name(c), name?.Trim(), StringComparison.OrdinalIgnoreCase))
+            if (string.Equals(Name(c), key, StringComparison.Ordinal))
             {
                 curve = c;
                 return true;

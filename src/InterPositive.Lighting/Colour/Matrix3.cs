@@ -28,6 +28,9 @@ public readonly record struct Matrix3(double M00, double M01, double M02, double
         m.M10 * v.X + m.M11 * v.Y + m.M12 * v.Z,
         m.M20 * v.X + m.M21 * v.Y + m.M22 * v.Z);
 
+    public static Matrix3 operator *(Matrix3 m, double s) =>
+        new(m.M00 * s, m.M01 * s, m.M02 * s, m.M10 * s, m.M11 * s, m.M12 * s, m.M20 * s, m.M21 * s, m.M22 * s);
+
     public static Matrix3 operator *(Matrix3 a, Matrix3 b) => new(
         a.M00 * b.M00 + a.M01 * b.M10 + a.M02 * b.M20, a.M00 * b.M01 + a.M01 * b.M11 + a.M02 * b.M21, a.M00 * b.M02 + a.M01 * b.M12 + a.M02 * b.M22,
         a.M10 * b.M00 + a.M11 * b.M10 + a.M12 * b.M20, a.M10 * b.M01 + a.M11 * b.M11 + a.M12 * b.M21, a.M10 * b.M02 + a.M11 * b.M12 + a.M12 * b.M22,

@@ -1,3 +1,5 @@
+using InterPositive.Lighting.Analysis;
+
 namespace InterPositive.Relight.Colour;
 
 /// <summary>
@@ -7,10 +9,10 @@ namespace InterPositive.Relight.Colour;
 /// </summary>
 public sealed class ShLighting
 {
-    public const int Coefficients = 9;
+    public const int Coefficients = ShadingFit.Terms;
 
-    /// <summary>Band attenuation of the clamped-cosine (Lambertian) kernel, per coefficient.</summary>
-    public static readonly double[] Attenuation = [Math.PI, 2 * Math.PI / 3, 2 * Math.PI / 3, 2 * Math.PI / 3, Math.PI / 4, Math.PI / 4, Math.PI / 4, Math.PI / 4, Math.PI / 4];
+    /// <summary>Band attenuation of the clamped-cosine (Lambertian) kernel, per coefficient (Lighting's <see cref="ShadingFit.Attenuation"/>).</summary>
+    public static IReadOnlyList<double> Attenuation => ShadingFit.Attenuation;
 
     private readonly double[] _values;
 
@@ -35,7 +37,7 @@ public sealed class ShLighting
         var values = new double[27];
         for (var c = 0; c < 3; c++)
         {
-            values[c * Coefficients] = irradiance / (Math.PI * 0.282095);
+            values[c * Coefficients] = irradiance / (Math.PI * ShadingFit.Y00);
         }
 
         return new ShLighting(values);
@@ -48,18 +50,8 @@ public sealed class ShLighting
         return (Math.Cos(el) * Math.Sin(az), Math.Sin(el), Math.Cos(el) * Math.Cos(az));
     }
 
-    public static void Basis(double x, double y, double z, Span<double> basis)
-    {
-        basis[0] = 0.282095;
-        basis[1] = 0.488603 * y;
-        basis[2] = 0.488603 * z;
-        basis[3] = 0.488603 * x;
-        basis[4] = 1.092548 * x * y;
-        basis[5] = 1.092548 * y * z;
-        basis[6] = 0.315392 * ((3 * z * z) - 1);
-        basis[7] = 1.092548 * x * z;
-        basis[8] = 0.546274 * ((x * x) - (y * y));
-    }
+    /// <summary>The real SH basis at unit normal (x, y, z): Lighting's <see cref="ShadingFit.Basis"/>.</summary>
+    public static void Basis(double x, double y, double z, Span<double> basis) => ShadingFit.Basis(x, y, z, basis);
 
     /// <summary>Irradiance on a surface with unit normal (x, y, z), one channel.</summary>
     public double Irradiance(int channel, double x, double y, double z)
@@ -95,7 +87,7 @@ public sealed class ShLighting
         for (var c = 0; c < 3; c++)
         {
             // Where the scene has (almost) no light from there, scale from a twentieth of its ambient level.
-            var there = Math.Max(Irradiance(c, dx, dy, dz), 0.05 * Math.PI * 0.282095 * this[c, 0]);
+            var there = Math.Max(Irradiance(c, dx, dy, dz), 0.05 * Math.PI * ShadingFit.Y00 * this[c, 0]);
             var intensity = (Math.Pow(2, stops) - 1) * there / unit;
             for (var k = 0; k < Coefficients; k++)
             {
@@ -176,15 +168,15 @@ public sealed class ShLighting
             var c = o % 3;
             double A(int k) => Attenuation[k] * lighting[c, k];
             var w = weights.AsSpan(o * 8, 8);
-            w[0] = (float)(A(1) * 0.488603);
-            w[1] = (float)(A(2) * 0.488603);
-            w[2] = (float)(A(3) * 0.488603);
-            w[3] = (float)(A(4) * 1.092548);
-            w[4] = (float)(A(5) * 1.092548);
-            w[5] = (float)(A(6) * 3 * 0.315392);
-            w[6] = (float)(A(7) * 1.092548);
-            w[7] = (float)(A(8) * 0.546274);
-            bias[o] = (float)((A(0) * 0.282095) - (A(6) * 0.315392));
+            w[0] = (float)(A(1) * ShadingFit.Y1);
+            w[1] = (float)(A(2) * ShadingFit.Y1);
+            w[2] = (float)(A(3) * ShadingFit.Y1);
+            w[3] = (float)(A(4) * ShadingFit.Y2Cross);
+            w[4] = (float)(A(5) * ShadingFit.Y2Cross);
+            w[5] = (float)(A(6) * 3 * ShadingFit.Y20);
+            w[6] = (float)(A(7) * ShadingFit.Y2Cross);
+            w[7] = (float)(A(8) * ShadingFit.Y22);
+            bias[o] = (float)((A(0) * ShadingFit.Y00) - (A(6) * ShadingFit.Y20));
         }
 
         return (weights, bias);

@@ -1,62 +1,68 @@
+using InterPositive.Lighting.Colour;
+
 namespace InterPositive.Relight.Colour;
 
 /// <summary>
-/// A transfer curve between scene-linear (or display-linear) values and code values 0–1. Camera log curves are all
-/// one two-piece form, which is what lets the relight graph carry any of them with the same handful of ops.
-/// Interim copy inside Relight (parameters from ../shared/specs §3) until InterPositive.Lighting's curves land.
+/// One of InterPositive.Lighting's <see cref="LogCurve"/>s as the parameters of the relight graph's few ops: camera
+/// log curves are all one two-piece form, which is what lets the graph carry any of them with the same handful of ops.
+/// Names and parsing are Lighting's; <see cref="From"/> is the one place the parameters come from, and the agreement
+/// tests pin them to <see cref="LogCurves"/>.
 /// </summary>
-public abstract record TransferCurve(string Name)
+public abstract record TransferCurve(LogCurve Curve)
 {
+    /// <summary>Lighting's name for the curve (<see cref="LogCurves.Name"/>).</summary>
+    public string Name => LogCurves.Name(Curve);
+
     public abstract double Encode(double linear);
 
     public abstract double Decode(double code);
 
+    /// <summary>Every Lighting curve the two-piece form can carry.</summary>
     public static IReadOnlyList<TransferCurve> All { get; } =
-    [
-        LogCurve.LogC3, LogCurve.LogC4, LogCurve.SLog3, LogCurve.Log3G10, LogCurve.VLog, LogCurve.BmdFilmGen5,
-        PowerCurve.Srgb, PowerCurve.Rec709, PowerCurve.Gamma24, LinearCurve.Instance,
-    ];
+        [.. Enum.GetValues<LogCurve>().Where(c => c is not (LogCurve.CLog2 or LogCurve.CLog3)).Select(From)];
 
-    public static TransferCurve Parse(string name)
+    /// <summary>A curve by Lighting's names and aliases (<see cref="LogCurves.TryParse"/>).</summary>
+    public static TransferCurve Parse(string name) => LogCurves.TryParse(name, out var curve)
+        ? From(curve)
+        : throw new ArgumentException($"unknown curve '{name}' (known: {string.Join(", ", All.Select(c => c.Name))})", nameof(name));
+
+    /// <summary>The graph's parameters for a Lighting curve (constants from ../shared/specs §3, as Lighting's).</summary>
+    public static TransferCurve From(LogCurve curve) => curve switch
     {
-        var key = name.Trim().ToLowerInvariant().Replace("-", "", StringComparison.Ordinal).Replace("_", "", StringComparison.Ordinal).Replace(".", "", StringComparison.Ordinal).Replace(" ", "", StringComparison.Ordinal);
-        return key switch
-        {
-            "logc3" or "logc" or "arrilogc3" => LogCurve.LogC3,
-            "logc4" or "arrilogc4" => LogCurve.LogC4,
-            "slog3" or "sonyslog3" => LogCurve.SLog3,
-            "log3g10" or "redlog3g10" => LogCurve.Log3G10,
-            "vlog" or "panasonicvlog" => LogCurve.VLog,
-            "bmdfilmgen5" or "bmdfilm5" or "blackmagicfilmgen5" or "bmdfilm" => LogCurve.BmdFilmGen5,
-            "srgb" => PowerCurve.Srgb,
-            "rec709" or "bt709" => PowerCurve.Rec709,
-            "gamma24" or "bt1886" => PowerCurve.Gamma24,
-            "linear" => LinearCurve.Instance,
-            _ => throw new ArgumentException($"unknown curve '{name}' (known: {string.Join(", ", All.Select(c => c.Name))})", nameof(name)),
-        };
-    }
+        LogCurve.LogC3 => new LogTransfer(curve, 0.010591, 5.555556, 0.052272, 0.247190, 0.385537, 5.367655, 0.092809),
+
+        // LogC4: (log2(a·x + 64) − 6)/14·b + c above t, (x − t)/s below.
+        LogCurve.LogC4 => new LogTransfer(
+            curve, -0.018057, (Math.Pow(2, 18) - 16) / 117.45, 64, 928.0 / 1023 / (14 * Math.Log10(2)), (95.0 / 1023) - (6 * 928.0 / 1023 / 14), 1 / 0.113597, 0.018057 / 0.113597),
+        LogCurve.SLog3 => new LogTransfer(curve, 0.01125, 1 / 0.19, 0.01 / 0.19, 261.5 / 1023, 420.0 / 1023, (171.2102946929 - 95) / 0.01125 / 1023, 95.0 / 1023),
+        LogCurve.Log3G10 => new LogTransfer(curve, -0.01, 155.975327, (155.975327 * 0.01) + 1, 0.224282, 0, 15.1927, 15.1927 * 0.01),
+        LogCurve.VLog => new LogTransfer(curve, 0.01, 1, 0.00873, 0.241514, 0.598206, 5.6, 0.125),
+        LogCurve.BmdFilm5 => new LogTransfer(curve, 0.005, 1, 0.0054941, 0.0869288 * 2.302585092994046, 0.5300133, 8.2836059, 0.0924658),
+        LogCurve.Srgb => new PowerTransfer(curve, 0.0031308, 1.055, 1 / 2.4, 0.055, 12.92),
+
+        // The BT.709 camera OETF.
+        LogCurve.Bt709 => new PowerTransfer(curve, 0.018, 1.099, 0.45, 0.099, 4.5),
+
+        // The inverse of the BT.1886 display (pure 2.4 gamma): what a Rec.709 monitor on set expects.
+        LogCurve.Bt1886 => new PowerTransfer(curve, 0, 1, 1 / 2.4, 0, 0),
+        LogCurve.Linear => new LinearTransfer(),
+
+        // Canon Log 2/3 mirror the log segment below zero (C-Log 3 also has a linear middle), so no single cut splits them into log and linear pieces.
+        _ => throw new ArgumentException(
+            $"the relight graph cannot carry {LogCurves.Name(curve)}: Canon Log 2/3 are not of the two-piece form code = x ≥ cut ? C·log10(A·x + B) + D : E·x + F", nameof(curve)),
+    };
 }
 
 /// <summary>
 /// Camera log: code = x ≥ Cut ? C·log10(A·x + B) + D : E·x + F (x scene linear, 0.18 = mid grey).
 /// </summary>
-public sealed record LogCurve(string Name, double Cut, double A, double B, double C, double D, double E, double F) : TransferCurve(Name)
+public sealed record LogTransfer(LogCurve Curve, double Cut, double A, double B, double C, double D, double E, double F) : TransferCurve(Curve)
 {
-    private static readonly double Log10Of2 = Math.Log10(2);
+    public static LogTransfer LogC3 { get; } = (LogTransfer)From(LogCurve.LogC3);
 
-    public static readonly LogCurve LogC3 = new("logc3", 0.010591, 5.555556, 0.052272, 0.247190, 0.385537, 5.367655, 0.092809);
+    public static LogTransfer LogC4 { get; } = (LogTransfer)From(LogCurve.LogC4);
 
-    // LogC4: (log2(a·x + 64) − 6)/14·b + c above t, (x − t)/s below.
-    public static readonly LogCurve LogC4 = new(
-        "logc4", -0.018057, (Math.Pow(2, 18) - 16) / 117.45, 64, 928.0 / 1023 / (14 * Log10Of2), (95.0 / 1023) - (6 * 928.0 / 1023 / 14), 1 / 0.113597, 0.018057 / 0.113597);
-
-    public static readonly LogCurve SLog3 = new("slog3", 0.01125, 1 / 0.19, 0.01 / 0.19, 261.5 / 1023, 420.0 / 1023, (171.2102946929 - 95) / 0.01125 / 1023, 95.0 / 1023);
-
-    public static readonly LogCurve Log3G10 = new("log3g10", -0.01, 155.975327, (155.975327 * 0.01) + 1, 0.224282, 0, 15.1927, 15.1927 * 0.01);
-
-    public static readonly LogCurve VLog = new("vlog", 0.01, 1, 0.00873, 0.241514, 0.598206, 5.6, 0.125);
-
-    public static readonly LogCurve BmdFilmGen5 = new("bmdfilmgen5", 0.005, 1, 0.0054941, 0.0869288 * 2.302585092994046, 0.5300133, 8.2836059, 0.0924658);
+    public static LogTransfer SLog3 { get; } = (LogTransfer)From(LogCurve.SLog3);
 
     /// <summary>The code value where the two pieces meet.</summary>
     public double CodeCut => (E * Cut) + F;
@@ -69,15 +75,12 @@ public sealed record LogCurve(string Name, double Cut, double A, double B, doubl
 }
 
 /// <summary>Display encodings: code = x ≥ Cut ? A·x^G − B : E·x.</summary>
-public sealed record PowerCurve(string Name, double Cut, double A, double G, double B, double E) : TransferCurve(Name)
+public sealed record PowerTransfer(LogCurve Curve, double Cut, double A, double G, double B, double E) : TransferCurve(Curve)
 {
-    public static readonly PowerCurve Srgb = new("srgb", 0.0031308, 1.055, 1 / 2.4, 0.055, 12.92);
+    public static PowerTransfer Srgb { get; } = (PowerTransfer)From(LogCurve.Srgb);
 
-    /// <summary>BT.709 camera OETF.</summary>
-    public static readonly PowerCurve Rec709 = new("rec709", 0.018, 1.099, 0.45, 0.099, 4.5);
-
-    /// <summary>The inverse of the BT.1886 display (pure 2.4 gamma): what a Rec.709 monitor on set expects.</summary>
-    public static readonly PowerCurve Gamma24 = new("gamma24", 0, 1, 1 / 2.4, 0, 0);
+    /// <summary>The inverse of the BT.1886 display (pure 2.4 gamma).</summary>
+    public static PowerTransfer Gamma24 { get; } = (PowerTransfer)From(LogCurve.Bt1886);
 
     public double CodeCut => E * Cut;
 
@@ -89,9 +92,9 @@ public sealed record PowerCurve(string Name, double Cut, double A, double G, dou
 }
 
 /// <summary>Code values that are already linear.</summary>
-public sealed record LinearCurve() : TransferCurve("linear")
+public sealed record LinearTransfer() : TransferCurve(LogCurve.Linear)
 {
-    public static readonly LinearCurve Instance = new();
+    public static LinearTransfer Instance { get; } = new();
 
     public override double Encode(double linear) => linear;
 

@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using InterPositive.Lighting.Colour;
 using InterPositive.Relight.Colour;
 using InterPositive.Relight.Models;
 using InterPositive.Relight.Runtime;
@@ -307,7 +308,7 @@ public sealed class Relighter
                 _ => request.NormalsPath is null ? "estimated" : "pass",
             };
         var parameters = new RelightParameters(
-            s.InputCurve.Name, s.CameraGamut.Name, s.CameraKelvin, s.CameraTint, s.LampKelvin, s.LampTint, s.Adaptation.ToString(), s.ExposureStops, s.Key, s.Cdl?.Id,
+            s.InputCurve.Name, Gamuts.Name(s.CameraGamut), s.CameraKelvin, s.CameraTint, s.LampKelvin, s.LampTint, s.Adaptation.ToString(), s.ExposureStops, s.Key, s.Cdl?.Id,
             s.Output.ToString().ToLowerInvariant(), s.Output == OutputKind.Display ? s.DisplayCurve.Name : null, normals, take.SourceLighting?.Values.ToArray());
         return new RelightReport(request.Input, request.Output, _model.Name, _model.Version, _model.Provider?.Provider ?? ProviderChoice.Cpu, _model.Provider?.Reason ?? "", parameters, width, height, frames, batch, timings);
     }

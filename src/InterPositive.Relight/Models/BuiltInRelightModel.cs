@@ -1,5 +1,6 @@
 using System.Globalization;
 using Google.Protobuf;
+using InterPositive.Lighting.Colour;
 using InterPositive.Relight.Colour;
 using InterPositive.Relight.Onnx;
 
@@ -133,7 +134,7 @@ public static class BuiltInRelightModel
                     x = Decode(g, x, options.InputCurve);
                 }
 
-                var toDisplay = options.CameraGamut.To(options.DisplayGamut);
+                var toDisplay = Gamuts.Convert(options.CameraGamut, options.DisplayGamut);
                 x = g.Clip(g.Node("Conv", [x, g.Constant(toDisplay.ToFloats(), 3, 3, 1, 1)]), 0f, 1f);
                 x = Encode(g, x, options.DisplayCurve);
                 break;
@@ -219,7 +220,7 @@ public static class BuiltInRelightModel
     private static string EstimateNormals(GraphBuilder g, string linear, RelightGraphOptions options)
     {
         var kernel = g.Input(NormalKernel, "3", "2", "1", "1");
-        var (lr, lg, lb) = options.CameraGamut.Luma;
+        var (lr, lg, lb) = Gamuts.Luma(options.CameraGamut);
         var y = g.Node("Conv", [linear, g.Constant([(float)lr, (float)lg, (float)lb], 1, 3, 1, 1)]);
         var l = g.Log(g.ClipMin(y, LumaFloor));
         var r = options.EstimatorRadius;
@@ -246,7 +247,7 @@ public static class BuiltInRelightModel
     {
         switch (curve)
         {
-            case LogCurve c:
+            case LogTransfer c:
                 {
                     var k = Math.Log(10) / c.C;
                     var log = g.Affine(g.Exp(g.Affine(code, (float)k, (float)(-c.D * k))), (float)(1 / c.A), (float)(-c.B / c.A));
@@ -254,7 +255,7 @@ public static class BuiltInRelightModel
                     return g.Where(g.GreaterOrEqual(code, g.Scalar((float)c.CodeCut)), log, lin);
                 }
 
-            case PowerCurve c:
+            case PowerTransfer c:
                 {
                     var pow = g.PowPositive(g.Affine(code, (float)(1 / c.A), (float)(c.B / c.A)), g.Scalar((float)(1 / c.G)));
                     if (c.E == 0)
@@ -275,14 +276,14 @@ public static class BuiltInRelightModel
     {
         switch (curve)
         {
-            case LogCurve c:
+            case LogTransfer c:
                 {
                     var log = g.Affine(g.Log(g.ClipMin(g.Affine(linear, (float)c.A, (float)c.B), 1e-10f)), (float)(c.C / Math.Log(10)), (float)c.D);
                     var lin = g.Affine(linear, (float)c.E, (float)c.F);
                     return g.Where(g.GreaterOrEqual(linear, g.Scalar((float)c.Cut)), log, lin);
                 }
 
-            case PowerCurve c:
+            case PowerTransfer c:
                 {
                     var pow = g.Affine(g.PowPositive(linear, g.Scalar((float)c.G)), (float)c.A, (float)-c.B);
                     if (c.E == 0)

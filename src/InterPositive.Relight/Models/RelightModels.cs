@@ -1,3 +1,4 @@
+using InterPositive.Lighting.Colour;
 using InterPositive.Relight.Colour;
 using InterPositive.Relight.Runtime;
 using Microsoft.ML.OnnxRuntime;
@@ -196,7 +197,7 @@ public sealed class ByoModel : IRelightModel
             problems.Add($"the model writes {_output.ColourSpace} images, so only --to display is possible");
         }
 
-        if ((_image.ColourSpace == "camera-log" || _output.ColourSpace == "camera-log") && settings.InputCurve is not LogCurve)
+        if ((_image.ColourSpace == "camera-log" || _output.ColourSpace == "camera-log") && settings.InputCurve is not LogTransfer)
         {
             problems.Add("the model works in the camera's log: give the input's curve with --log");
         }
@@ -252,7 +253,7 @@ public sealed class ByoModel : IRelightModel
                     break;
                 case "display" or "srgb":
                     RelightReference.Decode(x, settings.InputCurve);
-                    RelightReference.ToDisplay(x, settings.CameraGamut.To(Gamut.Rec709), _image.ColourSpace == "srgb" ? PowerCurve.Srgb : PowerCurve.Gamma24);
+                    RelightReference.ToDisplay(x, Gamuts.Convert(settings.CameraGamut, Gamut.Rec709), _image.ColourSpace == "srgb" ? PowerTransfer.Srgb : PowerTransfer.Gamma24);
                     break;
             }
 
@@ -332,7 +333,7 @@ public sealed class ByoModel : IRelightModel
         switch (settings.Output)
         {
             case OutputKind.Display:
-                RelightReference.ToDisplay(y, settings.CameraGamut.To(settings.DisplayGamut), settings.DisplayCurve);
+                RelightReference.ToDisplay(y, Gamuts.Convert(settings.CameraGamut, settings.DisplayGamut), settings.DisplayCurve);
                 break;
             case OutputKind.Log:
                 RelightReference.Encode(y, settings.InputCurve);

@@ -1,3 +1,4 @@
+using InterPositive.Lighting.Colour;
 using InterPositive.Relight.Colour;
 
 namespace InterPositive.Relight.Models;
@@ -36,7 +37,7 @@ public enum OutputKind
 public sealed record RelightGraphOptions
 {
     /// <summary>The input's encoding, decoded in the graph (Linear: the input is already scene-linear).</summary>
-    public TransferCurve InputCurve { get; init; } = LinearCurve.Instance;
+    public TransferCurve InputCurve { get; init; } = LinearTransfer.Instance;
 
     /// <summary>The camera's gamut: the working space of every stage.</summary>
     public Gamut CameraGamut { get; init; } = Gamut.Rec709;
@@ -61,10 +62,10 @@ public sealed record RelightGraphOptions
 
     public Gamut DisplayGamut { get; init; } = Gamut.Rec709;
 
-    public PowerCurve DisplayCurve { get; init; } = PowerCurve.Gamma24;
+    public PowerTransfer DisplayCurve { get; init; } = PowerTransfer.Gamma24;
 
     /// <summary>Whether the CDL stage really runs on log values (asked for, and the input has a log curve).</summary>
-    public bool CdlRunsInLog => Cdl && CdlInLog && InputCurve is LogCurve;
+    public bool CdlRunsInLog => Cdl && CdlInLog && InputCurve is LogTransfer;
 
     /// <summary>Estimator radius suited to a frame height.</summary>
     public static int RadiusFor(int height) => Math.Clamp((int)Math.Round(height / 270.0), 2, 12);
@@ -74,7 +75,7 @@ public sealed record RelightGraphOptions
 
     public void Validate()
     {
-        if (Output == OutputKind.Log && InputCurve is not LogCurve)
+        if (Output == OutputKind.Log && InputCurve is not LogTransfer)
         {
             throw new ArgumentException("output back to log needs the input's log curve (--log)");
         }
@@ -91,8 +92,8 @@ public sealed record RelightGraphOptions
     }
 
     public override string ToString() =>
-        $"in={InputCurve.Name}/{CameraGamut.Name} shading={Shading} r={EstimatorRadius} s={ShadingScale} cdl={(Cdl ? (CdlRunsInLog ? "log" : "linear") : "off")} out={Output}" +
-        (Output == OutputKind.Display ? $"/{DisplayGamut.Name}/{DisplayCurve.Name}" : "");
+        $"in={InputCurve.Name}/{Gamuts.Name(CameraGamut)} shading={Shading} r={EstimatorRadius} s={ShadingScale} cdl={(Cdl ? (CdlRunsInLog ? "log" : "linear") : "off")} out={Output}" +
+        (Output == OutputKind.Display ? $"/{Gamuts.Name(DisplayGamut)}/{DisplayCurve.Name}" : "");
 }
 
 /// <summary>ASC CDL values (v1.2: clamp to 0–1 before the power and after saturation; Rec.709 luma for saturation).</summary>

@@ -1,3 +1,4 @@
+using InterPositive.Lighting.Colour;
 using InterPositive.Relight.Colour;
 
 namespace InterPositive.Relight.Models;
@@ -75,7 +76,7 @@ public static class RelightReference
                     Decode(x, options.InputCurve);
                 }
 
-                ToDisplay(x, options.CameraGamut.To(options.DisplayGamut), options.DisplayCurve);
+                ToDisplay(x, Gamuts.Convert(options.CameraGamut, options.DisplayGamut), options.DisplayCurve);
                 break;
         }
 
@@ -106,7 +107,7 @@ public static class RelightReference
         var pixels = rgb.Length / 3;
         for (var p = 0; p < pixels; p++)
         {
-            var (r, g, b) = m.Apply(rgb[p], rgb[pixels + p], rgb[(2 * pixels) + p]);
+            var (r, g, b) = m * new Vector3d(rgb[p], rgb[pixels + p], rgb[(2 * pixels) + p]);
             rgb[p] = (float)r;
             rgb[pixels + p] = (float)g;
             rgb[(2 * pixels) + p] = (float)b;
@@ -132,7 +133,7 @@ public static class RelightReference
     public static float[] EstimateNormals(ReadOnlySpan<float> linear, int height, int width, Gamut gamut, int radius, double scale)
     {
         var pixels = height * width;
-        var (lr, lg, lb) = gamut.Luma;
+        var (lr, lg, lb) = Gamuts.Luma(gamut);
         double wr = (float)lr, wg = (float)lg, wb = (float)lb;
         var p = radius + 1;
         int ph = height + (2 * p), pw = width + (2 * p);

@@ -1,3 +1,4 @@
+using InterPositive.Lighting.Colour;
 using InterPositive.Relight.Colour;
 
 namespace InterPositive.Relight.Models;
@@ -34,7 +35,7 @@ public sealed record KeyChange(double Azimuth, double Elevation, double Stops)
 /// </summary>
 public sealed record RelightSettings
 {
-    public TransferCurve InputCurve { get; init; } = LinearCurve.Instance;
+    public TransferCurve InputCurve { get; init; } = LinearTransfer.Instance;
 
     public Gamut CameraGamut { get; init; } = Gamut.Rec709;
 
@@ -47,7 +48,7 @@ public sealed record RelightSettings
 
     public double LampTint { get; init; }
 
-    public AdaptationMethod Adaptation { get; init; } = AdaptationMethod.Cat16;
+    public AdaptationTransform Adaptation { get; init; } = AdaptationTransform.Cat16;
 
     public double ExposureStops { get; init; }
 
@@ -61,7 +62,7 @@ public sealed record RelightSettings
 
     public Gamut DisplayGamut { get; init; } = Gamut.Rec709;
 
-    public PowerCurve DisplayCurve { get; init; } = PowerCurve.Gamma24;
+    public PowerTransfer DisplayCurve { get; init; } = PowerTransfer.Gamma24;
 
     /// <summary>The take's lighting as shot when the lighting analysis already has it; fitted from the take otherwise.</summary>
     public ShLighting? SourceLighting { get; init; }
@@ -69,7 +70,7 @@ public sealed record RelightSettings
     /// <summary>The lamp change in the camera's RGB.</summary>
     public Matrix3 AdaptationMatrix() =>
         LampKelvin is { } k || LampTint != 0
-            ? ChromaticAdaptation.LampChange(CameraGamut, Adaptation, CameraKelvin, CameraTint, LampKelvin ?? CameraKelvin, LampTint)
+            ? LampAdaptation.LampChange(CameraGamut, Adaptation, CameraKelvin, CameraTint, LampKelvin ?? CameraKelvin, LampTint)
             : Matrix3.Identity;
 
     /// <summary>The settings with a preset's changes applied on top.</summary>
@@ -104,7 +105,7 @@ public sealed record RelightSettings
             throw new ArgumentException("exposure must lie in ±10 stops");
         }
 
-        if (Output == OutputKind.Log && InputCurve is not LogCurve)
+        if (Output == OutputKind.Log && InputCurve is not LogTransfer)
         {
             throw new ArgumentException("--to log writes back in the input's own log curve: give it with --log");
         }

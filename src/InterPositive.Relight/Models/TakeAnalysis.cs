@@ -1,3 +1,4 @@
+using InterPositive.Lighting.Colour;
 using InterPositive.Relight.Colour;
 
 namespace InterPositive.Relight.Models;

@@ -32,8 +32,8 @@ public sealed class ClipPreviews(CatalogDatabase catalog, IRelightModel model, T
         var (curve, gamut) = ClipLighting.CameraDefaults(clip) ?? (LogCurve.Bt1886, Gamut.Rec709);
         return new RelightSettings
         {
-            InputCurve = RelightColour.TransferCurve.Parse(LogCurves.Name(curve)),
-            CameraGamut = RelightColour.Gamut.Parse(Gamuts.Name(gamut)),
+            InputCurve = RelightColour.TransferCurve.From(curve),
+            CameraGamut = gamut,
             CameraKelvin = metadata.WhiteBalanceK ?? 5600,
             CameraTint = metadata.Tint ?? 0,
         };
