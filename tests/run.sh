@@ -77,7 +77,8 @@ RESULTS="$WORK/results"
 log "testing"
 dotnet test InterPositive.sln -c Release --no-build --nologo \
   --filter "Category!=Gpu&Category!=Benchmark" \
-  --logger "trx" --results-directory "$RESULTS" -- RunConfiguration.TestSessionTimeout=1200000
+  --logger "trx" --results-directory "$RESULTS" --blame-hang-timeout 300s --blame-hang-dump-type none \
+  -- RunConfiguration.TestSessionTimeout=1500000
 test_rc=$?
 
 passed=0; failed=0; total=0
