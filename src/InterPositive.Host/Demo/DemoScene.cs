@@ -72,7 +72,9 @@ public sealed class DemoScene
     {
         var fill = 1.0 / _lighting.KeyFillRatio;
         var wallShading = fill + Math.Max(0, _key.Z);
-        var gain = 0.18 * Math.Pow(2, _lighting.ExposureStops) / wallShading;
+        // Reflectances below are already scene values (the wall is 0.18); the gain only normalises the irradiance so the
+        // key-lit wall lands on 18 % grey, then applies the take's exposure.
+        var gain = Math.Pow(2, _lighting.ExposureStops) / wallShading;
         var cx = _width * 0.5;
         var cy = _height * 0.46;
         var radius = _height * 0.28;
