@@ -38,6 +38,9 @@ public sealed class FeedWatcher
     /// <summary>Once a second, on the analysis task: the tick and the lighting line (null without lighting).</summary>
     public event Action<FeedTick, string?>? Tick;
 
+    /// <summary>Every frame, on the analysis task, before the frame goes back to its pool (thumbnails, recorders).</summary>
+    public event Action<VideoFrame>? Frame;
+
     /// <summary>The latest report (frames, drops, timecode, camera, ANC, errors, lighting).</summary>
     public FeedReport Report()
     {
@@ -57,13 +60,15 @@ public sealed class FeedWatcher
             {
                 using (frame)
                 {
+                    // The lighting take is read by Report() from other threads, so it changes under the same lock.
                     lock (_gate)
                     {
                         _monitor.Observe(frame);
+                        _lighting?.Analyze(frame);
                         _report = null;
                     }
 
-                    _lighting?.Analyze(frame);
+                    Frame?.Invoke(frame);
                 }
 
                 var elapsed = _time.GetElapsedTime(last);
@@ -76,7 +81,13 @@ public sealed class FeedWatcher
                         tick = _monitor.Tick(elapsed);
                     }
 
-                    Tick?.Invoke(tick, _lighting?.Line());
+                    string? line;
+                    lock (_gate)
+                    {
+                        line = _lighting?.Line();
+                    }
+
+                    Tick?.Invoke(tick, line);
                 }
             }
         }

@@ -1,8 +1,6 @@
 using System.Collections.Concurrent;
 using InterPositive.Feeds;
-using InterPositive.Formats;
 using InterPositive.Formats.Images;
-using InterPositive.Lighting;
 using InterPositive.Lighting.Colour;
 using Microsoft.Extensions.Hosting;
 
@@ -31,9 +29,9 @@ public sealed record FeedLive(
     DateTimeOffset? ThumbnailAt);
 
 /// <summary>
-/// The live feeds (A, B, C camera; the test pattern when nothing is configured): each feed's frames are watched for
-/// timecode, drops, repeats and camera-metadata changes, measured by the live lighting analysis, and turned into a
-/// thumbnail (and a false-colour one) twice a second for the dashboard.
+/// The live feeds (A, B, C camera; the test pattern when nothing is configured), each run by the feeds library's
+/// <see cref="FeedWatcher"/> (timecode, drops, repeats, camera metadata, live lighting); this stage adds the thumbnail
+/// and its false-colour twin, refreshed more than twice a second, for the dashboard.
 /// </summary>
 public sealed class FeedService : BackgroundService
 {
@@ -42,6 +40,7 @@ public sealed class FeedService : BackgroundService
     private readonly TimeProvider _time;
     private readonly ILogger _log;
     private readonly ConcurrentDictionary<string, FeedView> _views = new(StringComparer.OrdinalIgnoreCase);
+
     [System.Diagnostics.CodeAnalysis.SuppressMessage("Usage", "CA2213", Justification = "A view of the manager ExecuteAsync owns and disposes.")]
     private FeedManager? _manager;
 
@@ -67,22 +66,18 @@ public sealed class FeedService : BackgroundService
         {
             try
             {
-                var options = new FeedSourceOptions
-                {
-                    Pixel = string.Equals(configured.Format, "uyvy", StringComparison.OrdinalIgnoreCase) ? FramePixelFormat.Uyvy : FramePixelFormat.V210,
-                    Width = configured.Width,
-                    Height = configured.Height,
-                    Rate = configured.Fps is { } fps ? FrameRate.Parse(fps) : null,
-                    VancLines = configured.VancLines,
-                };
+                var options = FeedWatcher.Options(configured.Format, configured.Width, configured.Height, configured.Fps, configured.VancLines);
                 var feed = await manager.StartAsync(new FeedDefinition(configured.Name, configured.Source, options), stoppingToken);
+
                 // The test pattern is display-referred video; a camera feed is taken as LogC3/AWG3 unless configured.
                 var isPattern = configured.Source.Equals("pattern", StringComparison.OrdinalIgnoreCase);
                 var curve = LogCurves.TryParse(configured.Log, out var c) ? c : isPattern ? LogCurve.Bt1886 : LogCurve.LogC3;
                 var gamut = Gamuts.TryParse(configured.Gamut, out var g) ? g : isPattern ? Gamut.Rec709 : Gamut.Awg3;
-                var view = new FeedView(configured.Name, configured.Source, curve, gamut);
+                var watcher = new FeedWatcher(feed, configured.Source, _time, (format, camera) => LiveLighting.SettingsFor(curve, gamut, format, camera));
+                var view = new FeedView(configured.Name, watcher, curve);
+                watcher.Frame += frame => view.OnFrame(frame, _time);
                 _views[configured.Name] = view;
-                runs.Add(ConsumeAsync(feed, view, stoppingToken));
+                runs.Add(RunAsync(view, watcher, stoppingToken));
                 _log.Information("Feed {Feed} started from {Source}", configured.Name, configured.Source);
             }
             catch (Exception error) when (error is not OperationCanceledException)
@@ -94,103 +89,74 @@ public sealed class FeedService : BackgroundService
         await Task.WhenAll(runs);
     }
 
-    private async Task ConsumeAsync(Feed feed, FeedView view, CancellationToken stoppingToken)
+    private async Task RunAsync(FeedView view, FeedWatcher watcher, CancellationToken stoppingToken)
     {
-        var lastThumbnail = long.MinValue;
         try
         {
-            await foreach (var frame in feed.Frames.ReadAllAsync(stoppingToken))
-            {
-                using (frame)
-                {
-                    view.Monitor.Observe(frame);
-                    view.Lighting.Analyze(frame);
-                    if (lastThumbnail == long.MinValue || _time.GetElapsedTime(lastThumbnail) >= ThumbnailInterval)
-                    {
-                        lastThumbnail = _time.GetTimestamp();
-                        view.Png = Encode(FeedThumbnail.Render(frame, 480));
-                        view.FalseColourPng = Encode(FeedThumbnail.Render(frame, 480, view.Curve));
-                        view.ThumbnailAt = _time.GetUtcNow();
-                    }
-                }
-            }
+            await watcher.RunAsync(stoppingToken);
         }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-        }
-        catch (Exception error)
+        catch (Exception error) when (error is not OperationCanceledException)
         {
             _log.Error("Feed {Feed} analysis stopped: {Error}", view.Name, error.Message);
         }
     }
 
-    private static byte[] Encode(RasterImage image)
+    private sealed class FeedView(string name, FeedWatcher watcher, LogCurve curve)
     {
-        using var stream = new MemoryStream();
-        PngCodec.Write(stream, image);
-        return stream.ToArray();
-    }
+        private long _lastThumbnail = long.MinValue;
 
-    private sealed class FeedView
-    {
-        public FeedView(string name, string source, LogCurve curve, Gamut gamut)
+        public string Name { get; } = name;
+
+        public byte[]? Png { get; private set; }
+
+        public byte[]? FalseColourPng { get; private set; }
+
+        public DateTimeOffset? ThumbnailAt { get; private set; }
+
+        public void OnFrame(VideoFrame frame, TimeProvider time)
         {
-            Name = name;
-            Source = source;
-            Curve = curve;
-            Monitor = new FeedMonitor(name, source);
-            Lighting = new LiveLighting(() => LiveLighting.SettingsFor(curve, gamut, Monitor.Format, Monitor.Camera));
+            if (_lastThumbnail != long.MinValue && time.GetElapsedTime(_lastThumbnail) < ThumbnailInterval)
+            {
+                return;
+            }
+
+            _lastThumbnail = time.GetTimestamp();
+            Png = Encode(FeedThumbnail.Render(frame, 480));
+            FalseColourPng = Encode(FeedThumbnail.Render(frame, 480, curve));
+            ThumbnailAt = time.GetUtcNow();
         }
-
-        public string Name { get; }
-
-        public string Source { get; }
-
-        public LogCurve Curve { get; }
-
-        public FeedMonitor Monitor { get; }
-
-        public LiveLighting Lighting { get; }
-
-        public byte[]? Png { get; set; }
-
-        public byte[]? FalseColourPng { get; set; }
-
-        public DateTimeOffset? ThumbnailAt { get; set; }
 
         public FeedLive Snapshot(FeedStatus? status)
         {
-            LightingRecord? summary = null;
-            try
-            {
-                summary = Lighting.Summary(Source);
-            }
-            catch (InvalidOperationException)
-            {
-                // No frame analysed yet.
-            }
-
-            var last = Lighting.Last;
+            var report = watcher.Report();
+            var lighting = report.Lighting;
             return new FeedLive(
                 Name,
-                Source,
+                report.Source,
                 status?.State.ToString().ToLowerInvariant() ?? "starting",
-                Monitor.Format?.ToString(),
-                Monitor.Last?.ToString(),
-                Monitor.Frames,
-                Monitor.Dropped,
-                Monitor.Repeated,
-                Monitor.Discontinuities,
+                report.Format,
+                report.Timecode.Last,
+                report.Frames,
+                report.Dropped,
+                report.Repeated,
+                report.Timecode.Discontinuities,
                 status?.Reconnects ?? 0,
                 status?.LastError,
-                Monitor.Camera?.CameraAttributes,
-                last?.AverageStops,
-                last?.ClippedPct,
-                summary?.Light.Cct,
-                summary?.Light.Duv,
-                summary?.Flicker.Detected,
-                summary?.Flicker.FrequencyHz,
+                report.Camera is { } camera ? string.Join(' ', new[] { camera.Camera.Make, camera.Camera.Model, camera.Camera.Serial }.Where(p => p is not null)) : null,
+                lighting?.Exposure.AverageStops,
+                lighting?.Exposure.ClippedPct,
+                lighting?.Light.Cct,
+                lighting?.Light.Duv,
+                lighting?.Flicker.Detected,
+                lighting?.Flicker.FrequencyHz,
                 ThumbnailAt);
+        }
+
+        private static byte[] Encode(RasterImage image)
+        {
+            using var stream = new MemoryStream();
+            PngCodec.Write(stream, image);
+            return stream.ToArray();
         }
     }
 }
