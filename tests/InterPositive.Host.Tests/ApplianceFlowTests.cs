@@ -20,10 +20,8 @@ public sealed class ApplianceFlowTests
         using var folder = new TempFolder();
         var cards = Directory.CreateDirectory(folder.Combine("cards")).FullName;
         using var announcements = new StringWriter();
-        await using var app = ApplianceHost.Build(null, folder.Combine("data"), announcements, new Dictionary<string, string?>
+        await using var app = TestAppliance.Build(folder, announcements, new Dictionary<string, string?>
         {
-            ["Dashboard:Urls"] = "http://127.0.0.1:0",
-            ["Broker:Embedded:Port"] = "0",
             ["Appliance:Production"] = "flowtest",
             ["Cards:MountRoots:0"] = cards,
             ["Cards:Destinations:0"] = folder.Combine("shuttle"),

@@ -1,10 +1,7 @@
 using InterPositive.Catalog;
 using InterPositive.Formats.Images;
-using InterPositive.Host.Service;
 using InterPositive.Testing;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 
@@ -28,15 +25,11 @@ public sealed class DashboardBrowserTests
         Assert.True(File.Exists(ChromiumPath), $"{ChromiumPath} is missing: tests/run.sh installs Debian's chromium");
         using var folder = new TempFolder();
         using var announcements = new StringWriter();
-        await using var app = ApplianceHost.Build(null, folder.Combine("data"), announcements, new Dictionary<string, string?>
-        {
-            ["Dashboard:Urls"] = "http://127.0.0.1:0",
-            ["Broker:Embedded:Port"] = "0",
-        });
+        await using var app = TestAppliance.Build(folder, announcements);
         await app.StartAsync();
         try
         {
-            var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+            var address = TestAppliance.Address(app);
             var catalog = app.Services.GetRequiredService<CatalogDatabase>();
             catalog.Write(tx =>
             {

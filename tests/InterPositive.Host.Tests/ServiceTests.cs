@@ -1,11 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
-using InterPositive.Host.Service;
 using InterPositive.Testing;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace InterPositive.Host.Tests;
 
@@ -17,15 +13,11 @@ public sealed class ServiceTests
     {
         using var folder = new TempFolder();
         using var announcements = new StringWriter();
-        await using var app = ApplianceHost.Build(null, folder.Combine("data"), announcements, new Dictionary<string, string?>
-        {
-            ["Dashboard:Urls"] = "http://127.0.0.1:0",
-            ["Broker:Embedded:Port"] = "0",
-        });
+        await using var app = TestAppliance.Build(folder, announcements);
         await app.StartAsync();
         try
         {
-            var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+            var address = TestAppliance.Address(app);
             using var http = new HttpClient { BaseAddress = new Uri(address) };
 
             Assert.Equal(HttpStatusCode.OK, (await http.GetAsync(new Uri("/health/live", UriKind.Relative))).StatusCode);
@@ -66,15 +58,11 @@ public sealed class ServiceTests
     {
         using var folder = new TempFolder();
         using var announcements = new StringWriter();
-        await using var app = ApplianceHost.Build(null, folder.Combine("data"), announcements, new Dictionary<string, string?>
-        {
-            ["Dashboard:Urls"] = "http://127.0.0.1:0",
-            ["Broker:Embedded:Port"] = "0",
-        });
+        await using var app = TestAppliance.Build(folder, announcements);
         await app.StartAsync();
         try
         {
-            var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+            var address = TestAppliance.Address(app);
             var code = announcements.ToString().Split('\n').Single(l => l.Contains("#signin=", StringComparison.Ordinal)).Split("#signin=")[1].Trim();
             using var handler = new HttpClientHandler { CookieContainer = new CookieContainer() };
             using var http = new HttpClient(handler) { BaseAddress = new Uri(address) };

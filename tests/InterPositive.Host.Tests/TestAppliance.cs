@@ -1,0 +1,31 @@
+using InterPositive.Host.Service;
+using InterPositive.Testing;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace InterPositive.Host.Tests;
+
+/// <summary>The appliance service built in-process on free loopback ports with its data in a test folder.</summary>
+internal static class TestAppliance
+{
+    public static WebApplication Build(TempFolder folder, TextWriter announcements, IReadOnlyDictionary<string, string?>? settings = null)
+    {
+        var overrides = new Dictionary<string, string?>(StringComparer.Ordinal)
+        {
+            ["Dashboard:Urls"] = "http://127.0.0.1:0",
+            ["Broker:Embedded:Port"] = "0",
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            overrides[key] = value;
+        }
+
+        return ApplianceHost.Build(null, folder.Combine("data"), announcements, overrides);
+    }
+
+    /// <summary>The dashboard/API address the started service listens on.</summary>
+    public static string Address(WebApplication app) =>
+        app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+}
