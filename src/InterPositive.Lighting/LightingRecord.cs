@@ -111,7 +111,13 @@ public sealed record FlickerSummary
     public bool Banding { get; init; }
 
     public List<double> SafeShutterAngles { get; init; } = [];
+
+    /// <summary>Modulation depth against frequency, for the dashboard's flicker plot (empty when not measured).</summary>
+    public List<SpectrumBin> Spectrum { get; init; } = [];
 }
+
+/// <summary>One bin of the flicker spectrum: light modulation at <c>Hz</c>, as a percentage of the mean level.</summary>
+public sealed record SpectrumBin(double Hz, double DepthPct);
 
 /// <summary>A light-sensor reading, time-stamped and tied to timecode when the take has one.</summary>
 public sealed record SensorSample(string Sensor, DateTimeOffset At, string? Timecode, double Lux, double? Cct);
