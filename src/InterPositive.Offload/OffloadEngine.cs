@@ -20,9 +20,14 @@ public sealed class OffloadException(OffloadFailureKind kind, string message) : 
 /// <summary>
 /// Verified card offload. The source is read once, in pooled chunks, into a bounded channel per consumer: one
 /// writer per destination and one hasher per hash format run in parallel. Each copy is written under a temporary
-/// name, flushed (fsync), its cached pages dropped, re-read from the drive and compared to the source hash, and only
-/// then renamed to its final name with the source's modification time. The re-read of one file overlaps the copy of
-/// the next. An ASC MHL generation goes into every verified copy; the catalog records every file per destination.
+/// name and verified behind the writer, step by step (<see cref="OffloadRequest.VerifyStep"/>): a written step is
+/// written out to the drive and waited for (sync_file_range), and only then re-read from the drive (O_DIRECT, or
+/// fadvise where O_DIRECT is refused) into the verification hash, so every byte read back had reached the drive before
+/// it was read. When the copy is complete: fdatasync (data and size durable), the rest re-read, the hash compared with
+/// the card's, the source's modification time set, and only then the rename to the final name. Files are verified several at a time, behind the copy of the next ones, so small files' flushes share
+/// journal commits. An ASC MHL generation goes into every verified copy; the catalog records every file per
+/// destination, in batches (a verified file whose record was lost to a crash is re-read and matched on resume, never
+/// trusted blindly).
 /// </summary>
 public sealed class OffloadEngine
 {
@@ -94,9 +99,49 @@ public sealed class OffloadEngine
     {
         /// <summary>Why this copy's writes failed, if they did (the destination is broken from then on).</summary>
         public string? WriteError { get; set; }
+
+        /// <summary>How far the copy is written (posted by its writer at each verify step and at the end); completed when the writer is done.</summary>
+        public Channel<long> Written { get; } = Channel.CreateUnbounded<long>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
     }
 
-    private sealed record PendingFile(CardFile File, IReadOnlyDictionary<MhlHashFormat, string>? Hashes, List<DestinationWork> Work, string? SourceError, OffloadFailureKind SourceFailure);
+    /// <summary>
+    /// A file on its way: handed to the verifiers before its copy starts (they follow the writers), completed with the
+    /// card's hashes or the source error when the read of the card ends.
+    /// </summary>
+    private sealed class PendingFile(CardFile file, List<DestinationWork> work)
+    {
+        private readonly TaskCompletionSource _copied = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public CardFile File { get; } = file;
+
+        public List<DestinationWork> Work { get; } = work;
+
+        public IReadOnlyDictionary<MhlHashFormat, string>? Hashes { get; private set; }
+
+        public string? SourceError { get; private set; }
+
+        public OffloadFailureKind SourceFailure { get; private set; }
+
+        /// <summary>Completes when the card's bytes of this file were read (or failed to be); never faults.</summary>
+        public Task Copied => _copied.Task;
+
+        public void Finish(IReadOnlyDictionary<MhlHashFormat, string>? hashes, string? error, OffloadFailureKind failure)
+        {
+            if (_copied.Task.IsCompleted)
+            {
+                return;
+            }
+
+            Hashes = hashes;
+            SourceError = error;
+            SourceFailure = failure;
+            _copied.TrySetResult();
+            foreach (var work in Work)
+            {
+                work.Written.Writer.TryComplete();
+            }
+        }
+    }
 
     /// <summary>A pooled buffer shared by the writers and hashers of one read; returned when the last lets go.</summary>
     private sealed class Chunk(ArrayPool<byte> pool, byte[] buffer, int consumers)
@@ -132,6 +177,9 @@ public sealed class OffloadEngine
         private readonly Dictionary<string, IReadOnlyDictionary<MhlHashFormat, string>> _hashes = new(StringComparer.Ordinal);
         private readonly Dictionary<string, DateTimeOffset> _hashDates = new(StringComparer.Ordinal);
         private readonly Lock _gate = new();
+        private readonly StageClock _clock;
+        private readonly ConcurrentBag<AlignedBuffer> _aligned = [];
+        private readonly List<Catalog.Offload.OffloadFileRecord> _unrecorded = [];
         private List<Destination> _destinations = [];
         private IReadOnlyList<MhlHashFormat> _formats = [];
         private MhlHashFormat _verifyFormat;
@@ -160,16 +208,59 @@ public sealed class OffloadEngine
             _cancellationToken = cancellationToken;
             _fs = engine._fs;
             _pool = ArrayPool<byte>.Create(request.ChunkSize, 64);
+            _clock = new StageClock(engine._time);
         }
 
         public async Task<OffloadResult> ExecuteAsync()
         {
+            try
+            {
+                return await ExecuteCoreAsync();
+            }
+            finally
+            {
+                while (_aligned.TryTake(out var buffer))
+                {
+                    ((IDisposable)buffer).Dispose();
+                }
+            }
+        }
+
+        private async Task<OffloadResult> ExecuteCoreAsync()
+        {
             var started = _engine._time.GetTimestamp();
+            var prepared = _clock.Start();
             Prepare();
             RecordStart();
+            _clock.Stop(OffloadStage.Prepare, prepared);
+            EnsureThreads();
 
-            var verifications = Channel.CreateBounded<PendingFile>(new BoundedChannelOptions(2) { FullMode = BoundedChannelFullMode.Wait, SingleReader = true, SingleWriter = true });
-            var verifier = Task.Run(() => VerifyLoopAsync(verifications.Reader), _cancellationToken);
+            try
+            {
+                await CopyAndVerifyAsync();
+
+                // A stop that came while the last files verified still stops the run: no history is sealed.
+                _cancellationToken.ThrowIfCancellationRequested();
+            }
+            catch (OperationCanceledException) when (_cancellationToken.IsCancellationRequested)
+            {
+                RecordInterrupted();
+                throw;
+            }
+
+            CheckHistoryCompleteness();
+            var sealing = _clock.Start();
+            FinishDestinations();
+            _clock.Stop(OffloadStage.Seal, sealing);
+            var seconds = _engine._time.GetElapsedTime(started).TotalSeconds;
+            return RecordFinish(seconds);
+        }
+
+        private async Task CopyAndVerifyAsync()
+        {
+            // Bounded: the card is never read far ahead of verification (each file in flight holds a writer per destination).
+            var verifications = Channel.CreateBounded<PendingFile>(new BoundedChannelOptions(VerifyParallelism) { FullMode = BoundedChannelFullMode.Wait, SingleReader = true, SingleWriter = true });
+            var verifier = Task.Run(() => VerifyLoopAsync(verifications.Reader), CancellationToken.None);
             try
             {
                 foreach (var file in _scan.Files)
@@ -180,22 +271,39 @@ public sealed class OffloadEngine
                         break;
                     }
 
-                    var pending = await CopyAsync(file);
-                    await verifications.Writer.WriteAsync(pending, _cancellationToken);
+                    var pending = PlanFile(file);
+                    try
+                    {
+                        // The verifiers take the file before its copy starts and follow the writers step by step.
+                        await verifications.Writer.WriteAsync(pending, _cancellationToken);
+                        await CopyAsync(pending);
+                    }
+                    finally
+                    {
+                        pending.Finish(null, $"{Path.Combine(_source, file.Path)}: interrupted before it was copied", OffloadFailureKind.Environment);
+                    }
                 }
             }
             finally
             {
                 verifications.Writer.TryComplete();
                 await verifier;
+                FlushFileRecords();
             }
+        }
 
-            // A stop that came while the last files verified still stops the run: no history is sealed.
-            _cancellationToken.ThrowIfCancellationRequested();
-            CheckHistoryCompleteness();
-            FinishDestinations();
-            var seconds = _engine._time.GetElapsedTime(started).TotalSeconds;
-            return RecordFinish(seconds);
+        /// <summary>
+        /// The file system calls (pread, pwrite, fdatasync) block a pool thread each; on a small box the pool would
+        /// otherwise grow one thread at a time while the offload's stages wait on each other. Raised, never lowered.
+        /// </summary>
+        private void EnsureThreads()
+        {
+            var needed = Environment.ProcessorCount + (VerifyParallelism * _destinations.Count) + (ReReadDepth * _destinations.Count) + _formats.Count + 4;
+            ThreadPool.GetMinThreads(out var workers, out var completion);
+            if (workers < needed)
+            {
+                ThreadPool.SetMinThreads(needed, completion);
+            }
         }
 
         private void Prepare()
@@ -285,7 +393,7 @@ public sealed class OffloadEngine
             }
         }
 
-        private async Task<PendingFile> CopyAsync(CardFile file)
+        private PendingFile PlanFile(CardFile file)
         {
             var work = new List<DestinationWork>();
             var records = LoadRecords(file);
@@ -337,7 +445,9 @@ public sealed class OffloadEngine
                 Interlocked.Add(ref _bytesDone, file.Size);
                 Interlocked.Add(ref _bytesReRead, file.Size * _destinations.Count);
                 Report(file.Path);
-                return new PendingFile(file, hashes, work, null, OffloadFailureKind.None);
+                var resumed = new PendingFile(file, work);
+                resumed.Finish(hashes, null, OffloadFailureKind.None);
+                return resumed;
             }
 
             for (var i = 0; i < work.Count; i++)
@@ -356,15 +466,25 @@ public sealed class OffloadEngine
                 }
             }
 
-            var sourcePath = Path.Combine(_source, file.Path);
+            return new PendingFile(file, work);
+        }
+
+        private async Task CopyAsync(PendingFile pending)
+        {
+            if (pending.Copied.IsCompleted)
+            {
+                return;
+            }
+
+            var sourcePath = Path.Combine(_source, pending.File.Path);
             try
             {
-                var hashes = await ReadOnceAsync(sourcePath, file, work);
-                return new PendingFile(file, hashes, work, null, OffloadFailureKind.None);
+                var hashes = await ReadOnceAsync(sourcePath, pending.File, pending.Work);
+                pending.Finish(hashes, null, OffloadFailureKind.None);
             }
             catch (OffloadException error)
             {
-                return new PendingFile(file, null, work, error.Message, error.Kind);
+                pending.Finish(null, error.Message, error.Kind);
             }
         }
 
@@ -382,21 +502,44 @@ public sealed class OffloadEngine
                 for (var i = 0; i < writers.Count; i++)
                 {
                     var target = writers[i];
-                    sinks.Add(SinkAsync(channels[i].Reader, chunk => target.Writer!.WriteAsync(chunk.Data, chunk.Offset, _cancellationToken), error =>
-                    {
-                        target.WriteError = $"{target.FinalPath}: write failed: {error.Message}";
-                        Break(target.Destination, target.WriteError);
-                    }));
+                    long posted = 0;
+                    long written = 0;
+                    sinks.Add(SinkAsync(
+                        channels[i].Reader,
+                        async chunk =>
+                        {
+                            var started = _clock.Start();
+                            await target.Writer!.WriteAsync(chunk.Data, chunk.Offset, _cancellationToken);
+                            _clock.Stop(OffloadStage.Write, started, chunk.Length);
+                            written = chunk.Offset + chunk.Length;
+                            if (written - posted >= _request.VerifyStep)
+                            {
+                                posted = written;
+                                target.Written.Writer.TryWrite(written);
+                            }
+                        },
+                        error =>
+                        {
+                            target.WriteError = $"{target.FinalPath}: write failed: {error.Message}";
+                            Break(target.Destination, target.WriteError);
+                        },
+                        () => target.Written.Writer.TryComplete()));
                 }
 
                 for (var i = 0; i < hashers.Count; i++)
                 {
                     var hasher = hashers[i];
-                    sinks.Add(SinkAsync(channels[writers.Count + i].Reader, chunk =>
-                    {
-                        hasher.Append(chunk.Data.Span);
-                        return ValueTask.CompletedTask;
-                    }, _ => { }));
+                    sinks.Add(SinkAsync(
+                        channels[writers.Count + i].Reader,
+                        chunk =>
+                        {
+                            var started = _clock.Start();
+                            hasher.Append(chunk.Data.Span);
+                            _clock.Stop(OffloadStage.Hash, started, chunk.Length);
+                            return ValueTask.CompletedTask;
+                        },
+                        _ => { },
+                        () => { }));
                 }
 
                 long offset = 0;
@@ -417,7 +560,9 @@ public sealed class OffloadEngine
                         int read;
                         try
                         {
+                            var reading = _clock.Start();
                             read = await reader.ReadAsync(buffer.AsMemory(0, _request.ChunkSize), offset, _cancellationToken);
+                            _clock.Stop(OffloadStage.SourceRead, reading, read);
                         }
                         catch
                         {
@@ -436,10 +581,13 @@ public sealed class OffloadEngine
                         offset += read;
                         Interlocked.Add(ref _bytesRead, read);
                         Interlocked.Add(ref _bytesDone, read);
+                        var handing = _clock.Start();
                         foreach (var channel in channels)
                         {
                             await channel.Writer.WriteAsync(chunk, _cancellationToken);
                         }
+
+                        _clock.Stop(OffloadStage.HandOff, handing);
 
                         Report(file.Path);
                     }
@@ -476,53 +624,62 @@ public sealed class OffloadEngine
             }
         }
 
-        private async Task SinkAsync(ChannelReader<Chunk> reader, Func<Chunk, ValueTask> consume, Action<Exception> onError)
+        private async Task SinkAsync(ChannelReader<Chunk> reader, Func<Chunk, ValueTask> consume, Action<Exception> onError, Action onEnd)
         {
             var failed = false;
-            await foreach (var chunk in reader.ReadAllAsync(CancellationToken.None))
+            try
             {
-                try
+                await foreach (var chunk in reader.ReadAllAsync(CancellationToken.None))
                 {
-                    if (!failed && !_cancellationToken.IsCancellationRequested)
+                    try
                     {
-                        await consume(chunk);
+                        if (!failed && !_cancellationToken.IsCancellationRequested)
+                        {
+                            await consume(chunk);
+                        }
+                    }
+                    catch (Exception error)
+                    {
+                        // Keep draining so the reader never blocks on a dead consumer; the buffers go back to the pool.
+                        failed = true;
+                        onError(error);
+                    }
+                    finally
+                    {
+                        chunk.Release();
                     }
                 }
-                catch (Exception error)
-                {
-                    // Keep draining so the reader never blocks on a dead consumer; the buffers go back to the pool.
-                    failed = true;
-                    onError(error);
-                }
-                finally
-                {
-                    chunk.Release();
-                }
+            }
+            finally
+            {
+                onEnd();
             }
         }
 
         private async Task VerifyLoopAsync(ChannelReader<PendingFile> pending)
         {
-            // Several files verify at once: their fsyncs share journal commits, which is what makes a card of
-            // many small files quick; a large clip's re-read overlaps the copy of the files after it.
+            // Several files verify at once: their flushes share journal commits, which is what makes a card of many
+            // small files quick; a large clip is flushed and re-read step by step behind its own copy.
             using var slots = new SemaphoreSlim(VerifyParallelism);
             var running = new List<Task>();
             await foreach (var file in pending.ReadAllAsync(CancellationToken.None))
             {
                 await slots.WaitAsync(CancellationToken.None);
                 running.RemoveAll(t => t.IsCompletedSuccessfully);
-                running.Add(Task.Run(async () =>
-                {
-                    try
+                running.Add(Task.Run(
+                    async () =>
                     {
-                        var outcomes = await Task.WhenAll(file.Work.Select(w => VerifyAsync(file, w)));
-                        Complete(file, outcomes);
-                    }
-                    finally
-                    {
-                        slots.Release();
-                    }
-                }));
+                        try
+                        {
+                            var outcomes = await Task.WhenAll(file.Work.Select(w => VerifyAsync(file, w)));
+                            Complete(file, outcomes);
+                        }
+                        finally
+                        {
+                            slots.Release();
+                        }
+                    },
+                    CancellationToken.None));
             }
 
             await Task.WhenAll(running);
@@ -530,15 +687,44 @@ public sealed class OffloadEngine
 
         private const int VerifyParallelism = 8;
 
+        /// <summary>The most reads one re-read keeps in flight (<see cref="IVerificationReader.ReadsInFlight"/>), for sizing the thread pool.</summary>
+        private const int ReReadDepth = 4;
+
         private async Task<(DestinationWork Work, string Status, string? Error, OffloadFailureKind Kind)> VerifyAsync(PendingFile file, DestinationWork work)
         {
             var destination = work.Destination;
+            MhlHasher? hasher = null;
+            IVerificationReader? reader = null;
             try
             {
+                long verified = 0;
+                if (work.Plan == Plan.Write && work.Writer is not null)
+                {
+                    // Follow the writer: each step it reports written is written out to the drive and waited for, then
+                    // read back from the drive. The fdatasync of the whole copy (data and size) comes before the rename.
+                    hasher = new MhlHasher(_verifyFormat);
+                    await foreach (var upTo in work.Written.Reader.ReadAllAsync(_cancellationToken))
+                    {
+                        var step = AlignedBuffer.RoundDown(upTo);
+                        if (step <= verified || work.WriteError is not null)
+                        {
+                            continue;
+                        }
+
+                        WriteOut(work.Writer, verified, step);
+                        reader ??= OpenReRead(work.TempPath, destination);
+                        verified = await ReReadAsync(reader, hasher, verified, step, work.FinalPath);
+                    }
+                }
+
+                await file.Copied;
+
                 // A copy written in full before its drive failed on a later file is still verified: the re-read decides.
                 if (file.SourceError is not null || file.Hashes is null || work.Plan == Plan.Unavailable || work.WriteError is not null
                     || (destination.Broken && work.Plan != Plan.Write))
                 {
+                    reader?.Dispose();
+                    reader = null;
                     Discard(work);
                     return (work, "failed", work.WriteError ?? file.SourceError ?? destination.BrokenBy ?? "not copied", file.SourceFailure == OffloadFailureKind.None ? OffloadFailureKind.Environment : file.SourceFailure);
                 }
@@ -550,8 +736,13 @@ public sealed class OffloadEngine
                         return (work, "resumed", null, OffloadFailureKind.None);
                     case Plan.CompareExisting:
                         {
-                            var (actual, mode) = await HashFromDriveAsync(work.FinalPath);
-                            destination.ReReadModes.TryAdd(mode, 0);
+                            using var existing = new MhlHasher(_verifyFormat);
+                            using (var compare = OpenReRead(work.FinalPath, destination))
+                            {
+                                await ReReadAsync(compare, existing, 0, long.MaxValue, work.FinalPath);
+                            }
+
+                            var actual = existing.FinishString();
                             return actual == expected
                                 ? (work, "matched-existing", null, OffloadFailureKind.None)
                                 : (work, "failed", $"{work.FinalPath}: a file of that name is already in the destination with other content ({_verifyFormat.ElementName()} {actual}, card {expected}); left untouched", OffloadFailureKind.CheckFailed);
@@ -559,10 +750,14 @@ public sealed class OffloadEngine
 
                     default:
                         {
-                            work.Writer!.FlushToDisk();
-                            work.Writer.Dispose();
-                            var (actual, mode) = await HashFromDriveAsync(work.TempPath);
-                            destination.ReReadModes.TryAdd(mode, 0);
+                            // The whole copy is durable before its last bytes are read back and long before the rename.
+                            Flush(work.Writer!);
+                            work.Writer!.Dispose();
+                            reader ??= OpenReRead(work.TempPath, destination);
+                            await ReReadAsync(reader, hasher!, verified, long.MaxValue, work.FinalPath);
+                            reader.Dispose();
+                            reader = null;
+                            var actual = hasher!.FinishString();
                             if (actual != expected)
                             {
                                 _fs.Delete(work.TempPath);
@@ -571,14 +766,19 @@ public sealed class OffloadEngine
 
                             // The folder is flushed once at the end: a rename lost to a crash before that only means
                             // the next run finds no final name and copies the file again.
+                            var renaming = _clock.Start();
                             _fs.SetLastModified(work.TempPath, file.File.LastModified);
                             _fs.Rename(work.TempPath, work.FinalPath);
+                            _clock.Stop(OffloadStage.Rename, renaming);
                             return (work, "verified", null, OffloadFailureKind.None);
                         }
                 }
             }
             catch (Exception error) when (error is IOException or UnauthorizedAccessException)
             {
+                await file.Copied;
+                reader?.Dispose();
+                reader = null;
                 Discard(work);
                 Break(destination, $"{work.FinalPath}: {error.Message}");
                 return (work, "failed", destination.BrokenBy, OffloadFailureKind.Environment);
@@ -586,9 +786,39 @@ public sealed class OffloadEngine
             catch (OperationCanceledException)
             {
                 // Stopped: this copy is not verified, but the other destinations' outcomes for the file still get recorded.
+                // The writer may still be in use until the card's read of the file stops.
+                await file.Copied;
+                reader?.Dispose();
+                reader = null;
                 Discard(work);
                 return (work, "failed", $"{work.FinalPath}: interrupted before it was verified", OffloadFailureKind.Environment);
             }
+            finally
+            {
+                reader?.Dispose();
+                hasher?.Dispose();
+            }
+        }
+
+        private void WriteOut(IOffloadWriter writer, long from, long to)
+        {
+            var started = _clock.Start();
+            writer.WriteOut(from, to - from);
+            _clock.Stop(OffloadStage.WriteOut, started, to - from);
+        }
+
+        private void Flush(IOffloadWriter writer)
+        {
+            var started = _clock.Start();
+            writer.FlushToDisk();
+            _clock.Stop(OffloadStage.Flush, started);
+        }
+
+        private IVerificationReader OpenReRead(string path, Destination destination)
+        {
+            var reader = _fs.OpenForVerification(path, out var mode);
+            destination.ReReadModes.TryAdd(mode, 0);
+            return reader;
         }
 
         private void Discard(DestinationWork work)
@@ -607,35 +837,77 @@ public sealed class OffloadEngine
             }
         }
 
-        private async Task<(string Hash, string Mode)> HashFromDriveAsync(string path)
+        /// <summary>
+        /// Reads a copy that reached the drive back from <paramref name="from"/> to <paramref name="to"/> (or its end)
+        /// into the hash, in aligned blocks, the reader's number of reads in flight, hashed in order. Returns the
+        /// position reached.
+        /// </summary>
+        private async Task<long> ReReadAsync(IVerificationReader reader, MhlHasher hasher, long from, long to, string finalPath)
         {
-            using var reader = _fs.OpenForVerification(path, out var mode);
-            using var hasher = new MhlHasher(_verifyFormat);
-            var buffer = _pool.Rent(_request.ChunkSize);
+            reader.DropCached(from, to == long.MaxValue ? 0 : to - from);
+            var block = AlignedBuffer.RoundUp(_request.ChunkSize);
+            var inFlight = new Queue<(Task<int> Read, AlignedBuffer Buffer, int Want, long Started)>();
+            var next = from;
+            var position = from;
+            var end = false;
+            var label = "verifying " + Path.GetFileName(finalPath);
             try
             {
-                long offset = 0;
                 while (true)
                 {
-                    var read = await reader.ReadAsync(buffer.AsMemory(0, _request.ChunkSize), offset, _cancellationToken);
-                    if (read == 0)
+                    while (!end && inFlight.Count < reader.ReadsInFlight && next < to)
                     {
-                        break;
+                        var want = (int)Math.Min(block, to - next);
+#pragma warning disable CA2000 // Queued with its read; returned to the run's pool once hashed, or in the finally below.
+                        var buffer = RentAligned(block);
+#pragma warning restore CA2000
+                        var started = _clock.Start();
+                        inFlight.Enqueue((reader.ReadAsync(buffer.Memory[..AlignedBuffer.RoundUp(want)], next, _cancellationToken).AsTask(), buffer, want, started));
+                        next += want;
                     }
 
-                    hasher.Append(buffer.AsSpan(0, read));
-                    offset += read;
-                    Interlocked.Add(ref _bytesReRead, read);
-                    Report("verifying " + Path.GetFileName(path).TrimStart('.').Replace(CardScan.PartialSuffix, "", StringComparison.Ordinal));
+                    if (!inFlight.TryPeek(out var head))
+                    {
+                        return position;
+                    }
+
+                    var read = await head.Read;
+                    _ = inFlight.Dequeue();
+                    _clock.Stop(OffloadStage.ReRead, head.Started, read);
+                    var useful = Math.Min(read, head.Want);
+                    var hashing = _clock.Start();
+                    hasher.Append(head.Buffer.Memory.Span[..useful]);
+                    _clock.Stop(OffloadStage.ReReadHash, hashing, useful);
+                    ReturnAligned(head.Buffer);
+                    position += useful;
+                    Interlocked.Add(ref _bytesReRead, useful);
+                    Report(label);
+
+                    // A short read is the end of the file; the reads queued past it come back empty.
+                    end |= read < head.Want;
                 }
             }
             finally
             {
-                _pool.Return(buffer);
-            }
+                while (inFlight.TryDequeue(out var left))
+                {
+                    try
+                    {
+                        await left.Read;
+                    }
+                    catch (Exception error) when (error is IOException or OperationCanceledException or UnauthorizedAccessException)
+                    {
+                        // Already failing; the first error is the one reported.
+                    }
 
-            return (hasher.FinishString(), mode);
+                    ReturnAligned(left.Buffer);
+                }
+            }
         }
+
+        private AlignedBuffer RentAligned(int length) => _aligned.TryTake(out var buffer) ? buffer : new AlignedBuffer(length);
+
+        private void ReturnAligned(AlignedBuffer buffer) => _aligned.Add(buffer);
 
         private void Complete(PendingFile file, (DestinationWork Work, string Status, string? Error, OffloadFailureKind Kind)[] outcomes)
         {
@@ -941,7 +1213,7 @@ public sealed class OffloadEngine
             card.Destinations = [.. _destinations.Select(d => new CardDestination
             {
                 Path = d.Root,
-                Status = status == CardStatus.Copying ? (d.Broken ? CardStatus.Failed : CardStatus.Copying) : d.Status,
+                Status = status is CardStatus.Copying or CardStatus.Interrupted ? (d.Broken ? CardStatus.Failed : status) : d.Status,
                 FilesVerified = d.FilesVerified,
                 BytesVerified = d.BytesVerified,
                 MhlManifest = d.Mhl,
@@ -963,6 +1235,9 @@ public sealed class OffloadEngine
 
         private double _seconds;
 
+        /// <summary>File records are written in batches of this many: one catalog transaction per batch, not per file.</summary>
+        private const int RecordBatch = 64;
+
         private void RecordFile(PendingFile file, (DestinationWork Work, string Status, string? Error, OffloadFailureKind Kind)[] outcomes, DateTimeOffset now)
         {
             if (_engine._catalog is null || outcomes.Length == 0)
@@ -970,13 +1245,15 @@ public sealed class OffloadEngine
                 return;
             }
 
+            // A verified copy whose record is still in this buffer when the process dies is found under its final
+            // name on the next run with no record: it is re-read and matched (CompareExisting), never trusted blindly.
             var hashes = file.Hashes?.ToDictionary(h => h.Key.ElementName(), h => h.Value, StringComparer.Ordinal) ?? new Dictionary<string, string>(StringComparer.Ordinal);
-            _engine._catalog.Write(tx =>
+            bool full;
+            lock (_unrecorded)
             {
-                var files = tx.Database.GetCollection<Catalog.Offload.OffloadFileRecord>(CatalogCollections.Files);
                 foreach (var (work, status, error, _) in outcomes)
                 {
-                    files.Upsert(new Catalog.Offload.OffloadFileRecord
+                    _unrecorded.Add(new Catalog.Offload.OffloadFileRecord
                     {
                         Id = Catalog.Offload.OffloadFileRecord.MakeId(_cardId, work.Destination.Root, file.File.Path),
                         CardId = _cardId,
@@ -990,6 +1267,71 @@ public sealed class OffloadEngine
                         ReReadMode = work.Destination.ReReadModes.Keys.FirstOrDefault(),
                         UpdatedAt = now,
                     });
+                }
+
+                full = _unrecorded.Count >= RecordBatch * _destinations.Count;
+            }
+
+            if (full)
+            {
+                FlushFileRecords();
+            }
+        }
+
+        private void FlushFileRecords()
+        {
+            if (_engine._catalog is null)
+            {
+                return;
+            }
+
+            List<Catalog.Offload.OffloadFileRecord> batch;
+            lock (_unrecorded)
+            {
+                if (_unrecorded.Count == 0)
+                {
+                    return;
+                }
+
+                batch = [.. _unrecorded];
+                _unrecorded.Clear();
+            }
+
+            var started = _clock.Start();
+            _engine._catalog.Write(tx =>
+            {
+                var files = tx.Database.GetCollection<Catalog.Offload.OffloadFileRecord>(CatalogCollections.Files);
+                foreach (var record in batch)
+                {
+                    files.Upsert(record);
+                }
+            });
+            _clock.Stop(OffloadStage.Catalog, started, batch.Count);
+        }
+
+        /// <summary>
+        /// A stopped run (Ctrl-C, service shutdown) leaves the card interrupted, not copying: what was verified is
+        /// recorded, the rest is redone by the next run, and the dashboard and post see that it stopped.
+        /// </summary>
+        private void RecordInterrupted()
+        {
+            FlushFileRecords();
+            const string Stopped = "interrupted before the offload finished; run it again to resume";
+            _engine._catalog?.Write(tx =>
+            {
+                WriteCard(tx, CardStatus.Interrupted, null);
+                var jobs = tx.Database.GetCollection<Catalog.Offload.OffloadJobDocument>(CatalogCollections.OffloadJobs);
+                var job = jobs.FindById(_jobId);
+                if (job is not null)
+                {
+                    job.Status = CardStatus.Interrupted;
+                    job.FilesCopied = _filesCopied;
+                    job.FilesSkipped = _filesResumed;
+                    job.BytesRead = _bytesRead;
+                    job.ReReadMode = OverallReReadMode();
+                    job.Error = Stopped;
+                    job.FinishedAt = tx.Now;
+                    jobs.Update(job);
                 }
             });
         }
@@ -1014,6 +1356,7 @@ public sealed class OffloadEngine
             }
 
             var safe = status == CardStatus.Verified && (_historyCheck is null or CardStatus.Verified);
+            var recording = _clock.Start();
             _engine._catalog?.Write(tx =>
             {
                 var card = WriteCard(tx, status, status == CardStatus.Verified ? "offload-finished" : "verify-failed");
@@ -1032,6 +1375,7 @@ public sealed class OffloadEngine
                     jobs.Update(job);
                 }
             });
+            _clock.Stop(OffloadStage.Catalog, recording);
 
             return new OffloadResult(
                 _cardId,
@@ -1054,7 +1398,10 @@ public sealed class OffloadEngine
                 [.. _results.OrderBy(r => r.Path, StringComparer.Ordinal)],
                 _scan.Symlinks,
                 _failure,
-                _firstError);
+                _firstError)
+            {
+                Stages = _clock.Snapshot(),
+            };
         }
     }
 }

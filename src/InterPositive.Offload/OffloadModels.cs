@@ -24,6 +24,12 @@ public sealed record OffloadRequest(string Source, IReadOnlyList<string> Destina
 
     /// <summary>Buffers each writer and hasher may have queued (bounds memory: chunk × depth × stages).</summary>
     public int QueueDepth { get; init; } = 4;
+
+    /// <summary>
+    /// A copy is flushed and re-read from the drive in steps of this many bytes while the rest of it is still being
+    /// written, so a large clip's verification runs behind its copy instead of after it.
+    /// </summary>
+    public long VerifyStep { get; init; } = 64L << 20;
 }
 
 /// <summary>
@@ -87,6 +93,9 @@ public sealed record OffloadResult(
     OffloadFailureKind Failure,
     string? Error)
 {
+    /// <summary>Busy seconds per stage of the run (read, write, hash, flush, re-read, ...), for profiling and --verbose logs.</summary>
+    public IReadOnlyList<OffloadStageTime> Stages { get; init; } = [];
+
     /// <summary>The verified destination roots, for the steps that read the copies next (clip metadata).</summary>
     public IEnumerable<string> VerifiedRoots => Destinations.Where(d => d.Status == "verified").Select(d => d.Path);
 }

@@ -9,12 +9,14 @@ namespace InterPositive.Benchmarks;
 
 /// <summary>
 /// Verified offload against what a careful user would run by hand, timed in the same run on a synthetic card
-/// (one large clip and a few hundred small files): <c>cp -r</c> to one destination; <c>cp -r</c> to each destination
-/// then <c>xxhsum</c> of the source and <c>xxhsum -c</c> of each copy; and our offload (read once, hash in flight,
-/// fsync, evict, re-read from the drive) to one and two destinations. The card is read once first so every run
-/// starts from a page-cached source; <c>sync</c> runs between runs (untimed) so no run pays for another's writeback.
-/// Also measures xxh64 on one core from memory.
-/// Args: [SIZE_GIB=4] [--dir DIR] [--small N] [--runs R].
+/// (one large clip and a few hundred small files): <c>cp -r</c> to one destination (the ×1.00 reference: page cache,
+/// nothing flushed, nothing checked); <c>cp -r</c> + <c>sync</c>; <c>cp -r</c> to each destination then
+/// <c>xxhsum</c> of the source and <c>xxhsum -c</c> of each copy; the read-back alone (every file of a flushed copy read
+/// with O_DIRECT, the part of a verified offload <c>cp</c> never does); and our offload (read once, hash in flight,
+/// flush, re-read from the drive, rename) to one and two destinations, plus one destination with the O_DIRECT re-read.
+/// The card is read once first so every run starts from a page-cached source; <c>sync</c> runs between runs (untimed)
+/// so no run pays for another's writeback. Our runs print their stage breakdown. Also measures xxh64 on one core.
+/// Args: [SIZE_GIB=4] [--dir DIR] [--small N] [--runs R] [--no-hash].
 /// </summary>
 public sealed class OffloadBenchmark : IEndToEndBenchmark
 {
@@ -29,7 +31,12 @@ public sealed class OffloadBenchmark : IEndToEndBenchmark
         var small = int.Parse(Option(args, "--small") ?? "300", CultureInfo.InvariantCulture);
         var runs = int.Parse(Option(args, "--runs") ?? "1", CultureInfo.InvariantCulture);
 
-        HashThroughput();
+        if (!args.Contains("--no-hash"))
+        {
+            HashThroughput();
+        }
+
+        Console.WriteLine($"load average: {(File.Exists("/proc/loadavg") ? (await File.ReadAllTextAsync("/proc/loadavg", cancellationToken)).Trim() : "?")} on {Environment.ProcessorCount} cores");
 
         if (Directory.Exists(dir))
         {
@@ -48,10 +55,12 @@ public sealed class OffloadBenchmark : IEndToEndBenchmark
         {
             await TimeAsync(times, "cp -r (1 dest)", $"cp -r '{card}' '{d1}/'", d1, d2, cancellationToken);
             await TimeAsync(times, "cp -r + sync (1 dest)", $"cp -r '{card}' '{d1}/' && sync", d1, d2, cancellationToken);
+            await TimeReadBackAsync(times, Path.Combine(d1, Path.GetFileName(card)), cancellationToken);
             await TimeAsync(times, "cp -r + xxhsum -c (1 dest)", Careful(card, [d1]), d1, d2, cancellationToken);
             await TimeAsync(times, "cp -r + xxhsum -c (2 dests)", Careful(card, [d1, d2]), d1, d2, cancellationToken);
             await TimeOursAsync(times, "interpositive offload (1 dest)", card, [d1], d1, d2, cancellationToken);
             await TimeOursAsync(times, "interpositive offload (2 dests)", card, [d1, d2], d1, d2, cancellationToken);
+            await TimeOursAsync(times, "offload (1 dest, O_DIRECT re-read)", card, [d1], d1, d2, cancellationToken, LinuxFileSystem.Direct);
         }
 
         var cp = times["cp -r (1 dest)"].Min();
@@ -68,6 +77,10 @@ public sealed class OffloadBenchmark : IEndToEndBenchmark
         Console.WriteLine(FormattableString.Invariant($"ratio offload(2)/cp -r = {times["interpositive offload (2 dests)"].Min() / cp:0.00} (target ≤ 1.5)"));
         Console.WriteLine(FormattableString.Invariant($"ratio offload(1)/(cp -r + xxhsum -c, 1 dest) = {times["interpositive offload (1 dest)"].Min() / times["cp -r + xxhsum -c (1 dest)"].Min():0.00}"));
         Console.WriteLine(FormattableString.Invariant($"ratio offload(2)/(cp -r + xxhsum -c, 2 dests) = {times["interpositive offload (2 dests)"].Min() / times["cp -r + xxhsum -c (2 dests)"].Min():0.00}"));
+        var readBack = times[ReadBackName].Min();
+        var ours = times["interpositive offload (1 dest)"].Min();
+        Console.WriteLine(FormattableString.Invariant(
+            $"read-back from the drive alone (the check cp -r lacks): {readBack:0.000} s = {readBack / cp:0.00} × cp -r = {100 * readBack / ours:0}% of our 1-dest time; cp -r + sync + read-back, one after the other: {(times["cp -r + sync (1 dest)"].Min() + readBack) / cp:0.00} × cp -r"));
         Directory.Delete(dir, recursive: true);
         return 0;
     }
@@ -166,20 +179,61 @@ public sealed class OffloadBenchmark : IEndToEndBenchmark
         Add(times, name, seconds);
     }
 
-    private static async Task TimeOursAsync(Dictionary<string, List<double>> times, string name, string card, string[] destinations, string d1, string d2, CancellationToken cancellationToken)
+    private static async Task TimeOursAsync(Dictionary<string, List<double>> times, string name, string card, string[] destinations, string d1, string d2, CancellationToken cancellationToken, LinuxFileSystem? fs = null)
     {
         await ResetAsync(d1, d2, cancellationToken);
-        var engine = new OffloadEngine(LinuxFileSystem.Instance, catalog: null, TimeProvider.System);
+        var engine = new OffloadEngine(fs ?? LinuxFileSystem.Instance, catalog: null, TimeProvider.System);
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime;
         var watch = Stopwatch.StartNew();
         var result = await engine.RunAsync(new OffloadRequest(card, destinations), null, cancellationToken);
         var seconds = watch.Elapsed.TotalSeconds;
+        cpu = Process.GetCurrentProcess().TotalProcessorTime - cpu;
         if (result.Failure != OffloadFailureKind.None)
         {
             throw new InvalidOperationException($"{name}: {result.Error}");
         }
 
-        Console.WriteLine($"  ({name}: re-read {result.ReReadMode})");
         Add(times, name, seconds);
+        Console.WriteLine(FormattableString.Invariant($"    re-read {result.ReReadMode}; CPU {cpu.TotalSeconds:0.000} s; busy seconds per stage (summed over threads, they overlap):"));
+        Console.WriteLine("    " + string.Join("  ", result.Stages.Where(s => s.Count > 0).Select(s => FormattableString.Invariant($"{s.Stage} {s.Seconds:0.000}"))));
+    }
+
+    private const string ReadBackName = "read-back of a flushed copy (O_DIRECT)";
+
+    /// <summary>Reads every file of a copy that cp -r + sync left on the drive, with O_DIRECT, 4 reads of 4 MiB in flight (as our re-read does).</summary>
+    private static async Task TimeReadBackAsync(Dictionary<string, List<double>> times, string copy, CancellationToken cancellationToken)
+    {
+        const int Block = 4 << 20;
+        var buffers = Enumerable.Range(0, 4).Select(_ => new AlignedBuffer(Block)).ToList();
+        try
+        {
+            var files = Directory.EnumerateFiles(copy, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToList();
+            var watch = Stopwatch.StartNew();
+            foreach (var file in files)
+            {
+                using var reader = LinuxFileSystem.Direct.OpenForVerification(file, out _);
+                var length = reader.Length;
+                for (long offset = 0; offset < length; offset += (long)Block * buffers.Count)
+                {
+                    var reads = new List<Task<int>>();
+                    for (var i = 0; i < buffers.Count && offset + ((long)i * Block) < length; i++)
+                    {
+                        reads.Add(reader.ReadAsync(buffers[i].Memory, offset + ((long)i * Block), cancellationToken).AsTask());
+                    }
+
+                    await Task.WhenAll(reads);
+                }
+            }
+
+            Add(times, ReadBackName, watch.Elapsed.TotalSeconds);
+        }
+        finally
+        {
+            foreach (var buffer in buffers)
+            {
+                ((IDisposable)buffer).Dispose();
+            }
+        }
     }
 
     private static void Add(Dictionary<string, List<double>> times, string name, double seconds)

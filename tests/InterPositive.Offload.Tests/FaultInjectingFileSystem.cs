@@ -6,7 +6,8 @@ namespace InterPositive.Offload.Tests;
 /// <summary>
 /// The real file system with faults on cue: a read error at an offset, a full or read-only drive, a corrupting
 /// write, a source that changes under the reader, a stop (cancellation) after some files. Counts every open so
-/// tests can prove what was and was not read again.
+/// tests can prove what was and was not read again, and checks the durability order: a verification read may only
+/// reach bytes a flush covered, and a copy is renamed to its final name only once it was flushed whole.
 /// </summary>
 public sealed class FaultInjectingFileSystem : IOffloadFileSystem
 {
@@ -36,6 +37,18 @@ public sealed class FaultInjectingFileSystem : IOffloadFileSystem
 
     public ConcurrentDictionary<string, int> Creates { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>Flushes (fdatasync) per temporary file.</summary>
+    public ConcurrentDictionary<string, int> Flushes { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Ranges written out to the drive (sync_file_range) per temporary file.</summary>
+    public ConcurrentDictionary<string, int> WriteOuts { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Every break of the durability order seen (must stay empty).</summary>
+    public ConcurrentQueue<string> OrderViolations { get; } = new();
+
+    /// <summary>Per file being written: bytes written so far, how many reached the drive, and how many a flush made durable.</summary>
+    private readonly ConcurrentDictionary<string, (long Written, long OnDrive, long Durable)> _durability = new(StringComparer.Ordinal);
+
     public FsEntry? Stat(string path) => _inner.Stat(path);
 
     public IReadOnlyList<FsEntry> List(string directory) => _inner.List(directory);
@@ -57,16 +70,22 @@ public sealed class FaultInjectingFileSystem : IOffloadFileSystem
         return new Writer(this, path, _inner.Create(path));
     }
 
-    public IOffloadReader OpenForVerification(string path, out string reReadMode)
+    public IVerificationReader OpenForVerification(string path, out string reReadMode)
     {
         Verifications.AddOrUpdate(path, 1, (_, n) => n + 1);
-        return _inner.OpenForVerification(path, out reReadMode);
+        var inner = _inner.OpenForVerification(path, out reReadMode);
+        return _durability.ContainsKey(path) ? new VerificationReader(this, path, inner) : inner;
     }
 
     public void SetLastModified(string path, DateTimeOffset time) => _inner.SetLastModified(path, time);
 
     public void Rename(string from, string to, bool replace = false)
     {
+        if (_durability.TryGetValue(from, out var state) && (state.Durable < state.Written || state.Durable != new FileInfo(from).Length))
+        {
+            OrderViolations.Enqueue($"{from} renamed with {state.Durable} of {state.Written} bytes flushed");
+        }
+
         _inner.Rename(from, to, replace);
         AfterRename?.Invoke(to);
     }
@@ -106,6 +125,30 @@ public sealed class FaultInjectingFileSystem : IOffloadFileSystem
         public void Dispose() => inner.Dispose();
     }
 
+    /// <summary>A verification read of a file being written: may only return bytes a flush covered.</summary>
+    private sealed class VerificationReader(FaultInjectingFileSystem owner, string path, IVerificationReader inner) : IVerificationReader
+    {
+        public long Length => inner.Length;
+
+        public int ReadsInFlight => inner.ReadsInFlight;
+
+        public void DropCached(long offset, long length) => inner.DropCached(offset, length);
+
+        public async ValueTask<int> ReadAsync(Memory<byte> buffer, long offset, CancellationToken cancellationToken)
+        {
+            var onDrive = owner._durability.TryGetValue(path, out var state) ? state.OnDrive : 0;
+            var read = await inner.ReadAsync(buffer, offset, cancellationToken);
+            if (read > 0 && offset + read > onDrive)
+            {
+                owner.OrderViolations.Enqueue($"{path}: read back [{offset}, {offset + read}) with only {onDrive} bytes on the drive");
+            }
+
+            return read;
+        }
+
+        public void Dispose() => inner.Dispose();
+    }
+
     private sealed class Writer(FaultInjectingFileSystem owner, string path, IOffloadWriter inner) : IOffloadWriter
     {
         public async ValueTask WriteAsync(ReadOnlyMemory<byte> data, long offset, CancellationToken cancellationToken)
@@ -123,9 +166,31 @@ public sealed class FaultInjectingFileSystem : IOffloadFileSystem
             }
 
             await inner.WriteAsync(data, offset, cancellationToken);
+            owner._durability.AddOrUpdate(path, (offset + data.Length, 0, 0), (_, s) => (Math.Max(s.Written, offset + data.Length), s.OnDrive, s.Durable));
         }
 
-        public void FlushToDisk() => inner.FlushToDisk();
+        public void WriteOut(long offset, long length)
+        {
+            // Bytes count as on the drive only from the start of the file up: a gap would be a hole in the check.
+            var state = owner._durability.GetOrAdd(path, (0, 0, 0));
+            if (offset > state.OnDrive || offset + length > state.Written)
+            {
+                owner.OrderViolations.Enqueue($"{path}: wrote out [{offset}, {offset + length}) with {state.OnDrive} on the drive and {state.Written} written");
+            }
+
+            inner.WriteOut(offset, length);
+            owner._durability.AddOrUpdate(path, (0, 0, 0), (_, s) => (s.Written, Math.Max(s.OnDrive, Math.Min(offset + length, s.Written)), s.Durable));
+            owner.WriteOuts.AddOrUpdate(path, 1, (_, n) => n + 1);
+        }
+
+        public void FlushToDisk()
+        {
+            // Only what was written before the flush began is covered by it.
+            var written = owner._durability.GetOrAdd(path, (0, 0, 0)).Written;
+            inner.FlushToDisk();
+            owner._durability.AddOrUpdate(path, (written, written, written), (_, s) => (s.Written, Math.Max(s.OnDrive, written), Math.Max(s.Durable, written)));
+            owner.Flushes.AddOrUpdate(path, 1, (_, n) => n + 1);
+        }
 
         public void Dispose() => inner.Dispose();
     }

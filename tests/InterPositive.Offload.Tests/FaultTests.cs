@@ -153,6 +153,17 @@ public sealed class FaultTests : IDisposable
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => _f.OffloadAsync(card.Root, [_f.Drive1, _f.Drive2], cancellationToken: stop.Token));
         Assert.Empty(OffloadFixture.PartialOrWrong(card.Root, Copy1));
         Assert.Empty(OffloadFixture.PartialOrWrong(card.Root, Copy2));
+        Assert.Empty(_f.Fs.OrderViolations);
+
+        // The catalog says the card was stopped, not that it is still copying; the job too.
+        var stopped = _f.Catalog.Read(db => db.GetCollection<CardDocument>(CatalogCollections.Cards).FindAll().Single());
+        Assert.Equal(CardStatus.Interrupted, stopped.Status);
+        Assert.False(stopped.SafeToFormat);
+        Assert.All(stopped.Destinations, d => Assert.Equal(CardStatus.Interrupted, d.Status));
+        var job = _f.Catalog.Read(db => db.GetCollection<OffloadJobDocument>(CatalogCollections.OffloadJobs).FindAll().Single());
+        Assert.Equal(CardStatus.Interrupted, job.Status);
+        Assert.NotNull(job.FinishedAt);
+        Assert.Contains("resume", job.Error, StringComparison.Ordinal);
         // Files verified in both destinations before the stop are the ones a resume may skip.
         var verifiedBefore = _f.Catalog.Read(db => db.GetCollection<OffloadFileRecord>(CatalogCollections.Files).Find(r => r.Status == CardStatus.Verified).ToList())
             .GroupBy(r => r.Path).Where(g => g.Count() == 2).Select(g => g.Key).ToList();
@@ -164,6 +175,7 @@ public sealed class FaultTests : IDisposable
 
         Assert.Equal(OffloadFailureKind.None, result.Failure);
         Assert.True(result.SafeToFormat);
+        Assert.Equal(CardStatus.Verified, _f.Catalog.Read(db => db.GetCollection<CardDocument>(CatalogCollections.Cards).FindAll().Single()).Status);
         Assert.True(result.FilesResumed >= verifiedBefore.Count, $"resumed {result.FilesResumed}, verified before {verifiedBefore.Count}");
         Assert.Equal(result.Files, result.FilesResumed + result.FilesCopied + result.FileResults.Count(f => f.Destinations.Values.Contains("matched-existing") && !f.Destinations.Values.Contains("verified")));
         foreach (var path in verifiedBefore.Where(p => result.FileResults.Single(f => f.Path == p).Destinations.Values.All(s => s == "resumed")))

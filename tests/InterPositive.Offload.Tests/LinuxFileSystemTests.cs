@@ -7,7 +7,7 @@ namespace InterPositive.Offload.Tests;
 public sealed class LinuxFileSystemTests
 {
     [Fact]
-    public void A_disk_file_is_re_read_after_fadvise_and_a_tmpfs_file_says_page_cache()
+    public void A_disk_file_is_re_read_after_fadvise_or_with_o_direct_and_a_tmpfs_file_says_page_cache()
     {
         using var disk = new TempFolder("ip-fs");
         var onDisk = disk.Combine("a.bin");
@@ -15,6 +15,11 @@ public sealed class LinuxFileSystemTests
         using (LinuxFileSystem.Instance.OpenForVerification(onDisk, out var mode))
         {
             Assert.Equal(LinuxFileSystem.IsMemoryBacked(disk.Path) ? ReReadModes.PageCache : ReReadModes.Fadvise, mode);
+        }
+
+        using (LinuxFileSystem.Direct.OpenForVerification(onDisk, out var mode))
+        {
+            Assert.Equal(LinuxFileSystem.IsMemoryBacked(disk.Path) ? ReReadModes.PageCache : ReReadModes.Direct, mode);
         }
 
         if (Directory.Exists("/dev/shm"))
@@ -26,6 +31,52 @@ public sealed class LinuxFileSystemTests
             using var reader = LinuxFileSystem.Instance.OpenForVerification(inRam, out var ramMode);
             Assert.Equal(ReReadModes.PageCache, ramMode);
         }
+    }
+
+    [Fact]
+    public async Task Without_o_direct_the_re_read_takes_the_fadvise_path_and_reads_the_same_bytes()
+    {
+        using var disk = new TempFolder("ip-fs");
+        var path = disk.Combine("odd.bin");
+        var bytes = Pattern(3 * AlignedBuffer.Alignment + 123);
+        await File.WriteAllBytesAsync(path, bytes);
+        var fs = new LinuxFileSystem { DirectReReads = false };
+        using var reader = fs.OpenForVerification(path, out var mode);
+        Assert.Equal(LinuxFileSystem.IsMemoryBacked(disk.Path) ? ReReadModes.PageCache : ReReadModes.Fadvise, mode);
+        var back = new byte[bytes.Length + 10];
+        Assert.Equal(bytes.Length, await reader.ReadAsync(back, 0, CancellationToken.None));
+        Assert.Equal(bytes, back[..bytes.Length]);
+    }
+
+    [Fact]
+    public async Task An_o_direct_re_read_serves_aligned_and_unaligned_reads_and_a_short_last_block()
+    {
+        using var disk = new TempFolder("ip-fs");
+        var path = disk.Combine("odd.bin");
+        var bytes = Pattern((5 * AlignedBuffer.Alignment) + 321);
+        await File.WriteAllBytesAsync(path, bytes);
+        Assert.True(LinuxFileSystem.TryOpenDirect(path, out var reader));
+        using (reader)
+        {
+            // Aligned memory and offset: read in place; the file's short last block comes back whole.
+            using var aligned = new AlignedBuffer(8 * AlignedBuffer.Alignment);
+            Assert.Equal(bytes.Length - AlignedBuffer.Alignment, await reader.ReadAsync(aligned.Memory, AlignedBuffer.Alignment, CancellationToken.None));
+            Assert.Equal(bytes[AlignedBuffer.Alignment..], aligned.Memory[..(bytes.Length - AlignedBuffer.Alignment)].ToArray());
+
+            // An ordinary array at an odd offset goes through the bounce buffer.
+            var some = new byte[1000];
+            Assert.Equal(1000, await reader.ReadAsync(some, 4000, CancellationToken.None));
+            Assert.Equal(bytes[4000..5000], some);
+            Assert.Equal(21, await reader.ReadAsync(some, bytes.Length - 21, CancellationToken.None));
+            Assert.Equal(0, await reader.ReadAsync(aligned.Memory, 8 * AlignedBuffer.Alignment, CancellationToken.None));
+        }
+    }
+
+    private static byte[] Pattern(int length)
+    {
+        var bytes = new byte[length];
+        new Random(length).NextBytes(bytes);
+        return bytes;
     }
 
     [Fact]

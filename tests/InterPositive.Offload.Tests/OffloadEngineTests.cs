@@ -25,7 +25,7 @@ public sealed class OffloadEngineTests : IDisposable
         Assert.True(result.SafeToFormat);
         Assert.Equal(12, result.Files);
         Assert.Equal(result.Bytes, result.BytesRead);
-        Assert.Equal(InterPositive.Offload.FileSystem.ReReadModes.Fadvise, result.ReReadMode);
+        Assert.Equal(InterPositive.Offload.FileSystem.LinuxFileSystem.IsMemoryBacked(_f.Drive1) ? InterPositive.Offload.FileSystem.ReReadModes.PageCache : InterPositive.Offload.FileSystem.ReReadModes.Fadvise, result.ReReadMode);
         Assert.Equal(1, result.MhlGeneration);
         var source = OffloadFixture.Contents(card.Root);
         foreach (var drive in new[] { _f.Drive1, _f.Drive2 })
@@ -56,8 +56,35 @@ public sealed class OffloadEngineTests : IDisposable
         var chain = OffloadFixture.Text(Path.Combine(destination.Path, "ascmhl", "ascmhl_chain.xml"));
         Assert.Contains(C4Id.Of(OffloadFixture.Bytes(manifestPath)), chain, StringComparison.Ordinal);
 
-        // Every copied file was re-read from the drive before it got its final name.
+        // Every copied file was re-read from the drive before it got its final name, and only what was flushed first.
         Assert.Equal(24 + 0, _f.Fs.Verifications.Keys.Count(k => k.EndsWith(CardScan.PartialSuffix, StringComparison.Ordinal)));
+        Assert.Empty(_f.Fs.OrderViolations);
+    }
+
+    [Fact]
+    public async Task A_large_clip_is_re_read_step_by_step_behind_its_copy_and_nothing_is_read_back_before_it_reached_the_drive()
+    {
+        // 2 MiB in 64 KiB chunks, verified in 256 KiB steps: each step written out to the drive, then read back;
+        // the whole copy flushed (fdatasync) once before its rename (the fault layer checks both orders).
+        var card = new SyntheticCard(_f.CardRoot()).File("Clips/A002C001.mov", (2 << 20) + 777).File("Clips/A002C002.mov", 10_000).File("Metadata/a.xml", 0);
+        var engine = new OffloadEngine(_f.Fs, _f.Catalog, _f.Time);
+
+        var result = await engine.RunAsync(new OffloadRequest(card.Root, [_f.Drive1, _f.Drive2]) { ChunkSize = 64 * 1024, VerifyStep = 256 * 1024 }, null, CancellationToken.None);
+
+        Assert.Equal(OffloadFailureKind.None, result.Failure);
+        Assert.Empty(_f.Fs.OrderViolations);
+        foreach (var drive in new[] { _f.Drive1, _f.Drive2 })
+        {
+            var copy = Path.Combine(drive, "A002R2EC");
+            Assert.Empty(OffloadFixture.PartialOrWrong(card.Root, copy));
+            var temp = Path.Combine(copy, "Clips", ".A002C001.mov" + CardScan.PartialSuffix);
+            Assert.Equal(8, _f.Fs.WriteOuts[temp]);
+            Assert.Equal(1, _f.Fs.Flushes[temp]);
+            Assert.Equal(1, _f.Fs.Flushes[Path.Combine(copy, "Metadata", ".a.xml" + CardScan.PartialSuffix)]);
+        }
+
+        Assert.Contains(result.Stages, s => s.Stage == "re-read" && s.Count > 0);
+        Assert.Contains(result.Stages, s => s.Stage == "write-out" && s.Count == 16);
     }
 
     [Fact]

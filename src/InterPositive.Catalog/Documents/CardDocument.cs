@@ -20,7 +20,7 @@ public sealed class CardDocument
     /// <summary>Camera family recognised from the card layout (arri, red, sony, blackmagic, canon, generic), when known.</summary>
     public string? CameraFamily { get; set; }
 
-    /// <summary>pending, copying, verified, failed.</summary>
+    /// <summary>pending, copying, verified, failed, interrupted.</summary>
     public string Status { get; set; } = CardStatus.Pending;
 
     public int FileCount { get; set; }
@@ -75,4 +75,7 @@ public static class CardStatus
     public const string Copying = "copying";
     public const string Verified = "verified";
     public const string Failed = "failed";
+
+    /// <summary>The offload was stopped (Ctrl-C, service shutdown) before it finished; running it again resumes it.</summary>
+    public const string Interrupted = "interrupted";
 }

@@ -56,7 +56,7 @@ public sealed class OffloadJobDocument
 
     public List<string> HashFormats { get; set; } = [];
 
-    /// <summary>running, verified, failed.</summary>
+    /// <summary>running, verified, failed, interrupted (stopped; a rerun resumes).</summary>
     public string Status { get; set; } = "";
 
     public int FilesCopied { get; set; }

@@ -36,12 +36,34 @@ public interface IOffloadReader : IDisposable
     ValueTask<int> ReadAsync(Memory<byte> buffer, long offset, CancellationToken cancellationToken);
 }
 
+/// <summary>A copy opened for its verification re-read, which must reach the drive.</summary>
+public interface IVerificationReader : IOffloadReader
+{
+    /// <summary>
+    /// Called once a range has reached the drive and before it is read back: drops its cached pages where the reader
+    /// goes through the page cache (fadvise), so the reads come from the drive; nothing to do for O_DIRECT.
+    /// </summary>
+    void DropCached(long offset, long length);
+
+    /// <summary>
+    /// Reads worth keeping in flight: several for O_DIRECT (the drive sees a queue); one through the page cache, where
+    /// the kernel's readahead already queues ahead and concurrent reads of one file would only confuse it.
+    /// </summary>
+    int ReadsInFlight { get; }
+}
+
 /// <summary>A temporary file in a destination being written.</summary>
 public interface IOffloadWriter : IDisposable
 {
     ValueTask WriteAsync(ReadOnlyMemory<byte> data, long offset, CancellationToken cancellationToken);
 
-    /// <summary>Flushes the data to the drive (fsync); the copy is durable once this returns.</summary>
+    /// <summary>
+    /// Writes a range of the file out to the drive and waits until the drive has it, so it can be read back from the
+    /// drive; cheaper than <see cref="FlushToDisk"/> (no journal commit), which must still follow before the rename.
+    /// </summary>
+    void WriteOut(long offset, long length);
+
+    /// <summary>Flushes the data and the size to the drive (fdatasync); the copy is durable once this returns.</summary>
     void FlushToDisk();
 }
 
@@ -66,7 +88,7 @@ public interface IOffloadFileSystem
     /// Opens a file that was flushed to disk for the verification re-read, making sure the bytes come from the
     /// drive where the OS allows it; <paramref name="reReadMode"/> says how (see <see cref="ReReadModes"/>).
     /// </summary>
-    IOffloadReader OpenForVerification(string path, out string reReadMode);
+    IVerificationReader OpenForVerification(string path, out string reReadMode);
 
     /// <summary>Sets the file's modification time.</summary>
     void SetLastModified(string path, DateTimeOffset time);
