@@ -180,6 +180,7 @@ public sealed class OffloadEngine
         private readonly StageClock _clock;
         private readonly ConcurrentBag<AlignedBuffer> _aligned = [];
         private readonly List<Catalog.Offload.OffloadFileRecord> _unrecorded = [];
+        private long _recordedAt;
         private List<Destination> _destinations = [];
         private IReadOnlyList<MhlHashFormat> _formats = [];
         private MhlHashFormat _verifyFormat;
@@ -1235,8 +1236,13 @@ public sealed class OffloadEngine
 
         private double _seconds;
 
-        /// <summary>File records are written in batches of this many: one catalog transaction per batch, not per file.</summary>
+        /// <summary>
+        /// File records are written in batches: one catalog transaction (and its flush) per batch of this many files or
+        /// this long, not per file; a crash loses at most that much of the record, never a guarantee.
+        /// </summary>
         private const int RecordBatch = 64;
+
+        private static readonly TimeSpan RecordEvery = TimeSpan.FromMilliseconds(500);
 
         private void RecordFile(PendingFile file, (DestinationWork Work, string Status, string? Error, OffloadFailureKind Kind)[] outcomes, DateTimeOffset now)
         {
@@ -1269,7 +1275,7 @@ public sealed class OffloadEngine
                     });
                 }
 
-                full = _unrecorded.Count >= RecordBatch * _destinations.Count;
+                full = _unrecorded.Count >= RecordBatch * _destinations.Count || _engine._time.GetElapsedTime(_recordedAt) >= RecordEvery;
             }
 
             if (full)
@@ -1298,6 +1304,7 @@ public sealed class OffloadEngine
             }
 
             var started = _clock.Start();
+            _recordedAt = _engine._time.GetTimestamp();
             _engine._catalog.Write(tx =>
             {
                 var files = tx.Database.GetCollection<Catalog.Offload.OffloadFileRecord>(CatalogCollections.Files);

@@ -78,6 +78,13 @@ internal static class OffloadVerb
                     result.Bytes,
                     result.Seconds,
                     result.ReReadMode);
+
+                // Where the seconds went (--verbose): busy time per stage, summed over the threads that did it.
+                foreach (var stage in result.Stages.Where(s => s.Count > 0))
+                {
+                    ctx.Log.Debug("Offload stage {Stage}: {Seconds} s busy, {Count} operations, {Bytes} bytes", stage.Stage, stage.Seconds, stage.Count, stage.Bytes);
+                }
+
                 if (ctx.Json)
                 {
                     ctx.WriteJson(result, OffloadJsonContext.Default.OffloadResult);

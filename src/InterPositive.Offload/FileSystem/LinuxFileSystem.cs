@@ -295,27 +295,15 @@ public sealed partial class LinuxFileSystem : IOffloadFileSystem
 
     private sealed class Writer(string path) : IOffloadWriter
     {
-        // Start writeback every so often while the copy is written, so each flush before a re-read has little left to do.
-        private const long WritebackStep = 32L << 20;
         private const int SyncFileRangeWaitBefore = 1;
         private const int SyncFileRangeWrite = 2;
         private const int SyncFileRangeWaitAfter = 4;
         private readonly FileStream stream = new(path, new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write, Share = FileShare.Read, BufferSize = 0, Options = FileOptions.Asynchronous });
-        private long _writtenUpTo;
-        private long _writebackFrom;
 
-        public async ValueTask WriteAsync(ReadOnlyMemory<byte> data, long offset, CancellationToken cancellationToken)
-        {
-            await RandomAccess.WriteAsync(stream.SafeFileHandle, data, offset, cancellationToken);
-            var upTo = Math.Max(Volatile.Read(ref _writtenUpTo), offset + data.Length);
-            Volatile.Write(ref _writtenUpTo, upTo);
-            if (upTo - _writebackFrom >= WritebackStep)
-            {
-                // Non-blocking: queues the range for writeback; errors surface at the flush.
-                _ = SyncFileRange(stream.SafeFileHandle, _writebackFrom, upTo - _writebackFrom, SyncFileRangeWrite);
-                _writebackFrom = upTo;
-            }
-        }
+        // Writeback is started by the verifier's write-out of each step, on its thread: submitting it here would block
+        // the writer whenever the drive's queue is full, and the card read behind it.
+        public ValueTask WriteAsync(ReadOnlyMemory<byte> data, long offset, CancellationToken cancellationToken) =>
+            RandomAccess.WriteAsync(stream.SafeFileHandle, data, offset, cancellationToken);
 
         public void WriteOut(long offset, long length)
         {
