@@ -714,7 +714,7 @@ public sealed class OffloadEngine
 
                         WriteOut(work.Writer, verified, step);
                         reader ??= OpenReRead(work.TempPath, destination);
-                        verified = await ReReadAsync(reader, hasher, verified, step, work.FinalPath);
+                        verified = await ReReadAsync(reader, hasher, verified, step, file.File.Size, work.FinalPath);
                     }
                 }
 
@@ -740,7 +740,7 @@ public sealed class OffloadEngine
                             using var existing = new MhlHasher(_verifyFormat);
                             using (var compare = OpenReRead(work.FinalPath, destination))
                             {
-                                await ReReadAsync(compare, existing, 0, long.MaxValue, work.FinalPath);
+                                await ReReadAsync(compare, existing, 0, long.MaxValue, file.File.Size, work.FinalPath);
                             }
 
                             var actual = existing.FinishString();
@@ -755,7 +755,7 @@ public sealed class OffloadEngine
                             Flush(work.Writer!);
                             work.Writer!.Dispose();
                             reader ??= OpenReRead(work.TempPath, destination);
-                            await ReReadAsync(reader, hasher!, verified, long.MaxValue, work.FinalPath);
+                            await ReReadAsync(reader, hasher!, verified, long.MaxValue, file.File.Size, work.FinalPath);
                             reader.Dispose();
                             reader = null;
                             var actual = hasher!.FinishString();
@@ -843,10 +843,12 @@ public sealed class OffloadEngine
         /// into the hash, in aligned blocks, the reader's number of reads in flight, hashed in order. Returns the
         /// position reached.
         /// </summary>
-        private async Task<long> ReReadAsync(IVerificationReader reader, MhlHasher hasher, long from, long to, string finalPath)
+        private async Task<long> ReReadAsync(IVerificationReader reader, MhlHasher hasher, long from, long to, long expectedSize, string finalPath)
         {
             reader.DropCached(from, to == long.MaxValue ? 0 : to - from);
-            var block = AlignedBuffer.RoundUp(_request.ChunkSize);
+
+            // A small file gets a buffer its size (plus a block, to see its end), not a whole chunk.
+            var block = (int)Math.Min(FullBlock, AlignedBuffer.RoundUp((int)Math.Min(int.MaxValue - AlignedBuffer.Alignment, Math.Max(0, Math.Min(to, expectedSize) - from))) + AlignedBuffer.Alignment);
             var inFlight = new Queue<(Task<int> Read, AlignedBuffer Buffer, int Want, long Started)>();
             var next = from;
             var position = from;
@@ -906,9 +908,22 @@ public sealed class OffloadEngine
             }
         }
 
-        private AlignedBuffer RentAligned(int length) => _aligned.TryTake(out var buffer) ? buffer : new AlignedBuffer(length);
+        private int FullBlock => AlignedBuffer.RoundUp(_request.ChunkSize);
 
-        private void ReturnAligned(AlignedBuffer buffer) => _aligned.Add(buffer);
+        /// <summary>Full blocks come from the run's pool; smaller ones are made for one file and freed after it.</summary>
+        private AlignedBuffer RentAligned(int length) => length == FullBlock && _aligned.TryTake(out var buffer) ? buffer : new AlignedBuffer(length);
+
+        private void ReturnAligned(AlignedBuffer buffer)
+        {
+            if (buffer.Length == FullBlock)
+            {
+                _aligned.Add(buffer);
+            }
+            else
+            {
+                ((IDisposable)buffer).Dispose();
+            }
+        }
 
         private void Complete(PendingFile file, (DestinationWork Work, string Status, string? Error, OffloadFailureKind Kind)[] outcomes)
         {

@@ -16,7 +16,7 @@ namespace InterPositive.Benchmarks;
 /// flush, re-read from the drive, rename) to one and two destinations, plus one destination with the O_DIRECT re-read.
 /// The card is read once first so every run starts from a page-cached source; <c>sync</c> runs between runs (untimed)
 /// so no run pays for another's writeback. Our runs print their stage breakdown. Also measures xxh64 on one core.
-/// Args: [SIZE_GIB=4] [--dir DIR] [--small N] [--runs R] [--no-hash].
+/// Args: [SIZE_GIB=4] [--dir DIR] [--small N] [--runs R] [--no-hash] [--chunk-mib N: also time ours with N MiB chunks].
 /// </summary>
 public sealed class OffloadBenchmark : IEndToEndBenchmark
 {
@@ -61,6 +61,13 @@ public sealed class OffloadBenchmark : IEndToEndBenchmark
             await TimeOursAsync(times, "interpositive offload (1 dest)", card, [d1], d1, d2, cancellationToken);
             await TimeOursAsync(times, "interpositive offload (2 dests)", card, [d1, d2], d1, d2, cancellationToken);
             await TimeOursAsync(times, "offload (1 dest, O_DIRECT re-read)", card, [d1], d1, d2, cancellationToken, LinuxFileSystem.Direct);
+            if (Option(args, "--chunk-mib") is { } chunk)
+            {
+                // The same offload with another read/write chunk size: fewer, larger hand-offs between the stages.
+                var bytes = int.Parse(chunk, CultureInfo.InvariantCulture) << 20;
+                await TimeOursAsync(times, $"offload (1 dest, {chunk} MiB chunks)", card, [d1], d1, d2, cancellationToken, chunkSize: bytes);
+                await TimeOursAsync(times, $"offload (2 dests, {chunk} MiB chunks)", card, [d1, d2], d1, d2, cancellationToken, chunkSize: bytes);
+            }
         }
 
         var cp = times["cp -r (1 dest)"].Min();
@@ -179,13 +186,14 @@ public sealed class OffloadBenchmark : IEndToEndBenchmark
         Add(times, name, seconds);
     }
 
-    private static async Task TimeOursAsync(Dictionary<string, List<double>> times, string name, string card, string[] destinations, string d1, string d2, CancellationToken cancellationToken, LinuxFileSystem? fs = null)
+    private static async Task TimeOursAsync(Dictionary<string, List<double>> times, string name, string card, string[] destinations, string d1, string d2, CancellationToken cancellationToken, LinuxFileSystem? fs = null, int? chunkSize = null)
     {
         await ResetAsync(d1, d2, cancellationToken);
         var engine = new OffloadEngine(fs ?? LinuxFileSystem.Instance, catalog: null, TimeProvider.System);
         var cpu = Process.GetCurrentProcess().TotalProcessorTime;
         var watch = Stopwatch.StartNew();
-        var result = await engine.RunAsync(new OffloadRequest(card, destinations), null, cancellationToken);
+        var request = new OffloadRequest(card, destinations);
+        var result = await engine.RunAsync(chunkSize is { } size ? request with { ChunkSize = size } : request, null, cancellationToken);
         var seconds = watch.Elapsed.TotalSeconds;
         cpu = Process.GetCurrentProcess().TotalProcessorTime - cpu;
         if (result.Failure != OffloadFailureKind.None)
