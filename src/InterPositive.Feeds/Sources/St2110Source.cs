@@ -160,10 +160,9 @@ public sealed class St2110Source(St2110Options options, string feed, TimeProvide
         try
         {
             await receive;
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            throw;
+
+            // The receive loop returns when cancelled: say so, or the feed would take it for a dropped stream.
+            cancellationToken.ThrowIfCancellationRequested();
         }
         finally
         {
