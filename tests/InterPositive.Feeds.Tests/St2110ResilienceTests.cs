@@ -167,4 +167,72 @@ public sealed class St2110ResilienceTests
         Assert.True(kinds.IndexOf(FeedEventKind.Resumed) > stop, "no Resumed event after Stopped");
         Assert.DoesNotContain(FeedEventKind.Reconnecting, kinds);
     }
+
+    [Fact]
+    public async Task A_stream_that_changes_from_1080p_to_2160p_and_back_is_reported_and_followed()
+    {
+        var port = FreeUdpPort();
+        var hd = Picture(1920, 1080);
+        var uhd = Picture(3840, 2160);
+        using var sender = new St2110TestSender(new IPEndPoint(IPAddress.Loopback, port), null, path: St2110SendPath.Gso);
+        var sizes = new List<(int Width, int Height, bool Intact)>();
+        var (monitor, events, feed, source) = await PlayAsync(
+            new St2110Options { Address = IPAddress.Loopback, VideoPort = port, AncPort = null, Width = 1920, Height = 1080, Rate = FrameRate.Fps25 },
+            async () =>
+            {
+                var t = 0u;
+                foreach (var (picture, width, height) in new[] { (hd, 1920, 1080), (uhd, 3840, 2160), (hd, 1920, 1080) })
+                {
+                    for (var i = 0; i < 5; i++, t += 3600)
+                    {
+                        sender.SendFrame(picture, width, height, t);
+                        await Task.Delay(20);
+                    }
+                }
+            },
+            m => m.Frames >= 11,
+            new FeedOptions { AnalysisQueue = 100, StallAfter = TimeSpan.FromSeconds(5) },
+            inspect: f => sizes.Add((f.Format.Width, f.Format.Height, f.Data.Span.SequenceEqual(f.Format.Width == 3840 ? uhd : hd))));
+
+        // Two frames of the new size confirm a change; they are not delivered (their buffers were the old size).
+        Assert.Equal(11, monitor.Frames);
+        Assert.Equal([.. Enumerable.Repeat((1920, 1080, true), 5), .. Enumerable.Repeat((3840, 2160, true), 3), .. Enumerable.Repeat((1920, 1080, true), 3)], sizes);
+        var changes = events.Where(e => e.Kind == FeedEventKind.FormatChanged).Select(e => e.Message).ToList();
+        Assert.Equal(2, changes.Count);
+        Assert.Contains("1920x1080 rfc4175 25 -> 3840x2160 rfc4175 25", changes[0], StringComparison.Ordinal);
+        Assert.Contains("3840x2160 rfc4175 25 -> 1920x1080 rfc4175 25", changes[1], StringComparison.Ordinal);
+        Assert.Equal(0, source.Statistics.Lost);
+        Assert.Equal(0, feed.Status.Reconnects);
+    }
+
+    [Fact]
+    public async Task A_restarted_sender_with_a_new_sequence_is_picked_up_not_counted_as_loss()
+    {
+        const int Width = 320, Height = 180;
+        var port = FreeUdpPort();
+        var picture = Picture(Width, Height);
+        var (monitor, _, feed, source) = await PlayAsync(
+            new St2110Options { Address = IPAddress.Loopback, VideoPort = port, AncPort = null, Width = Width, Height = Height, Rate = FrameRate.Fps25 },
+            async () =>
+            {
+                // Three senders back to back: from 0, then far ahead, then back near the start (RFC 3550 starts random).
+                foreach (var first in new uint[] { 0, 0x8000_0000, 7 })
+                {
+                    using var sender = new St2110TestSender(new IPEndPoint(IPAddress.Loopback, port), null) { NextSequence = first };
+                    for (var i = 0; i < 3; i++)
+                    {
+                        sender.SendFrame(picture, Width, Height, first + (uint)(i * 3600));
+                        await Task.Delay(20);
+                    }
+                }
+            },
+            m => m.Frames >= 9);
+
+        Assert.Equal(9, monitor.Frames);
+        Assert.Equal(0, source.Statistics.Lost);
+        Assert.Equal(0, source.Statistics.Reordered);
+        Assert.Equal(0, source.Statistics.FramesIncomplete);
+        Assert.True(source.Statistics.Resyncs >= 3);
+        Assert.Equal(0, feed.Status.Reconnects);
+    }
 }

@@ -66,6 +66,7 @@ public sealed class St2110Statistics
     private long _framesIncomplete;
     private long _ancPackets;
     private long _calls;
+    private long _resyncs;
     private long _cpuTicks;
 
     public long Packets => Interlocked.Read(ref _packets);
@@ -80,6 +81,9 @@ public sealed class St2110Statistics
     public long Malformed => Interlocked.Read(ref _malformed);
 
     public long FramesComplete => Interlocked.Read(ref _framesComplete);
+
+    /// <summary>Times the sequence was picked up afresh: the first packet, after a quiet spell, after a sender restart.</summary>
+    public long Resyncs => Interlocked.Read(ref _resyncs);
 
     public long FramesIncomplete => Interlocked.Read(ref _framesIncomplete);
 
@@ -102,6 +106,8 @@ public sealed class St2110Statistics
     }
 
     internal void Batch() => _calls++;
+
+    internal void Resync() => _resyncs++;
 
     internal void Packet() => _packets++;
 
@@ -315,8 +321,10 @@ public sealed class St2110Source(St2110Options options, string feed, TimeProvide
     /// </summary>
     private sealed class Assembler : IDisposable
     {
-        // A packet this far behind the newest is a restarted sender, not reordering on a LAN.
+        // A packet this far behind the newest is a restarted sender, not reordering on a LAN; this far ahead (over a
+        // second of UHD) with no quiet spell in between is a sender that restarted, not loss.
         private const int ResyncBehind = 1024;
+        private const int ResyncAhead = 1 << 20;
         private readonly St2110Source _source;
         private readonly Socket? _anc;
         private readonly IFrameSink _sink;
@@ -385,9 +393,10 @@ public sealed class St2110Source(St2110Options options, string feed, TimeProvide
 
             _statistics.Packet();
             var gap = (int)(packet.ExtendedSequence - _expected);
-            if (_resync || gap < -ResyncBehind)
+            if (_resync || gap < -ResyncBehind || gap > ResyncAhead)
             {
                 // First packet, or the first after a pause or a sender restart: nothing to compare with.
+                _statistics.Resync();
                 _resync = false;
                 _expected = packet.ExtendedSequence + 1;
             }
