@@ -55,6 +55,20 @@ public enum St2110ReceivePath
     Socket,
 }
 
+/// <summary>An ST 2110 receiver's counts as <c>feed --json</c> and the service report them.</summary>
+public sealed record St2110Report(
+    string ReceivePath,
+    long Packets,
+    long Lost,
+    long Reordered,
+    long Malformed,
+    long Resyncs,
+    long FramesComplete,
+    long FramesIncomplete,
+    long AncDatagrams,
+    int ReceiveBufferBytes,
+    double ReceiveCpuMsPerFrame);
+
 /// <summary>Packet-level counts of an ST 2110 receiver.</summary>
 public sealed class St2110Statistics
 {
@@ -103,6 +117,24 @@ public sealed class St2110Statistics
     {
         get => TimeSpan.FromTicks(Interlocked.Read(ref _cpuTicks));
         internal set => Interlocked.Exchange(ref _cpuTicks, value.Ticks);
+    }
+
+    /// <summary>A snapshot for reports.</summary>
+    public St2110Report Report()
+    {
+        var frames = FramesComplete + FramesIncomplete;
+        return new St2110Report(
+            Path.ToString().ToLowerInvariant(),
+            Packets,
+            Lost,
+            Reordered,
+            Malformed,
+            Resyncs,
+            FramesComplete,
+            FramesIncomplete,
+            AncDatagrams,
+            ReceiveBufferBytes,
+            frames == 0 ? 0 : Math.Round(ReceiveCpu.TotalMilliseconds / frames, 3));
     }
 
     internal void Batch() => _calls++;
