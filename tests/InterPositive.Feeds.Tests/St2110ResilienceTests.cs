@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using InterPositive.Feeds;
 using InterPositive.Feeds.Sources;
 using InterPositive.Formats;
+using InterPositive.Formats.Sdi;
 using InterPositive.Testing.Sdi;
 
 namespace InterPositive.Feeds.Tests;
@@ -234,5 +235,36 @@ public sealed class St2110ResilienceTests
         Assert.Equal(0, source.Statistics.FramesIncomplete);
         Assert.True(source.Statistics.Resyncs >= 3);
         Assert.Equal(0, feed.Status.Reconnects);
+    }
+
+    [Fact]
+    public async Task Blackmagic_camera_control_in_st2110_40_anc_reaches_the_frame_as_camera_settings()
+    {
+        const int Width = 320, Height = 180;
+        var port = FreeUdpPort();
+        var picture = Picture(Width, Height);
+        var iso = new byte[4];
+        BitConverter.TryWriteBytes(iso, 1600);
+        byte[] control = BlackmagicCameraControl.Write(
+        [
+            new(BlackmagicCommand.AllCameras, 1, 14, BlackmagicCameraControl.TypeInt32, BlackmagicCameraControl.Assign, iso),
+            new(BlackmagicCommand.AllCameras, 1, 2, BlackmagicCameraControl.TypeInt16, BlackmagicCameraControl.Assign, [0x1C, 0x0C, 0, 0]), // 3100 K
+        ]);
+        using var sender = new St2110TestSender(new IPEndPoint(IPAddress.Loopback, port), new IPEndPoint(IPAddress.Loopback, port + 2));
+        var (monitor, _, _, _) = await PlayAsync(
+            new St2110Options { Address = IPAddress.Loopback, VideoPort = port, AncPort = port + 2, Width = Width, Height = Height, Rate = FrameRate.Fps25 },
+            async () =>
+            {
+                for (var i = 0; i < 3; i++)
+                {
+                    sender.SendFrame(picture, Width, Height, (uint)(i * 3600), [(9, AncWord.Encode(BlackmagicCameraControl.AncDid, BlackmagicCameraControl.AncSdid, control))]);
+                    await Task.Delay(20);
+                }
+            },
+            m => m.Frames >= 3);
+
+        Assert.Equal(3, monitor.Frames);
+        Assert.Equal(1600, monitor.Camera?.Iso);
+        Assert.Equal(3100, monitor.Camera?.WhiteBalanceKelvin);
     }
 }

@@ -71,6 +71,34 @@ public static unsafe partial class LinuxUdp
         }
     }
 
+    /// <summary>
+    /// Sets the calling thread's nice value (Linux schedules threads, so this is per thread); false where not
+    /// permitted (raising priority needs root or CAP_SYS_NICE). A receive thread that keeps its CPU on a busy box is
+    /// the difference between a socket buffer that drains and one that overflows.
+    /// </summary>
+    public static bool TrySetThreadNice(int nice)
+    {
+        const int PrioProcess = 0;
+        const long SysGettid = 186; // x86_64; aarch64 is 178
+        try
+        {
+            var tid = (int)Syscall(RuntimeInformation.ProcessArchitecture == Architecture.Arm64 ? 178 : SysGettid);
+            return tid > 0 && SetPriority(PrioProcess, tid, nice) == 0;
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        {
+            return false;
+        }
+    }
+
+    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+    [LibraryImport("libc", EntryPoint = "syscall")]
+    private static partial long Syscall(long number);
+
+    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+    [LibraryImport("libc", EntryPoint = "setpriority", SetLastError = true)]
+    private static partial int SetPriority(int which, int who, int nice);
+
     [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
     [LibraryImport("libc", EntryPoint = "clock_gettime")]
     private static partial int ClockGetTime(int clock, long* timespec);

@@ -40,6 +40,12 @@ public sealed record St2110Options
 
     /// <summary>How datagrams are read from the socket (default: the fastest this system has).</summary>
     public St2110ReceivePath Path { get; init; } = St2110ReceivePath.Auto;
+
+    /// <summary>
+    /// Nice value for the receive thread where permitted (root or CAP_SYS_NICE); null leaves it. A starved receive
+    /// thread is how a loaded box loses packets: the socket buffer overflows while the thread waits for a core.
+    /// </summary>
+    public int? ReceiveThreadNice { get; init; } = -10;
 }
 
 /// <summary>How an ST 2110 receiver reads its video socket.</summary>
@@ -108,6 +114,9 @@ public sealed class St2110Statistics
 
     /// <summary>The receive path in use (what <see cref="St2110ReceivePath.Auto"/> came to).</summary>
     public St2110ReceivePath Path { get; internal set; }
+
+    /// <summary>The receive thread runs at the raised priority asked for.</summary>
+    public bool RaisedPriority { get; internal set; }
 
     /// <summary>recvmmsg calls that returned datagrams (packets per call = <see cref="Packets"/> / this).</summary>
     public long BatchCalls => Interlocked.Read(ref _calls);
@@ -271,6 +280,7 @@ public sealed class St2110Source(St2110Options options, string feed, TimeProvide
         }
 
         Statistics.Path = path;
+        Statistics.RaisedPriority = _options.ReceiveThreadNice is { } nice && LinuxUdp.TrySetThreadNice(nice);
         try
         {
             if (path == St2110ReceivePath.Socket)
