@@ -56,6 +56,73 @@ public sealed class FeedSt2110CliTests
         Assert.True(ip.GetProperty("receiveCpuMsPerFrame").GetDouble() > 0);
     }
 
+    [Fact]
+    public async Task Feed_verb_reports_a_paused_sender_and_a_change_from_1080p_to_2160p_and_follows_both()
+    {
+        var (group, port) = MulticastOnLoopback();
+        var hd = St2110TestSender.Frame(1920, 1080, (x, y) => ((ushort)(64 + ((x + y) % 876)), 512, 512));
+        var uhd = St2110TestSender.Frame(3840, 2160, (x, y) => ((ushort)(64 + ((x + y) % 876)), 512, 512));
+
+        using var process = Cli.Start(["feed", $"st2110://{group}:{port}?interface=127.0.0.1&anc=none", "--width", "1920", "--height", "1080", "--fps", "25", "--frames", "15", "--no-lighting", "--json", "--verbose"]);
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var log = new System.Text.StringBuilder();
+        var connected = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var stderr = Task.Run(async () =>
+        {
+            while (await process.StandardError.ReadLineAsync() is { } line)
+            {
+                log.AppendLine(line);
+
+                // Logged once the first frame is in (events are drained with frames).
+                if (line.Contains("Connected", StringComparison.Ordinal))
+                {
+                    connected.TrySetResult();
+                }
+            }
+
+            return log.ToString();
+        });
+        using var sender = new St2110TestSender(new IPEndPoint(group, port), null, IPAddress.Loopback, St2110SendPath.Gso);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+
+        // HD until the verb has frames, five more, a 2 s pause (the camera stops), then UHD until it exits.
+        var i = 0u;
+        var more = 5;
+        for (; !process.HasExited && !timeout.IsCancellationRequested && (!connected.Task.IsCompleted || more-- > 0); i++)
+        {
+            sender.SendFrame(hd, 1920, 1080, i * 3600);
+            await Task.Delay(40, CancellationToken.None);
+        }
+
+        await Task.Delay(2000, CancellationToken.None);
+        for (; !process.HasExited && !timeout.IsCancellationRequested; i++)
+        {
+            sender.SendFrame(uhd, 3840, 2160, i * 3600);
+            await Task.Delay(40, CancellationToken.None);
+        }
+
+        if (!process.HasExited)
+        {
+            process.Kill();
+        }
+
+        await process.WaitForExitAsync(CancellationToken.None);
+        var output = await stdout;
+        Assert.True(process.ExitCode == 0, $"exit {process.ExitCode}: {await stderr}");
+        using var json = JsonDocument.Parse(output);
+        var root = json.RootElement;
+        Assert.Equal(15, root.GetProperty("frames").GetInt64());
+        Assert.Equal("3840x2160 rfc4175 25", root.GetProperty("format").GetString());
+        var events = root.GetProperty("events").EnumerateArray().Select(e => e.GetString()!).ToList();
+        Assert.Contains(events, e => e.Contains("Stopped: no frame for", StringComparison.Ordinal));
+        Assert.Contains(events, e => e.Contains("Resumed", StringComparison.Ordinal));
+        Assert.Contains(events, e => e.Contains("FormatChanged: 1920x1080 rfc4175 25 -> 3840x2160 rfc4175 25", StringComparison.Ordinal));
+        Assert.DoesNotContain(events, e => e.Contains("Reconnecting", StringComparison.Ordinal));
+        var ip = root.GetProperty("st2110");
+        Assert.Equal(0, ip.GetProperty("lost").GetInt64());
+        Assert.True(ip.GetProperty("resyncs").GetInt64() >= 2);
+    }
+
     /// <summary>A multicast group and port pair that loopback delivers here; unicast loopback where it does not.</summary>
     private static (IPAddress Address, int Port) MulticastOnLoopback()
     {
