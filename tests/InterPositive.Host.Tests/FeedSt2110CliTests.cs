@@ -48,11 +48,12 @@ public sealed class FeedSt2110CliTests
         Assert.Equal(0, root.GetProperty("dropped").GetInt64());
         Assert.StartsWith("14:30:00:", root.GetProperty("timecode").GetProperty("first").GetString(), StringComparison.Ordinal);
         Assert.Equal(0, root.GetProperty("timecode").GetProperty("discontinuities").GetInt64());
-        Assert.True(root.GetProperty("anc").GetProperty("60/60").GetInt64() >= 12);
+        // The verb may join mid-frame: that first frame's ANC went out before it listened.
+        Assert.True(root.GetProperty("anc").GetProperty("60/60").GetInt64() >= 11);
         var ip = root.GetProperty("st2110");
         Assert.Equal(0, ip.GetProperty("lost").GetInt64());
         Assert.Equal(0, ip.GetProperty("malformed").GetInt64());
-        Assert.True(ip.GetProperty("packets").GetInt64() >= 12 * 2160 * 8);
+        Assert.True(ip.GetProperty("packets").GetInt64() >= 11 * 2160 * 8);
         Assert.True(ip.GetProperty("receiveCpuMsPerFrame").GetDouble() > 0);
     }
 
