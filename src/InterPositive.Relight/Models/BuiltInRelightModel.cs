@@ -6,6 +6,22 @@ using InterPositive.Relight.Onnx;
 
 namespace InterPositive.Relight.Models;
 
+/// <summary>The pieces the CPU engine runs a reduced-size shading graph as, band by band (see <see cref="Runtime.RelightEngine"/>).</summary>
+public enum GraphPart
+{
+    /// <summary>The whole graph on whole frames.</summary>
+    Whole,
+
+    /// <summary>Bands of rows: decode, lamp change and exposure, box average. Image in, <see cref="BuiltInRelightModel.Pooled"/> out.</summary>
+    Pool,
+
+    /// <summary>Whole frames at low resolution: estimated normals and the shading ratio. Pooled in, <see cref="BuiltInRelightModel.Ratio"/> out.</summary>
+    Ratio,
+
+    /// <summary>Bands of rows: decode, lamp change and exposure, the resized ratio, CDL and output. Image and the ratio's rows in.</summary>
+    Apply,
+}
+
 /// <summary>
 /// The built-in relight model: one ONNX graph per <see cref="RelightGraphOptions"/>, written in code.
 /// <para>
@@ -56,44 +72,114 @@ public static class BuiltInRelightModel
     /// <summary>Writes the graph as ONNX bytes.</summary>
     public static byte[] Build(RelightGraphOptions options) => BuildProto(options).ToByteArray();
 
-    internal static Onnx.Proto.ModelProto BuildProto(RelightGraphOptions options)
+    /// <summary>Writes one part of the graph (<see cref="GraphPart"/>) as ONNX bytes.</summary>
+    public static byte[] Build(RelightGraphOptions options, GraphPart part) => BuildProto(options, part).ToByteArray();
+
+    /// <summary>The low-resolution input of <see cref="GraphPart.Ratio"/>: the box-averaged, adapted scene-linear frame.</summary>
+    public const string Pooled = "pooled";
+
+    /// <summary>The shading ratio at low resolution: output of <see cref="GraphPart.Ratio"/>, and (as a band of rows) input of <see cref="GraphPart.Apply"/>.</summary>
+    public const string Ratio = "ratio";
+
+    internal static Onnx.Proto.ModelProto BuildProto(RelightGraphOptions options, GraphPart part = GraphPart.Whole)
     {
         options.Validate();
-        var g = new GraphBuilder(Name);
+        if (part != GraphPart.Whole && !(options.Shading == ShadingMode.Estimated && options.ShadingScale > 1))
+        {
+            throw new ArgumentException("only a graph that shades from estimated normals at reduced size splits into parts");
+        }
+
+        var g = new GraphBuilder(part == GraphPart.Whole ? Name : $"{Name}-{part.ToString().ToLowerInvariant()}");
+        string x;
+        switch (part)
+        {
+            case GraphPart.Pool:
+                g.Output(AveragePool(g, Linear(g, options), options), Pooled, "N", "3", "h", "w");
+                break;
+            case GraphPart.Ratio:
+                {
+                    var weights = g.Input(ShWeights, "6", "8", "1", "1");
+                    var bias = g.Input(ShBias, "6");
+                    g.Output(ShadingRatio(g, EstimateNormals(g, g.Input(Pooled, "N", "3", "h", "w"), options), weights, bias), Ratio, "N", "3", "h", "w");
+                    break;
+                }
+
+            case GraphPart.Apply:
+                {
+                    // A band of the frame's rows and the ratio's rows that cover it with one more above and below (edge
+                    // rows repeated at the frame's top and bottom): resized by the whole scale factor, the band's rows
+                    // land on exactly the values the whole frame's resize gives them; the extra rows are cut off.
+                    x = Linear(g, options);
+                    long f = options.ShadingScale;
+                    var band = g.Input(Ratio, "N", "3", "b", "w");
+                    var sizes = g.Node("Add", [g.Node("Shape", [x]), g.Int64s(0, 0, 2 * f, 0)]);
+                    var resized = g.Node("Resize", [band, "", "", sizes], attributes: [OnnxAttribute.Of("mode", "linear"), OnnxAttribute.Of("coordinate_transformation_mode", "half_pixel")]);
+                    var ratio = g.Node("Slice", [resized, g.Int64s(f), g.Int64s(-f), g.Int64s(2)]);
+                    g.Output(Finish(g, g.Mul(x, ratio), options), Output, "N", "3", "H", "W");
+                    break;
+                }
+
+            default:
+                x = Linear(g, options);
+                if (options.Shading != ShadingMode.None)
+                {
+                    var weights = g.Input(ShWeights, "6", "8", "1", "1");
+                    var bias = g.Input(ShBias, "6");
+                    if (options.Shading == ShadingMode.Estimated && options.ShadingScale > 1)
+                    {
+                        // Estimated normals are smooth by construction: estimate and shade on a box-averaged copy, then
+                        // bring the (smooth) gain back to full size; the frame itself keeps every pixel.
+                        var lowRatio = ShadingRatio(g, EstimateNormals(g, AveragePool(g, x, options), options), weights, bias);
+                        var ratio = g.Node("Resize", [lowRatio, "", "", g.Node("Shape", [x])], attributes: [OnnxAttribute.Of("mode", "linear"), OnnxAttribute.Of("coordinate_transformation_mode", "half_pixel")]);
+                        x = g.Mul(x, ratio);
+                    }
+                    else
+                    {
+                        var normals = options.Shading == ShadingMode.Normals
+                            ? Normalise(g, g.Input(Normals, "N", "3", "H", "W"))
+                            : EstimateNormals(g, x, options);
+                        x = g.Mul(x, ShadingRatio(g, normals, weights, bias));
+                    }
+                }
+
+                g.Output(Finish(g, x, options), Output, "N", "3", "H", "W");
+                break;
+        }
+
+        var metadata = new Dictionary<string, string>
+        {
+            ["interpositive.model"] = Name,
+            ["interpositive.version"] = Version.ToString(CultureInfo.InvariantCulture),
+            ["interpositive.structure"] = options.ToString(),
+        };
+        if (part != GraphPart.Whole)
+        {
+            metadata["interpositive.part"] = part.ToString();
+        }
+
+        return g.Build("com.interpositive", Version, "InterPositive Edge built-in relight: lamp change, exposure, SH key/fill, ASC CDL, output transform.", metadata);
+    }
+
+    /// <summary>Image input → scene linear → lamp change and exposure (one 3×3 with weights adaptation · 2^stops).</summary>
+    private static string Linear(GraphBuilder g, RelightGraphOptions options)
+    {
         var x = g.Input(Image, "N", "3", "H", "W");
         var adaptation = g.Input(Adaptation, "3", "3", "1", "1");
         var exposure = g.Input(Exposure, "1");
-
-        // Decode to scene linear.
         x = Decode(g, x, options.InputCurve);
-
-        // Lamp change and exposure: one 1×1 convolution with weights adaptation · 2^stops.
         var gain = g.Pow(g.Scalar(2f), exposure);
-        x = g.Node("Conv", [x, g.Mul(adaptation, gain)]);
+        return g.Node("Conv", [x, g.Mul(adaptation, gain)]);
+    }
 
-        if (options.Shading != ShadingMode.None)
-        {
-            var weights = g.Input(ShWeights, "6", "8", "1", "1");
-            var bias = g.Input(ShBias, "6");
-            if (options.Shading == ShadingMode.Estimated && options.ShadingScale > 1)
-            {
-                // Estimated normals are smooth by construction: estimate and shade on a box-averaged copy, then
-                // bring the (smooth) gain back to full size; the frame itself keeps every pixel.
-                long f = options.ShadingScale;
-                var small = g.Node("AveragePool", [x], attributes: [new OnnxAttribute("kernel_shape", Ints: [f, f]), new OnnxAttribute("strides", Ints: [f, f])]);
-                var lowRatio = ShadingRatio(g, EstimateNormals(g, small, options), weights, bias);
-                var ratio = g.Node("Resize", [lowRatio, "", "", g.Node("Shape", [x])], attributes: [OnnxAttribute.Of("mode", "linear"), OnnxAttribute.Of("coordinate_transformation_mode", "half_pixel")]);
-                x = g.Mul(x, ratio);
-            }
-            else
-            {
-                var normals = options.Shading == ShadingMode.Normals
-                    ? Normalise(g, g.Input(Normals, "N", "3", "H", "W"))
-                    : EstimateNormals(g, x, options);
-                x = g.Mul(x, ShadingRatio(g, normals, weights, bias));
-            }
-        }
+    private static string AveragePool(GraphBuilder g, string x, RelightGraphOptions options)
+    {
+        long f = options.ShadingScale;
+        return g.Node("AveragePool", [x], attributes: [new OnnxAttribute("kernel_shape", Ints: [f, f]), new OnnxAttribute("strides", Ints: [f, f])]);
+    }
 
+    /// <summary>ASC CDL and the output transform.</summary>
+    private static string Finish(GraphBuilder g, string x, RelightGraphOptions options)
+    {
         var inLog = false;
         if (options.Cdl)
         {
@@ -115,19 +201,9 @@ public static class BuiltInRelightModel
         switch (options.Output)
         {
             case OutputKind.Log:
-                if (!inLog)
-                {
-                    x = Encode(g, x, options.InputCurve);
-                }
-
-                break;
+                return inLog ? x : Encode(g, x, options.InputCurve);
             case OutputKind.Linear:
-                if (inLog)
-                {
-                    x = Decode(g, x, options.InputCurve);
-                }
-
-                break;
+                return inLog ? Decode(g, x, options.InputCurve) : x;
             default:
                 if (inLog)
                 {
@@ -136,18 +212,8 @@ public static class BuiltInRelightModel
 
                 var toDisplay = Gamuts.Convert(options.CameraGamut, options.DisplayGamut);
                 x = g.Clip(g.Node("Conv", [x, g.Constant(toDisplay.ToFloats(), 3, 3, 1, 1)]), 0f, 1f);
-                x = Encode(g, x, options.DisplayCurve);
-                break;
+                return Encode(g, x, options.DisplayCurve);
         }
-
-        g.Output(x, Output, "N", "3", "H", "W");
-        var metadata = new Dictionary<string, string>
-        {
-            ["interpositive.model"] = Name,
-            ["interpositive.version"] = Version.ToString(CultureInfo.InvariantCulture),
-            ["interpositive.structure"] = options.ToString(),
-        };
-        return g.Build("com.interpositive", Version, "InterPositive Edge built-in relight: lamp change, exposure, SH key/fill, ASC CDL, output transform.", metadata);
     }
 
     private static string ShadingRatio(GraphBuilder g, string normals, string weights, string bias)

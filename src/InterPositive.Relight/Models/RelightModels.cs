@@ -129,7 +129,7 @@ public sealed class BuiltInModel : IRelightModel
 
         var conditioning = new RelightConditioning(settings.AdaptationMatrix(), settings.ExposureStops, source, target, settings.Cdl, TakeAnalysis.DefaultNormalScale(height));
         // Build and load the session now, so the first frame does not pay for it.
-        _engine.SessionFor(graph);
+        _engine.Prepare(graph, height);
         return new PreparedTake(settings, height, width, source, graph, conditioning, BuiltInRelightModel.ConditioningTensors(graph, conditioning));
     }
 
