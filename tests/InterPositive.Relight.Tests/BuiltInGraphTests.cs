@@ -1,3 +1,4 @@
+using Google.Protobuf;
 using InterPositive.Lighting.Colour;
 using InterPositive.Relight.Colour;
 using InterPositive.Relight.Models;
@@ -13,7 +14,7 @@ public sealed class BuiltInGraphTests
     private const int H = 12;
     private const int W = 20;
 
-    public static TheoryData<string> LogCurves => new() { "logc3", "logc4", "slog3", "log3g10", "vlog", "bmdfilmgen5" };
+    public static TheoryData<string> LogCurves => new() { "logc3", "logc4", "slog3", "log3g10", "vlog", "bmdfilmgen5", "clog2", "clog3" };
 
     [Fact]
     public void Model_is_versioned_onnx_with_metadata()
@@ -51,6 +52,38 @@ public sealed class BuiltInGraphTests
         {
             Assert.Equal(frames[i], graph[i], 1e-4);
         }
+    }
+
+    [Theory]
+    [InlineData("clog2")]
+    [InlineData("clog3")]
+    public void Canon_log_pieces_match_the_lighting_library(string name)
+    {
+        // Through every piece: the mirrored log below zero light, Canon Log 3's linear middle, the upper log.
+        var curve = TransferCurve.Parse(name);
+        var light = new[] { -0.05, -0.01, -0.001, 0.0, 0.001, 0.005, 0.0125, 0.02, 0.05, 0.18, 0.9, 4.0, 16.0 };
+        var codes = new[] { 0.0, 0.05, 0.09, 0.0928, 0.0975, 0.1, 0.125, 0.15, 0.1528, 0.16, 0.3, 0.6, 0.95 };
+        var decoded = RunCurve(curve, codes, encode: false);
+        var encoded = RunCurve(curve, light, encode: true);
+        for (var i = 0; i < codes.Length; i++)
+        {
+            var expected = InterPositive.Lighting.Colour.LogCurves.Decode(curve.Curve, codes[i]);
+            Assert.Equal(expected, decoded[i], Tolerance * Math.Max(1, Math.Abs(expected)));
+            Assert.Equal(InterPositive.Lighting.Colour.LogCurves.Encode(curve.Curve, light[i]), encoded[i], Tolerance);
+        }
+    }
+
+    private static float[] RunCurve(TransferCurve curve, double[] values, bool encode)
+    {
+        var g = new InterPositive.Relight.Onnx.GraphBuilder("curve");
+        var x = g.Input("x", "1", "N");
+        g.Output(encode ? BuiltInRelightModel.Encode(g, x, curve) : BuiltInRelightModel.Decode(g, x, curve), "y", "1", "N");
+        var model = g.Build("test", 1, "curve", new Dictionary<string, string>()).ToByteArray();
+        using var session = new InterPositive.Relight.Runtime.ModelSession(model, InterPositive.Relight.Runtime.ExecutionPreference.Cpu, 1);
+        using var input = InterPositive.Relight.Runtime.TensorBuffer.From(values.Select(v => (float)v).ToArray(), 1, values.Length);
+        using var output = new InterPositive.Relight.Runtime.TensorBuffer(1, values.Length);
+        session.Run(["x"], [input.Value], ["y"], [output.Value]);
+        return output.Span.ToArray();
     }
 
     [Theory]

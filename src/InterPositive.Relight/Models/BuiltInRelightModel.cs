@@ -12,10 +12,10 @@ public enum GraphPart
     /// <summary>The whole graph on whole frames.</summary>
     Whole,
 
-    /// <summary>Bands of rows: decode, lamp change and exposure, box average. Image in, <see cref="BuiltInRelightModel.Pooled"/> out.</summary>
+    /// <summary>Bands of rows: decode and box average. Image in, <see cref="BuiltInRelightModel.Pooled"/> out.</summary>
     Pool,
 
-    /// <summary>Whole frames at low resolution: estimated normals and the shading ratio. Pooled in, <see cref="BuiltInRelightModel.Ratio"/> out.</summary>
+    /// <summary>Whole frames at low resolution: lamp change and exposure, estimated normals, the shading ratio. Pooled in, <see cref="BuiltInRelightModel.Ratio"/> out.</summary>
     Ratio,
 
     /// <summary>Bands of rows: decode, lamp change and exposure, the resized ratio, CDL and output. Image and the ratio's rows in.</summary>
@@ -75,7 +75,7 @@ public static class BuiltInRelightModel
     /// <summary>Writes one part of the graph (<see cref="GraphPart"/>) as ONNX bytes.</summary>
     public static byte[] Build(RelightGraphOptions options, GraphPart part) => BuildProto(options, part).ToByteArray();
 
-    /// <summary>The low-resolution input of <see cref="GraphPart.Ratio"/>: the box-averaged, adapted scene-linear frame.</summary>
+    /// <summary>The low-resolution input of <see cref="GraphPart.Ratio"/>: the box-averaged scene-linear frame.</summary>
     public const string Pooled = "pooled";
 
     /// <summary>The shading ratio at low resolution: output of <see cref="GraphPart.Ratio"/>, and (as a band of rows) input of <see cref="GraphPart.Apply"/>.</summary>
@@ -94,13 +94,15 @@ public static class BuiltInRelightModel
         switch (part)
         {
             case GraphPart.Pool:
-                g.Output(AveragePool(g, Linear(g, options), options), Pooled, "N", "3", "h", "w");
+                // Box-average before the lamp change: both are linear, so the order changes nothing but the cost (the
+                // 3×3 then runs on a sixteenth of the pixels).
+                g.Output(AveragePool(g, Decode(g, g.Input(Image, "N", "3", "H", "W"), options.InputCurve), options), Pooled, "N", "3", "h", "w");
                 break;
             case GraphPart.Ratio:
                 {
                     var weights = g.Input(ShWeights, "6", "8", "1", "1");
                     var bias = g.Input(ShBias, "6");
-                    g.Output(ShadingRatio(g, EstimateNormals(g, g.Input(Pooled, "N", "3", "h", "w"), options), weights, bias), Ratio, "N", "3", "h", "w");
+                    g.Output(ShadingRatio(g, EstimateNormals(g, Adapt(g, g.Input(Pooled, "N", "3", "h", "w")), options), weights, bias), Ratio, "N", "3", "h", "w");
                     break;
                 }
 
@@ -161,14 +163,14 @@ public static class BuiltInRelightModel
     }
 
     /// <summary>Image input → scene linear → lamp change and exposure (one 3×3 with weights adaptation · 2^stops).</summary>
-    private static string Linear(GraphBuilder g, RelightGraphOptions options)
+    private static string Linear(GraphBuilder g, RelightGraphOptions options) => Adapt(g, Decode(g, g.Input(Image, "N", "3", "H", "W"), options.InputCurve));
+
+    private static string Adapt(GraphBuilder g, string linear)
     {
-        var x = g.Input(Image, "N", "3", "H", "W");
         var adaptation = g.Input(Adaptation, "3", "3", "1", "1");
         var exposure = g.Input(Exposure, "1");
-        x = Decode(g, x, options.InputCurve);
         var gain = g.Pow(g.Scalar(2f), exposure);
-        return g.Node("Conv", [x, g.Mul(adaptation, gain)]);
+        return g.Node("Conv", [linear, g.Mul(adaptation, gain)]);
     }
 
     private static string AveragePool(GraphBuilder g, string x, RelightGraphOptions options)
@@ -309,6 +311,9 @@ public static class BuiltInRelightModel
         return g.Div(vectors, g.Node("Sqrt", [g.ClipMin(length2, 1e-12f)]));
     }
 
+    /// <summary>Whether a curve's two pieces meet closely enough (in code value or linear) to be summed over Min/Max instead of picked by Where.</summary>
+    private static bool Continuous(double a, double b) => Math.Abs(a - b) <= 1e-6 * Math.Max(1, Math.Abs(b));
+
     internal static string Decode(GraphBuilder g, string code, TransferCurve curve)
     {
         switch (curve)
@@ -316,9 +321,32 @@ public static class BuiltInRelightModel
             case LogTransfer c:
                 {
                     var k = Math.Log(10) / c.C;
+                    var cut = c.CodeCut;
+                    if (Continuous(c.Decode(cut), (cut - c.F) / c.E))
+                    {
+                        // exp(k·max(code, cut) − k·D − ln A) − B/A + (min(code, cut) − cut)/E: the log piece above the cut,
+                        // the linear one below, with no Where (which reads three tensors and a mask).
+                        var upper = g.Exp(g.Affine(g.Max(code, g.Scalar((float)cut)), (float)k, (float)((-c.D * k) - Math.Log(c.A))));
+                        var lower = g.Affine(g.Min(code, g.Scalar((float)cut)), (float)(1 / c.E), (float)((-c.B / c.A) - (cut / c.E)));
+                        return g.Add(upper, lower);
+                    }
+
                     var log = g.Affine(g.Exp(g.Affine(code, (float)k, (float)(-c.D * k))), (float)(1 / c.A), (float)(-c.B / c.A));
                     var lin = g.Affine(code, (float)(1 / c.E), (float)(-c.F / c.E));
-                    return g.Where(g.GreaterOrEqual(code, g.Scalar((float)c.CodeCut)), log, lin);
+                    return g.Where(g.GreaterOrEqual(code, g.Scalar((float)cut)), log, lin);
+                }
+
+            case CanonLogTransfer c:
+                {
+                    // Both log pieces as exp(±k·code + const)·(0.9/A) ∓ 0.9/A, the linear middle as an affine; Where picks.
+                    var k = Math.Log(10) / c.C;
+                    var gain = CanonLogTransfer.Scale / c.A;
+                    var high = g.Affine(g.Exp(g.Affine(code, (float)k, (float)(-k * c.DHigh))), (float)gain, (float)-gain);
+                    var low = g.Affine(g.Exp(g.Affine(code, (float)-k, (float)(k * c.DLow))), (float)-gain, (float)gain);
+                    var upper = c.HasLinear
+                        ? g.Where(g.Node("LessOrEqual", [code, g.Scalar((float)c.CodeHigh)]), g.Affine(code, (float)(CanonLogTransfer.Scale / c.S), (float)(-CanonLogTransfer.Scale * c.T / c.S)), high)
+                        : high;
+                    return g.Where(g.Node("Less", [code, g.Scalar((float)c.CodeLow)]), low, upper);
                 }
 
             case PowerTransfer c:
@@ -344,18 +372,46 @@ public static class BuiltInRelightModel
         {
             case LogTransfer c:
                 {
+                    if (Continuous(c.Encode(c.Cut), c.CodeCut) && (c.A * c.Cut) + c.B > 0)
+                    {
+                        // C·log10(A·max(x, cut) + B) + D + E·(min(x, cut) − cut): no Where, and no floor under the log.
+                        var upper = g.Affine(g.Log(g.Affine(g.Max(linear, g.Scalar((float)c.Cut)), (float)c.A, (float)c.B)), (float)(c.C / Math.Log(10)), (float)(c.D - (c.E * c.Cut)));
+                        return g.Add(upper, g.Mul(g.Min(linear, g.Scalar((float)c.Cut)), g.Scalar((float)c.E)));
+                    }
+
                     var log = g.Affine(g.Log(g.ClipMin(g.Affine(linear, (float)c.A, (float)c.B), 1e-10f)), (float)(c.C / Math.Log(10)), (float)c.D);
                     var lin = g.Affine(linear, (float)c.E, (float)c.F);
                     return g.Where(g.GreaterOrEqual(linear, g.Scalar((float)c.Cut)), log, lin);
                 }
 
+            case CanonLogTransfer c:
+                {
+                    // The log arguments are floored only where their piece is not the one picked.
+                    var a = c.A / CanonLogTransfer.Scale;
+                    var k = c.C / Math.Log(10);
+                    var high = g.Affine(g.Log(g.ClipMin(g.Affine(linear, (float)a, 1f), 1e-10f)), (float)k, (float)c.DHigh);
+                    var low = g.Affine(g.Log(g.ClipMin(g.Affine(linear, (float)-a, 1f), 1e-10f)), (float)-k, (float)c.DLow);
+                    var upper = c.HasLinear
+                        ? g.Where(g.Node("LessOrEqual", [linear, g.Scalar((float)c.LinearHigh)]), g.Affine(linear, (float)(c.S / CanonLogTransfer.Scale), (float)c.T), high)
+                        : high;
+                    return g.Where(g.Node("Less", [linear, g.Scalar((float)c.LinearLow)]), low, upper);
+                }
+
             case PowerTransfer c:
                 {
-                    var pow = g.Affine(g.PowPositive(linear, g.Scalar((float)c.G)), (float)c.A, (float)-c.B);
                     if (c.E == 0)
                     {
-                        return pow;
+                        return g.Affine(g.PowPositive(linear, g.Scalar((float)c.G)), (float)c.A, (float)-c.B);
                     }
+
+                    if (Continuous(c.Encode(c.Cut), c.CodeCut) && c.Cut > 0)
+                    {
+                        // A·max(x, cut)^G − B + E·(min(x, cut) − cut) (sRGB; BT.709's pieces miss by 3e-4 and keep the Where).
+                        var upper = g.Affine(g.Exp(g.Mul(g.Log(g.Max(linear, g.Scalar((float)c.Cut))), g.Scalar((float)c.G))), (float)c.A, (float)(-c.B - c.CodeCut));
+                        return g.Add(upper, g.Mul(g.Min(linear, g.Scalar((float)c.Cut)), g.Scalar((float)c.E)));
+                    }
+
+                    var pow = g.Affine(g.PowPositive(linear, g.Scalar((float)c.G)), (float)c.A, (float)-c.B);
 
                     var lin = g.Affine(linear, (float)c.E, 0f);
                     return g.Where(g.GreaterOrEqual(linear, g.Scalar((float)c.Cut)), pow, lin);

@@ -197,7 +197,7 @@ public sealed class ByoModel : IRelightModel
             problems.Add($"the model writes {_output.ColourSpace} images, so only --to display is possible");
         }
 
-        if ((_image.ColourSpace == "camera-log" || _output.ColourSpace == "camera-log") && settings.InputCurve is not LogTransfer)
+        if ((_image.ColourSpace == "camera-log" || _output.ColourSpace == "camera-log") && !settings.InputCurve.IsLog)
         {
             problems.Add("the model works in the camera's log: give the input's curve with --log");
         }

@@ -65,7 +65,7 @@ public sealed record RelightGraphOptions
     public PowerTransfer DisplayCurve { get; init; } = PowerTransfer.Gamma24;
 
     /// <summary>Whether the CDL stage really runs on log values (asked for, and the input has a log curve).</summary>
-    public bool CdlRunsInLog => Cdl && CdlInLog && InputCurve is LogTransfer;
+    public bool CdlRunsInLog => Cdl && CdlInLog && InputCurve.IsLog;
 
     /// <summary>Estimator radius suited to a frame height.</summary>
     public static int RadiusFor(int height) => Math.Clamp((int)Math.Round(height / 270.0), 2, 12);
@@ -75,7 +75,7 @@ public sealed record RelightGraphOptions
 
     public void Validate()
     {
-        if (Output == OutputKind.Log && InputCurve is not LogTransfer)
+        if (Output == OutputKind.Log && !InputCurve.IsLog)
         {
             throw new ArgumentException("output back to log needs the input's log curve (--log)");
         }

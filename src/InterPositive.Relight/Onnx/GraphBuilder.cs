@@ -105,6 +105,8 @@ public sealed class GraphBuilder
 
     public string Max(string a, string b) => Node("Max", [a, b]);
 
+    public string Min(string a, string b) => Node("Min", [a, b]);
+
     public string Pow(string a, string b) => Node("Pow", [a, b]);
 
     /// <summary>
