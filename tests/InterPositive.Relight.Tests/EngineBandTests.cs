@@ -35,7 +35,7 @@ public sealed class EngineBandTests
         }
 
         var normals = options.Shading == ShadingMode.Normals ? GraphHarness.RandomFrames(2, height, width, -1f, 1f, 22) : null;
-        using var banded = new RelightEngine(ExecutionPreference.Cpu, new RelightEngineOptions(Threads: 2, BandRows: 16));
+        using var banded = new RelightEngine(ExecutionPreference.Cpu, new RelightEngineOptions(Threads: 2, BandPixels: 16 * 40));
         using var whole = new RelightEngine(ExecutionPreference.Cpu, RelightEngineOptions.WholeFrames(1));
         var a = Run(banded, options, conditioning, frames, normals, 2, height, width);
         var b = Run(whole, options, conditioning, frames, normals, 2, height, width);
@@ -57,7 +57,7 @@ public sealed class EngineBandTests
         // Per-take conditioning is cached by the engine: a second run (and a second thread count) must not drift.
         var (options, conditioning) = Case("estimated/4");
         var frames = GraphHarness.SmoothFrames(1, 64, 48, 23);
-        using var engine = new RelightEngine(ExecutionPreference.Cpu, new RelightEngineOptions(Threads: 2, BandRows: 16));
+        using var engine = new RelightEngine(ExecutionPreference.Cpu, new RelightEngineOptions(Threads: 2, BandPixels: 16 * 40));
         var first = Run(engine, options, conditioning, frames, null, 1, 64, 48);
         var second = Run(engine, options, conditioning, frames, null, 1, 64, 48);
         Assert.Equal(first, second);

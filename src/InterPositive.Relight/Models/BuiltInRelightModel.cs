@@ -195,7 +195,7 @@ public static class BuiltInRelightModel
                 inLog = true;
             }
 
-            var sop = g.PowPositive(g.Clip(g.Add(g.Mul(x, slope), offset), 0f, 1f), power);
+            var sop = g.PowNonNegative(g.Clip(g.Add(g.Mul(x, slope), offset), 0f, 1f), power);
             var luma = g.Node("Conv", [sop, g.Constant(Rec709Luma, 1, 3, 1, 1)]);
             x = g.Clip(g.Add(luma, g.Mul(saturation, g.Sub(sop, luma))), 0f, 1f);
         }
@@ -214,7 +214,10 @@ public static class BuiltInRelightModel
 
                 var toDisplay = Gamuts.Convert(options.CameraGamut, options.DisplayGamut);
                 x = g.Clip(g.Node("Conv", [x, g.Constant(toDisplay.ToFloats(), 3, 3, 1, 1)]), 0f, 1f);
-                return Encode(g, x, options.DisplayCurve);
+                var display = options.DisplayCurve;
+                return display.E == 0
+                    ? g.Affine(g.PowNonNegative(x, g.Scalar((float)display.G)), (float)display.A, (float)-display.B)
+                    : Encode(g, x, display);
         }
     }
 

@@ -115,6 +115,9 @@ public sealed class GraphBuilder
     /// </summary>
     public string PowPositive(string a, string b) => Exp(Mul(Log(ClipMin(a, 1e-30f)), b));
 
+    /// <summary>a^b for a already clipped to ≥ 0: as <see cref="PowPositive"/> without the floor (ln 0 = −∞ and exp(−∞·b) = 0 for b &gt; 0).</summary>
+    public string PowNonNegative(string a, string b) => Exp(Mul(Log(a), b));
+
     public string Exp(string a) => Node("Exp", [a]);
 
     public string Log(string a) => Node("Log", [a]);

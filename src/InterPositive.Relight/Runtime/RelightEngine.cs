@@ -7,17 +7,18 @@ namespace InterPositive.Relight.Runtime;
 
 /// <summary>How the engine runs the built-in graph.</summary>
 /// <param name="Threads">Threads per run (0 = one per core).</param>
-/// <param name="BandRows">
-/// CPU provider: rows per band. The graph is a chain of cheap per-pixel ops over 25 MB (1080p) tensors, so on the CPU
-/// it is bound by memory, not arithmetic; run over bands of this many rows (each band's tensors stay in the core's
-/// cache) on one thread per core, it costs about half. 0 runs whole frames (as a GPU provider always does).
+/// <param name="BandPixels">
+/// CPU provider: pixels per band (whole rows, about this many). The graph is a chain of cheap per-pixel ops over 25 MB
+/// (1080p) tensors, so on the CPU it is bound by memory, not arithmetic; run over bands whose tensors (1.5 MB at the
+/// default: 64 rows of 1920) stay in a core's L2 cache, one thread per core, it costs about half. 0 runs whole frames
+/// (as a GPU provider always does).
 /// </param>
 /// <param name="LayoutOptimisation">
 /// Let ONNX Runtime's CPU layout transform (NCHWc) rewrite the graph. It pads the 3 colour channels to the SIMD block
 /// (16 with AVX-512) and reorders in and out around every 1×1 convolution, which makes this graph slower, so it is off
 /// for the built-in graph; bring-your-own convolutional models keep it.
 /// </param>
-public sealed record RelightEngineOptions(int Threads = 0, int BandRows = 64, bool LayoutOptimisation = false)
+public sealed record RelightEngineOptions(int Threads = 0, int BandPixels = 64 * 1920, bool LayoutOptimisation = false)
 {
     /// <summary>The engine as it was first written: whole frames, layout transform on (the benchmark's previous path).</summary>
     public static RelightEngineOptions WholeFrames(int threads = 0) => new(threads, 0, true);
@@ -26,10 +27,10 @@ public sealed record RelightEngineOptions(int Threads = 0, int BandRows = 64, bo
 /// <summary>
 /// Runs the built-in relight graph: one session per graph structure (and part), created on first use and reused for
 /// every batch after; the provider is chosen once for the engine. Frames go in as NCHW batches in pooled buffers.
-/// On the CPU provider, frames run as bands of rows in parallel (see <see cref="RelightEngineOptions.BandRows"/>):
+/// On the CPU provider, frames run as bands of rows in parallel (see <see cref="RelightEngineOptions.BandPixels"/>):
 /// per-pixel structures band by band; a key change from estimated normals at reduced size as three parts (bands:
 /// decode and box-average; whole low-resolution frames: normals and shading ratio; bands: decode, resized ratio, CDL,
-/// output), which gives the whole graph's result (same ops on the same values) without holding full frames in memory.
+/// output), which gives the whole graph's result (same ops on the same values) with each band's tensors in cache.
 /// </summary>
 public sealed class RelightEngine : IDisposable
 {
@@ -109,7 +110,7 @@ public sealed class RelightEngine : IDisposable
 
         if (plan.Count == 1)
         {
-            RunBands(SessionFor(options, GraphPart.Whole, banded: true), conditioningValues, image, output, BandRows(options), options.Shading == ShadingMode.Normals ? normals : null, cancellationToken);
+            RunBands(SessionFor(options, GraphPart.Whole, banded: true), conditioningValues, image, output, BandRows(options, (int)image.Shape[3]), options.Shading == ShadingMode.Normals ? normals : null, cancellationToken);
             return;
         }
 
@@ -132,7 +133,7 @@ public sealed class RelightEngine : IDisposable
     /// <summary>Which sessions run a structure at a frame height: whole frames, bands, or the three parts.</summary>
     private List<(GraphPart Part, bool Banded)> Plan(RelightGraphOptions options, int height)
     {
-        if (Planned.IsGpu || _options.BandRows <= 0)
+        if (Planned.IsGpu || _options.BandPixels <= 0)
         {
             return [(GraphPart.Whole, false)];
         }
@@ -146,12 +147,15 @@ public sealed class RelightEngine : IDisposable
         };
     }
 
-    /// <summary>Rows per band: a multiple of the shading scale, at least 16 of its low-resolution rows (the apply part resizes two extra).</summary>
-    private int BandRows(RelightGraphOptions options)
+    /// <summary>
+    /// Rows per band: about <see cref="RelightEngineOptions.BandPixels"/> over the width, a multiple of the shading scale
+    /// and at least four of its low-resolution rows (the apply part resizes two more than it keeps).
+    /// </summary>
+    private int BandRows(RelightGraphOptions options, int width)
     {
         var f = options.Shading == ShadingMode.Estimated ? options.ShadingScale : 1;
-        var rows = Math.Max(_options.BandRows, f == 1 ? 1 : 16 * f);
-        return (rows + f - 1) / f * f;
+        var rows = Math.Max(1, (int)Math.Round(_options.BandPixels / (double)width / f)) * f;
+        return f == 1 ? rows : Math.Max(rows, 4 * f);
     }
 
     private ModelSession SessionFor(RelightGraphOptions options, GraphPart part, bool banded)
@@ -214,7 +218,7 @@ public sealed class RelightEngine : IDisposable
         var (batch, height, width) = ((int)image.Shape[0], (int)image.Shape[2], (int)image.Shape[3]);
         var f = options.ShadingScale;
         int h = height / f, w = width / f;
-        var rows = BandRows(options);
+        var rows = BandRows(options, width);
         var bands = (height + rows - 1) / rows;
         using var pooled = new TensorBuffer(batch, 3, h, w);
         using var ratio = new TensorBuffer(batch, 3, h, w);
