@@ -39,7 +39,7 @@ public sealed class RelightBenchmark : IEndToEndBenchmark
             {
                 ("lamp+exposure+display", new() { InputCurve = LogTransfer.LogC3, CameraGamut = Gamut.Awg3 },
                     new(LampAdaptation.LampChange(Gamut.Awg3, AdaptationTransform.Cat16, 5600, 0, 3200, 0), 0.5)),
-                ("full: +key (estimated normals) +CDL", new() { InputCurve = LogTransfer.LogC3, CameraGamut = Gamut.Awg3, Shading = ShadingMode.Estimated, ShadingScale = RelightGraphOptions.ShadingScaleFor(height), EstimatorRadius = RelightGraphOptions.RadiusFor(height / RelightGraphOptions.ShadingScaleFor(height)), Cdl = true },
+                ("full: +key (estimated normals) +CDL", new() { InputCurve = LogTransfer.LogC3, CameraGamut = Gamut.Awg3, Shading = ShadingMode.Estimated, ShadingScale = RelightGraphOptions.ShadingScaleFor(height), EstimatorRadius = RelightGraphOptions.RadiusFor(height / RelightGraphOptions.ShadingScaleFor(height)), AlbedoRadius = RelightGraphOptions.AlbedoRadiusFor(height / RelightGraphOptions.ShadingScaleFor(height)), Cdl = true },
                     new(LampAdaptation.LampChange(Gamut.Awg3, AdaptationTransform.Cat16, 5600, 0, 3200, 0), 0.5, lighting, lighting.WithKey(60, 10, 1),
                         new CdlValues([1.1f, 1f, 0.9f], [0.01f, 0, -0.01f], [1, 1, 1.1f], 0.9f), TakeAnalysis.DefaultNormalScale(height))),
             };

@@ -121,6 +121,18 @@ public sealed class BuiltInGraphTests
     }
 
     [Theory]
+    [InlineData(1, 24, 32)]
+    [InlineData(2, 48, 40)]
+    public void Shape_from_shading_step_matches_reference(int scale, int height, int width)
+    {
+        var options = new RelightGraphOptions { Shading = ShadingMode.Estimated, ShadingScale = scale, EstimatorRadius = 2, AlbedoRadius = 5, Output = OutputKind.Linear };
+        var source = new ShLighting(InterPositive.Testing.Relight.RelightScene.KeyAndFill());
+        var conditioning = new RelightConditioning(Matrix3.Identity, 0.5, source, source.WithKey(70, 10, 1.5), NormalScale: 6);
+        var frames = GraphHarness.SmoothFrames(2, height, width, 14);
+        Assert.InRange(GraphHarness.WorstDifference(options, conditioning, frames, 2, height, width), 0, Tolerance);
+    }
+
+    [Theory]
     [InlineData(2, 24, 32)]
     [InlineData(4, 26, 38)]
     public void Shading_on_a_downscaled_copy_matches_reference(int scale, int height, int width)

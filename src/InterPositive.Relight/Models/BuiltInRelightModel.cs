@@ -60,6 +60,20 @@ public static class BuiltInRelightModel
     public const string CdlSaturation = "cdl_saturation";
     public const string Output = "relit";
 
+    public const string SfsIrradiance = "sfs_irradiance";
+    public const string SfsIrradianceBias = "sfs_irradiance_bias";
+    public const string SfsGradient = "sfs_gradient";
+    public const string SfsGradientBias = "sfs_gradient_bias";
+
+    /// <summary>The shape-from-shading step moves a normal by at most this much (half a radian, about).</summary>
+    public const float SfsMaxStep = 0.5f;
+
+    /// <summary>Estimated normals keep at least this much towards the camera (a visible surface faces it).</summary>
+    public const float SfsMinZ = 0.05f;
+
+    /// <summary>Added to |∇E|² so that flat lighting (no gradient) moves nothing.</summary>
+    public const float SfsGradientFloor = 1e-6f;
+
     /// <summary>Floor under irradiance in the shading ratio (scene-linear units), so dark or back-facing areas stay finite.</summary>
     public const float ShadingEpsilon = 1e-4f;
 
@@ -221,15 +235,40 @@ public static class BuiltInRelightModel
         }
     }
 
-    private static string ShadingRatio(GraphBuilder g, string normals, string weights, string bias)
+    /// <summary>The 8 SH basis features of unit normals: y, z, x, xy, yz, z², xz, x²−y² (<see cref="ShLighting.ShadingWeights"/>).</summary>
+    private static string Features(GraphBuilder g, string normals)
     {
         var n = g.NodeMulti("Split", [normals, g.Int64s(1, 1, 1)], 3, attributes: OnnxAttribute.Of("axis", 1L));
         string nx = n[0], ny = n[1], nz = n[2];
-        var features = g.Node("Concat", [ny, nz, nx, g.Mul(nx, ny), g.Mul(ny, nz), g.Mul(nz, nz), g.Mul(nx, nz), g.Mul(g.Sub(nx, ny), g.Add(nx, ny))], attributes: OnnxAttribute.Of("axis", 1L));
-        var irradiance = g.Node("Conv", [features, weights, bias]);
+        return g.Node("Concat", [ny, nz, nx, g.Mul(nx, ny), g.Mul(ny, nz), g.Mul(nz, nz), g.Mul(nx, nz), g.Mul(g.Sub(nx, ny), g.Add(nx, ny))], attributes: OnnxAttribute.Of("axis", 1L));
+    }
+
+    private static string ShadingRatio(GraphBuilder g, string normals, string weights, string bias)
+    {
+        var irradiance = g.Node("Conv", [Features(g, normals), weights, bias]);
         var e = g.NodeMulti("Split", [irradiance, g.Int64s(3, 3)], 2, attributes: OnnxAttribute.Of("axis", 1L));
         var eps = g.Scalar(ShadingEpsilon);
         return g.Clip(g.Div(g.Add(g.Relu(e[1]), eps), g.Add(g.Relu(e[0]), eps)), 0f, MaxShadingGain);
+    }
+
+    /// <summary>
+    /// The lighting's luminance irradiance E(n) = b + w·features(n) (camera-gamut luma of the per-channel weights) and
+    /// its gradient ∇E(n) = M·n + c (exact: the features are at most quadratic in n).
+    /// </summary>
+    public static (float[] Weights, float Bias, float[] Gradient, float[] GradientBias) SfsWeights(ShLighting lighting, Gamut gamut)
+    {
+        var (weights, bias) = ShLighting.ShadingWeights(lighting, lighting);
+        var (lr, lg, lb) = Gamuts.Luma(gamut);
+        var w = new double[8];
+        for (var k = 0; k < 8; k++)
+        {
+            w[k] = (lr * weights[k]) + (lg * weights[8 + k]) + (lb * weights[16 + k]);
+        }
+
+        var b = (lr * bias[0]) + (lg * bias[1]) + (lb * bias[2]);
+        // Features y, z, x, xy, yz, z², xz, x²−y²: ∂/∂x = w2 + w3·y + w6·z + 2w7·x; ∂/∂y = w0 + w3·x + w4·z − 2w7·y; ∂/∂z = w1 + w4·y + 2w5·z + w6·x.
+        double[] m = [2 * w[7], w[3], w[6], w[3], -2 * w[7], w[4], w[6], w[4], 2 * w[5]];
+        return ([.. w.Select(v => (float)v)], (float)b, [.. m.Select(v => (float)v)], [(float)w[2], (float)w[0], (float)w[1]]);
     }
 
     /// <summary>Gaussian taps (σ = radius/2), normalised; shared by the graph and the reference.</summary>
@@ -272,6 +311,14 @@ public static class BuiltInRelightModel
             if (options.Shading == ShadingMode.Estimated)
             {
                 feeds[NormalKernel] = (NormalKernelFor(conditioning.NormalScale / options.ShadingScale), [3, 2, 1, 1]);
+                if (options.AlbedoRadius > 0)
+                {
+                    var (w, b, m, c) = SfsWeights(source, options.CameraGamut);
+                    feeds[SfsIrradiance] = (w, [1, 8, 1, 1]);
+                    feeds[SfsIrradianceBias] = ([b], [1]);
+                    feeds[SfsGradient] = (m, [3, 3, 1, 1]);
+                    feeds[SfsGradientBias] = (c, [3]);
+                }
             }
         }
 
@@ -305,7 +352,36 @@ public static class BuiltInRelightModel
         var vertical = g.Constant([.. taps, .. taps], 2, 1, taps.Length, 1);
         var blurred = g.Node("Conv", [g.Node("Conv", [shading, horizontal], attributes: OnnxAttribute.Of("group", 2L)), vertical], attributes: OnnxAttribute.Of("group", 2L));
         var raw = g.Node("Conv", [blurred, kernel, g.Constant([0f, 0f, 1f], 3)]);
-        return Normalise(g, raw);
+        var n0 = Normalise(g, raw);
+        return options.AlbedoRadius > 0 ? ShapeFromShading(g, n0, g.ClipMin(y, LumaFloor), options.AlbedoRadius) : n0;
+    }
+
+    /// <summary>
+    /// One shape-from-shading step on the bas-relief normals n₀ with the take's lighting E (luminance, order-2 SH):
+    /// albedo ρ = blur(Y)/blur(E(n₀)) over a large Gaussian (the albedo radius), shading S = Y/ρ, then a Gauss–Newton
+    /// step along the tangent part g of ∇E(n₀) so that E(n) moves to S: n = n₀ + clip((S − E)/|g|, ±0.5)·g/|g|, kept
+    /// on the camera's side (z ≥ 0.05) and normalised. It fixes the normals' component along the light, which the
+    /// gradient estimate gets wrong wherever the key is not frontal; the component across it stays the estimator's.
+    /// </summary>
+    private static string ShapeFromShading(GraphBuilder g, string n0, string luma, int albedoRadius)
+    {
+        var irradiance = g.ClipMin(g.Node("Conv", [Features(g, n0), g.Input(SfsIrradiance, "1", "8", "1", "1"), g.Input(SfsIrradianceBias, "1")]), LumaFloor);
+        var gradient = g.Node("Conv", [n0, g.Input(SfsGradient, "3", "3", "1", "1"), g.Input(SfsGradientBias, "3")]);
+        var sum = OnnxAttribute.Of("keepdims", 1L);
+        var tangent = g.Sub(gradient, g.Mul(g.Node("ReduceSum", [g.Mul(gradient, n0), g.Int64s(1)], attributes: sum), n0));
+        var inverse = g.Div(g.Scalar(1f), g.Node("Sqrt", [g.Add(g.Node("ReduceSum", [g.Mul(tangent, tangent), g.Int64s(1)], attributes: sum), g.Scalar(SfsGradientFloor))]));
+
+        long r = albedoRadius;
+        var pair = g.Node("Pad", [g.Node("Concat", [luma, irradiance], attributes: OnnxAttribute.Of("axis", 1L)), g.Int64s(0, 0, r, r, 0, 0, r, r)], attributes: OnnxAttribute.Of("mode", "edge"));
+        var taps = BlurTaps(albedoRadius);
+        var horizontal = g.Constant([.. taps, .. taps], 2, 1, 1, taps.Length);
+        var vertical = g.Constant([.. taps, .. taps], 2, 1, taps.Length, 1);
+        var blurred = g.NodeMulti("Split", [g.Node("Conv", [g.Node("Conv", [pair, horizontal], attributes: OnnxAttribute.Of("group", 2L)), vertical], attributes: OnnxAttribute.Of("group", 2L)), g.Int64s(1, 1)], 2, attributes: OnnxAttribute.Of("axis", 1L));
+        var shading = g.Div(g.Mul(luma, blurred[1]), blurred[0]);
+
+        var step = g.Clip(g.Mul(g.Sub(shading, irradiance), inverse), -SfsMaxStep, SfsMaxStep);
+        var moved = g.Add(n0, g.Mul(g.Mul(step, inverse), tangent));
+        return Normalise(g, g.Max(moved, g.Constant([-2f, -2f, SfsMinZ], 1, 3, 1, 1)));
     }
 
     private static string Normalise(GraphBuilder g, string vectors)

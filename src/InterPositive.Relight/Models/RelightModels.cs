@@ -51,7 +51,7 @@ public static class TakePreparation
         var linear = Downscale(codeFrame, height, width, factor);
         RelightReference.Decode(linear, settings.InputCurve);
         var n = normals.IsEmpty ? default : RelightReference.Normalise(Downscale(normals, height, width, factor));
-        return TakeAnalysis.FitLighting(linear, h, w, settings.CameraGamut, n, RelightGraphOptions.RadiusFor(h), TakeAnalysis.DefaultNormalScale(h));
+        return TakeAnalysis.FitLighting(linear, h, w, settings.CameraGamut, n, RelightGraphOptions.RadiusFor(h), TakeAnalysis.DefaultNormalScale(h), RelightGraphOptions.AlbedoRadiusFor(h));
     }
 
     public static float[] Downscale(ReadOnlySpan<float> planar, int height, int width, int factor)
@@ -114,6 +114,7 @@ public sealed class BuiltInModel : IRelightModel
             Shading = shading,
             EstimatorRadius = RelightGraphOptions.RadiusFor(shading == ShadingMode.Estimated ? height / RelightGraphOptions.ShadingScaleFor(height) : height),
             ShadingScale = shading == ShadingMode.Estimated ? RelightGraphOptions.ShadingScaleFor(height) : 1,
+            AlbedoRadius = shading == ShadingMode.Estimated ? RelightGraphOptions.AlbedoRadiusFor(height / RelightGraphOptions.ShadingScaleFor(height)) : 0,
             Cdl = settings.Cdl is not null,
             CdlInLog = settings.CdlInLog,
             Output = settings.Output,
