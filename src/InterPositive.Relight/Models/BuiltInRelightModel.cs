@@ -35,11 +35,17 @@ public enum GraphPart
 /// Normal estimator (when the production has no normal pass): a bas-relief shape-from-shading estimate with a
 /// Retinex edge test. L = ln(camera-gamut luminance), edge-padded; its central-difference gradient is kept only where
 /// both components are at most 0.1 per pixel (steeper steps are albedo or occlusion edges, not shading), then
-/// Gaussian-blurred (σ = radius/2, radius about height/270) to smooth texture; n ∝ (−s·∂L/∂x, +s·∂L/∂y, 1),
-/// normalised, with s = normal_scale (about 0.2·frame height: for a sphere under a frontal key, s ≈ its radius in
-/// pixels). Surfaces that darken towards an edge turn away from the camera towards it; evenly lit areas face the
-/// camera. It cannot see the far side of the key (flat, dim areas read as facing the camera) and knows nothing of
-/// occlusion or cast shadows; with a normal pass none of this applies.
+/// Gaussian-blurred (σ = radius/2, radius about height/270) to smooth texture; n₀ ∝ (−s·∂L/∂x, +s·∂L/∂y, 1),
+/// normalised, with s = normal_scale (about 0.075·frame height). Then, with an albedo radius, one shape-from-shading
+/// step against the take's own lighting (ShapeFromShading, below): albedo normalised by a large blur, n moved
+/// along the lighting's gradient until its irradiance explains the pixel. It knows nothing of occlusion or cast
+/// shadows; with a normal pass none of this applies.
+/// </para>
+/// <para>
+/// Reduced size (ShadingScale f): normals and the shading ratio are worked out on an f×f box average and the ratio is
+/// resized back (bilinear, half-pixel) and multiplied into the full-resolution frame: an approximation of shading at
+/// full resolution, exact for the smooth ratio the estimator produces, and every pixel of the frame is kept. The
+/// reference (<see cref="RelightReference"/>) does the same, so the graph still matches it to 1e-4.
 /// </para>
 /// </summary>
 public static class BuiltInRelightModel
