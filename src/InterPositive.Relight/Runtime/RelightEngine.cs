@@ -163,9 +163,8 @@ public sealed class RelightEngine : IDisposable
         var session = _sessions.GetOrAdd((options, part, banded), key => new Lazy<ModelSession>(() =>
         {
             var model = BuiltInRelightModel.Build(key.Options, key.Part);
-            // Bands run one per thread (our parallelism); whole frames, and the low-resolution ratio part between the
-            // banded ones, use ONNX Runtime's own threads.
-            var threads = Planned.IsGpu ? _options.Threads : banded ? 1 : Threads;
+            // Bands and parts run one per thread (our parallelism); whole frames use ONNX Runtime's own threads.
+            var threads = Planned.IsGpu ? _options.Threads : banded || part != GraphPart.Whole ? 1 : Threads;
             return new ModelSession(model, _preference, threads, optimisation: _options.LayoutOptimisation ? GraphOptimizationLevel.ORT_ENABLE_ALL : GraphOptimizationLevel.ORT_ENABLE_EXTENDED);
         })).Value;
         Provider ??= session.Provider;
