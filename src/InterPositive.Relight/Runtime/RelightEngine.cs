@@ -163,7 +163,9 @@ public sealed class RelightEngine : IDisposable
         var session = _sessions.GetOrAdd((options, part, banded), key => new Lazy<ModelSession>(() =>
         {
             var model = BuiltInRelightModel.Build(key.Options, key.Part);
-            // Bands and parts run one per thread (our parallelism); whole frames use ONNX Runtime's own threads.
+            // Bands and parts run one per thread (our parallelism); whole frames use ONNX Runtime's own threads. The
+            // low-resolution ratio part between the banded ones stays on one thread too: with ONNX Runtime's pool its
+            // spinning threads cost more CPU than the few milliseconds of wall time they save.
             var threads = Planned.IsGpu ? _options.Threads : banded || part != GraphPart.Whole ? 1 : Threads;
             return new ModelSession(model, _preference, threads, optimisation: _options.LayoutOptimisation ? GraphOptimizationLevel.ORT_ENABLE_ALL : GraphOptimizationLevel.ORT_ENABLE_EXTENDED);
         })).Value;
