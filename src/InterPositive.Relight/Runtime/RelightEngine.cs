@@ -164,8 +164,8 @@ public sealed class RelightEngine : IDisposable
         {
             var model = BuiltInRelightModel.Build(key.Options, key.Part);
             // Bands and parts run one per thread (our parallelism); whole frames use ONNX Runtime's own threads. The
-            // low-resolution ratio part between the banded ones stays on one thread too: with ONNX Runtime's pool its
-            // spinning threads cost more CPU than the few milliseconds of wall time they save.
+            // low-resolution ratio part between the banded ones stays on one thread too: given ONNX Runtime's pool, it
+            // cost more CPU per frame in the one (noisy) run measured, for a few milliseconds of wall time.
             var threads = Planned.IsGpu ? _options.Threads : banded || part != GraphPart.Whole ? 1 : Threads;
             return new ModelSession(model, _preference, threads, optimisation: _options.LayoutOptimisation ? GraphOptimizationLevel.ORT_ENABLE_ALL : GraphOptimizationLevel.ORT_ENABLE_EXTENDED);
         })).Value;
