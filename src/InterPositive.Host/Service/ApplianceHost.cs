@@ -90,6 +90,14 @@ public static class ApplianceHost
         }
 
         builder.Services.AddSingleton(options);
+
+        // Stages stop together: the offload queue parks its copy at once instead of waiting behind the feeds and sync,
+        // and the whole service stays inside systemd's stop timeout (TimeoutStopSec=120s in appliance/systemd/interpositive.service).
+        builder.Services.Configure<HostOptions>(host =>
+        {
+            host.ServicesStopConcurrently = true;
+            host.ShutdownTimeout = TimeSpan.FromSeconds(20);
+        });
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(tokens);
         builder.Services.AddSingleton(services => CatalogDatabase.Open(Path.Combine(dataFolder, "interpositive.db"), services.GetRequiredService<TimeProvider>()));
@@ -116,6 +124,13 @@ public static class ApplianceHost
             announcements));
 
         var app = builder.Build();
+        var stopping = 0L;
+        app.Lifetime.ApplicationStopping.Register(() =>
+        {
+            stopping = TimeProvider.System.GetTimestamp();
+            logger.Information("Stopping: copies in flight are parked, stages drain");
+        });
+        app.Lifetime.ApplicationStopped.Register(() => logger.Information("Stopped in {Milliseconds} ms", (long)TimeProvider.System.GetElapsedTime(stopping).TotalMilliseconds));
         app.UseMiddleware<TokenAuthentication>();
         app.MapHealthChecks("/health/live", new Microsoft.AspNetCore.Diagnostics.HealthChecks.HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/health/ready", new Microsoft.AspNetCore.Diagnostics.HealthChecks.HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });
