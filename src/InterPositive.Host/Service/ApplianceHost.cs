@@ -20,8 +20,11 @@ namespace InterPositive.Host.Service;
 /// </summary>
 public static class ApplianceHost
 {
-    /// <summary>Builds (but does not start) the service. <paramref name="configFile"/> may be null: defaults apply.</summary>
-    public static WebApplication Build(string? configFile, string? dataFolderOverride, TextWriter announcements, IReadOnlyDictionary<string, string?>? overrides = null)
+    /// <summary>
+    /// Builds (but does not start) the service. <paramref name="configFile"/> may be null: defaults apply.
+    /// <paramref name="configureServices"/> runs last on the service collection: tests register fakes of hardware there (an I²C bus).
+    /// </summary>
+    public static WebApplication Build(string? configFile, string? dataFolderOverride, TextWriter announcements, IReadOnlyDictionary<string, string?>? overrides = null, Action<IServiceCollection>? configureServices = null)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
         builder.Configuration.Sources.Clear();
@@ -113,6 +116,13 @@ public static class ApplianceHost
         builder.Services.AddHostedService(services => services.GetRequiredService<FeedService>());
         builder.Services.AddSingleton<SyncStage>();
         builder.Services.AddHostedService(services => services.GetRequiredService<SyncStage>());
+        builder.Services.AddSingleton(services => new LightSensorStage(
+            options,
+            () => services.GetRequiredService<FeedService>().Live().FirstOrDefault(f => f.Timecode is not null)?.Timecode,
+            services.GetRequiredService<TimeProvider>(),
+            services.GetRequiredService<Serilog.ILogger>(),
+            services.GetService<I2cDeviceFactory>()));
+        builder.Services.AddHostedService(services => services.GetRequiredService<LightSensorStage>());
         builder.Services.AddHostedService<SystemdWatchdog>();
         builder.Services.AddHealthChecks().AddCheck<ReadinessGate>("ready", tags: ["ready"]);
         builder.Services.AddOpenApi("v1");
@@ -123,6 +133,7 @@ public static class ApplianceHost
             services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>(),
             announcements));
 
+        configureServices?.Invoke(builder.Services);
         var app = builder.Build();
         var stopping = 0L;
         app.Lifetime.ApplicationStopping.Register(() =>

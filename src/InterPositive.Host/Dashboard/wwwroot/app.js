@@ -92,6 +92,16 @@ function renderFeeds(feeds) {
   }
 }
 
+// Light sensors on the cart's I²C bus: the latest lux and CCT, or why a sensor is not reading.
+function renderSensors(sensors) {
+  const root = document.getElementById("sensors");
+  root.hidden = !sensors.length;
+  root.replaceChildren(...sensors.map(s => el("div", { class: "sensor", "data-sensor": s.name },
+    el("strong", {}, s.name), el("span", { class: "lux" }, s.state === "reading" ? fmt(s.lux, 0, " lx") : "–"),
+    el("span", {}, s.state === "reading" && s.cct ? fmt(s.cct, 0, " K") : ""),
+    el("span", { class: s.state === "reading" ? "muted" : "unsafe" }, s.state === "reading" ? (s.saturated ? "saturated" : s.timecode ?? "") : `${s.state}${s.error ? ": " + s.error : ""}`))));
+}
+
 function renderJobs(jobs) {
   const root = document.getElementById("jobs");
   const active = jobs.slice(0, 6);
@@ -182,12 +192,13 @@ document.querySelector("#clips tbody").addEventListener("click", ev => {
 
 async function refresh() {
   try {
-    const [cards, clips, sync, feeds, jobs] = await Promise.all([api("/cards"), api("/clips"), api("/sync"), api("/feeds"), api("/offload/jobs")]);
+    const [cards, clips, sync, feeds, jobs, sensors] = await Promise.all([api("/cards"), api("/clips"), api("/sync"), api("/feeds"), api("/offload/jobs"), api("/sensors")]);
     renderCards(cards.items);
     state.clips = clips.items;
     renderClips(clips.items);
     renderFeeds(feeds.items);
     renderJobs(jobs.items);
+    renderSensors(sensors.items);
     renderAlerts(clips.items);
     if (state.selected) renderTake(clips.items.find(c => c.id === state.selected));
     const s = document.getElementById("sync");
