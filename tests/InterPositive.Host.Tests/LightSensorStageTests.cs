@@ -27,10 +27,8 @@ public sealed class LightSensorStageTests
         using var announcements = new StringWriter();
         var tcs = FakeI2cDevice.Tcs34725(c: 3300, r: 1200, g: 1500, b: 900);
         var bh = new FakeI2cDevice(1, 0x23) { ReadResponse = _ => [0x04, 0xB0] }; // 1200 counts = 1000 lx
-        await using var app = ApplianceHost.Build(null, folder.Combine("data"), announcements, new Dictionary<string, string?>
+        await using var app = TestAppliance.Build(folder, announcements, new Dictionary<string, string?>
         {
-            ["Dashboard:Urls"] = "http://127.0.0.1:0",
-            ["Broker:Embedded:Port"] = "0",
             ["Sensors:0:Kind"] = "tcs34725",
             ["Sensors:0:Name"] = "key-side",
             ["Sensors:0:Interval"] = "00:00:00.200",
