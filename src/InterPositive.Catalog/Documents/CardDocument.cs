@@ -76,6 +76,9 @@ public static class CardStatus
     public const string Verified = "verified";
     public const string Failed = "failed";
 
-    /// <summary>The offload was stopped (Ctrl-C, service shutdown) before it finished; running it again resumes it.</summary>
+    /// <summary>
+    /// The offload was stopped (Ctrl-C, service shutdown: marked by the engine) or died (marked at the service's next
+    /// start) before it finished; offloading the card again resumes it.
+    /// </summary>
     public const string Interrupted = "interrupted";
 }
