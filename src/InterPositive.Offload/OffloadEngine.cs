@@ -1233,7 +1233,7 @@ public sealed class OffloadEngine
                 FilesVerified = d.FilesVerified,
                 BytesVerified = d.BytesVerified,
                 MhlManifest = d.Mhl,
-                Error = d.BrokenBy,
+                Error = d.BrokenBy ?? (status == CardStatus.Interrupted ? Stopped : null),
             })];
             cards.Upsert(card);
 
@@ -1250,6 +1250,8 @@ public sealed class OffloadEngine
         }
 
         private double _seconds;
+
+        private const string Stopped = "interrupted before the offload finished; run it again to resume";
 
         /// <summary>
         /// File records are written in batches: one catalog transaction (and its flush) per batch of this many files or
@@ -1338,7 +1340,6 @@ public sealed class OffloadEngine
         private void RecordInterrupted()
         {
             FlushFileRecords();
-            const string Stopped = "interrupted before the offload finished; run it again to resume";
             _engine._catalog?.Write(tx =>
             {
                 WriteCard(tx, CardStatus.Interrupted, null);

@@ -160,6 +160,7 @@ public sealed class FaultTests : IDisposable
         Assert.Equal(CardStatus.Interrupted, stopped.Status);
         Assert.False(stopped.SafeToFormat);
         Assert.All(stopped.Destinations, d => Assert.Equal(CardStatus.Interrupted, d.Status));
+        Assert.All(stopped.Destinations, d => Assert.Contains("resume", d.Error, StringComparison.Ordinal));
         var job = _f.Catalog.Read(db => db.GetCollection<OffloadJobDocument>(CatalogCollections.OffloadJobs).FindAll().Single());
         Assert.Equal(CardStatus.Interrupted, job.Status);
         Assert.NotNull(job.FinishedAt);
