@@ -102,6 +102,9 @@ public sealed class TakeAnalyzer
     /// <summary>Adds a light-sensor reading taken during the take.</summary>
     public void AddSensor(SensorSample sample) => _sensors.Add(sample);
 
+    /// <summary>The light's colour over the frames so far: the cheap part of <see cref="Build"/>, for live status lines.</summary>
+    public LightColour Light() => LightOf(_light);
+
     /// <summary>The record for everything seen so far.</summary>
     public LightingRecord Build(string? source = null)
     {
