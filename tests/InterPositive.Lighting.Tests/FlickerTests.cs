@@ -21,14 +21,14 @@ public sealed class FlickerTests(ITestOutputHelper output)
 
     public static TheoryData<string, FlickerSpec> SteadyScenes => new()
     {
-        { "demo set, 1 s at 23.976", new FlickerSpec { Set = FlickerSet.TexturedSet, Depth = 0, Width = 192, Height = 270, Frames = 24, Fps = 24000 / 1001.0, Noise = 0.01 } },
-        { "demo set, 128 frames at 25", new FlickerSpec { Set = FlickerSet.TexturedSet, Depth = 0, Width = 96, Height = 270, Frames = 128, Fps = 25, Noise = 0.01 } },
+        { "demo set, 1 s at 23.976", new FlickerSpec { Set = FlickerSet.TexturedSet, Depth = 0, Width = 128, Height = 270, Frames = 24, Fps = 24000 / 1001.0, Noise = 0.01 } },
+        { "demo set, 96 frames at 25", new FlickerSpec { Set = FlickerSet.TexturedSet, Depth = 0, Width = 64, Height = 270, Frames = 96, Fps = 25, Noise = 0.01 } },
         { "slatted panel", new FlickerSpec { Set = FlickerSet.Stripes, Depth = 0, Width = 64, Height = 360, Frames = 96, Noise = 0.005 } },
         { "slatted panel, slow tilt", new FlickerSpec { Set = FlickerSet.Stripes, Depth = 0, Width = 64, Height = 360, Frames = 96, TiltRowsPerFrame = 0.15, Noise = 0.005 } },
-        { "demo set, slow tilt", new FlickerSpec { Set = FlickerSet.TexturedSet, Depth = 0, Width = 96, Height = 270, Frames = 72, TiltRowsPerFrame = 0.2, Noise = 0.005 } },
-        { "exposure ramp of half a stop", new FlickerSpec { Set = FlickerSet.TexturedSet, Depth = 0, Width = 96, Height = 270, Frames = 96, ExposureRampStops = 0.5, Noise = 0.005 } },
+        { "demo set, slow tilt", new FlickerSpec { Set = FlickerSet.TexturedSet, Depth = 0, Width = 64, Height = 270, Frames = 72, TiltRowsPerFrame = 0.2, Noise = 0.005 } },
+        { "exposure ramp of half a stop", new FlickerSpec { Set = FlickerSet.TexturedSet, Depth = 0, Width = 64, Height = 270, Frames = 96, ExposureRampStops = 0.5, Noise = 0.005 } },
         { "heavy noise", new FlickerSpec { Depth = 0, Width = 32, Height = 360, Frames = 128, Noise = 0.08 } },
-        { "global shutter, ramp and noise", new FlickerSpec { Set = FlickerSet.TexturedSet, Depth = 0, Width = 96, Height = 270, Frames = 96, ReadoutSeconds = 0, ExposureRampStops = -0.3, Noise = 0.01 } },
+        { "global shutter, ramp and noise", new FlickerSpec { Set = FlickerSet.TexturedSet, Depth = 0, Width = 64, Height = 270, Frames = 96, ReadoutSeconds = 0, ExposureRampStops = -0.3, Noise = 0.01 } },
     };
 
     [Theory]
@@ -181,7 +181,7 @@ public sealed class FlickerThroughCodecTests(ITestOutputHelper output) : IDispos
     public void Steady_set_reads_steady_and_a_lamp_reads_as_one(string codec, double hz, double depth)
     {
         Assert.True(Ffmpeg.Available, "ffmpeg is part of the test environment");
-        var spec = new FlickerSpec { Set = FlickerSet.TexturedSet, Width = 480, Height = 270, Frames = 48, Fps = 24000 / 1001.0, FrequencyHz = hz, Depth = depth, ShutterAngle = 180, Noise = 0.004 };
+        var spec = new FlickerSpec { Set = FlickerSet.TexturedSet, Width = 384, Height = 216, Frames = 40, Fps = 24000 / 1001.0, FrequencyHz = hz, Depth = depth, ShutterAngle = 180, Noise = 0.004 };
         var raw = Path.Combine(_folder, "in.rgb");
         using (var stream = File.Create(raw))
         {
