@@ -16,6 +16,10 @@ internal static class TestAppliance
         {
             ["Dashboard:Urls"] = "http://127.0.0.1:0",
             ["Broker:Embedded:Port"] = "0",
+
+            // Logs go to the data folder's file only: the runtime's console can deadlock when one thread logs to stderr
+            // while another sets Console.OutputEncoding (Playwright does, starting its driver), which hung the browser test.
+            ["Logging:Console"] = "false",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {

@@ -56,11 +56,16 @@ public static class ApplianceHost
         builder.WebHost.UseUrls(options.Dashboard.Urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
         builder.Host.UseSystemd();
         builder.Services.TryAddSingleton<Microsoft.Extensions.Hosting.Systemd.ISystemdNotifier, Microsoft.Extensions.Hosting.Systemd.SystemdNotifier>();
-        var logger = new LoggerConfiguration()
+        var logging = new LoggerConfiguration()
             .MinimumLevel.Information()
             .MinimumLevel.Override("Microsoft", Serilog.Events.LogEventLevel.Warning)
-            .Enrich.FromLogContext()
-            .WriteTo.Console(outputTemplate: LogSetup.ConsoleTemplate, standardErrorFromLevel: Serilog.Events.LogEventLevel.Verbose, formatProvider: System.Globalization.CultureInfo.InvariantCulture)
+            .Enrich.FromLogContext();
+        if (options.Logging.Console)
+        {
+            logging = logging.WriteTo.Console(outputTemplate: LogSetup.ConsoleTemplate, standardErrorFromLevel: Serilog.Events.LogEventLevel.Verbose, formatProvider: System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        var logger = logging
             .WriteTo.File(
                 new Serilog.Formatting.Compact.CompactJsonFormatter(),
                 Path.Combine(dataFolder, "logs", "interpositive-serve-.clef"),

@@ -21,6 +21,17 @@ public sealed class ApplianceOptions
     public DashboardOptions Dashboard { get; set; } = new();
 
     public RelightOptions Relight { get; set; } = new();
+
+    public LoggingOptions Logging { get; set; } = new();
+}
+
+public sealed class LoggingOptions
+{
+    /// <summary>
+    /// Human-readable logs on stderr (the journal under systemd). The compact JSON file in DATA/logs is always written;
+    /// a process that hosts the service beside other console users (the test suite, an embedding tool) turns this off.
+    /// </summary>
+    public bool Console { get; set; } = true;
 }
 
 public sealed class ApplianceIdentity
