@@ -108,6 +108,38 @@ public sealed class LiveLightingTests
         Assert.NotNull(lighting.Summary()!.Light.Cct);
     }
 
+    [Fact]
+    public void Rolling_bands_on_a_feed_read_as_the_lamp_with_its_spectrum()
+    {
+        // A 120 Hz lamp, fully modulated, at 25 fps and 180°: each line integrates 2.4 cycles, leaving ±12.6 %.
+        const int width = 640, height = 360;
+        const double fps = 25, readout = 0.015, hz = 120, te = 0.5 / fps;
+        var lighting = new LiveLighting(() => new AnalysisSettings(LogCurve.Bt1886, Gamut.Rec709, 5600, fps, ReadoutSeconds: readout));
+        var expected = 2 * Math.Abs(Math.Sin(Math.PI * hz * te) / (Math.PI * hz * te)) * 100;
+        for (var k = 0; k < 64; k++)
+        {
+            var frameIndex = k;
+            var bytes = new V210FrameBuilder(width, height, 0).WithPicture((x, y) =>
+            {
+                var t0 = frameIndex / fps + y * readout / height;
+                var w = 2 * Math.PI * hz;
+                var level = 1 + (Math.Cos(w * t0) - Math.Cos(w * (t0 + te))) / (w * te);
+                var linear = 0.18 * level * (1 + 0.1 * Math.Sin(x / 17.0));
+                var code = LogCurves.Encode(LogCurve.Bt1886, linear);
+                return ((ushort)Math.Round(64 + code * 876), 512, 512);
+            }).Build();
+            using var frame = new VideoFrame("A", new VideoFormat(width, height, FramePixelFormat.V210, Formats.FrameRate.Fps25), new Unowned(bytes), k, DateTimeOffset.UnixEpoch.AddSeconds(k / fps));
+            lighting.Analyze(frame);
+        }
+
+        var flicker = lighting.Summary()!.Flicker;
+        Assert.True(flicker.Detected);
+        Assert.InRange(flicker.FrequencyHz!.Value, hz - 1, hz + 1);
+        Assert.InRange(flicker.DepthPct, expected * 0.85, expected * 1.15);
+        Assert.InRange(flicker.Spectrum.Count, 24, 256);
+        Assert.InRange(flicker.Spectrum.MaxBy(b => b.DepthPct)!.Hz, 100, 140);
+    }
+
     private sealed class Unowned(byte[] bytes) : IMemoryOwner<byte>
     {
         public Memory<byte> Memory => bytes;
