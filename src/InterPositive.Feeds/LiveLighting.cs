@@ -42,7 +42,8 @@ public sealed class LiveLighting
 
     public FrameMeasurement? Last { get; private set; }
 
-    public LightingRecord? Summary(string? source = null) => _take?.Build(source);
+    /// <summary>The take so far (its flicker reading refreshed every quarter window, not on every call).</summary>
+    public LightingRecord? Summary(string? source = null) => _take?.Build(source, exact: false);
 
     public FrameMeasurement Analyze(VideoFrame frame)
     {

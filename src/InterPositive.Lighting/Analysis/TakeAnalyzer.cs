@@ -81,6 +81,7 @@ public sealed class TakeAnalyzer
         {
             _rowWindow.Clear();
             _windowFrames = 0;
+            _pending = null;
             _rows = rows.Length;
         }
 
@@ -90,7 +91,6 @@ public sealed class TakeAnalyzer
         }
 
         _windowFrames++;
-        _pending = null;
         if (_windowFrames >= _settings.FlickerWindowFrames)
         {
             CloseFlickerWindow();
@@ -105,15 +105,18 @@ public sealed class TakeAnalyzer
     /// <summary>The light's colour over the frames so far: the cheap part of <see cref="Build"/>, for live status lines.</summary>
     public LightColour Light() => LightOf(_light);
 
-    /// <summary>The record for everything seen so far.</summary>
-    public LightingRecord Build(string? source = null)
+    /// <summary>
+    /// The record for everything seen so far. With <paramref name="exact"/> false (live summaries, asked every second)
+    /// the flicker reading of the window still filling may be up to a quarter of a window old.
+    /// </summary>
+    public LightingRecord Build(string? source = null, bool exact = true)
     {
         // The frames since the last full window count too, without closing it: a live take goes on after a summary.
         var flicker = _flicker;
         var spectrum = _spectrum;
         if (_windowFrames >= 3 && (_windowFrames * 2 >= _settings.FlickerWindowFrames || _spectrum is null))
         {
-            (flicker, spectrum) = Merge(_flicker, _spectrum, DetectPending());
+            (flicker, spectrum) = Merge(_flicker, _spectrum, DetectPending(exact));
         }
 
         var frames = Math.Max(FrameCount, 1);
@@ -177,6 +180,8 @@ public sealed class TakeAnalyzer
 
     private void CloseFlickerWindow()
     {
+        // The window's own reading: all its frames, never a cached look at part of it.
+        _pending = null;
         if (_windowFrames >= 3)
         {
             (_flicker, _spectrum) = Merge(_flicker, _spectrum, DetectPending());
@@ -184,16 +189,20 @@ public sealed class TakeAnalyzer
 
         _rowWindow.Clear();
         _windowFrames = 0;
+        _pending = null;
     }
 
-    private FlickerResult DetectPending()
+    private FlickerResult DetectPending(bool exact = true)
     {
         if (_windowFrames < 3 || _rows <= 0)
         {
             return FlickerResult.None;
         }
 
-        if (_pending is { } cached && _pendingFrames == _windowFrames)
+        // A live summary asks every second: look again only when a quarter of a window has come in since (the
+        // detector runs on the analysis thread and costs tens of milliseconds for a full window).
+        var stale = exact ? 1 : Math.Max(1, _settings.FlickerWindowFrames / 4);
+        if (_pending is { } cached && _pendingFrames <= _windowFrames && _windowFrames - _pendingFrames < stale)
         {
             return cached;
         }
