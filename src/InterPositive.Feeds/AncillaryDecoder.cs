@@ -6,7 +6,7 @@ namespace InterPositive.Feeds;
 
 /// <summary>
 /// Reads a frame's ancillary data: scans v210 VANC lines for ST 291 packets (unless the source already attached
-/// them, as ST 2110-40 does), then decodes ATC timecode, RDD 18 camera metadata and AFD. Bad packets are counted
+/// them, as ST 2110-40 does), then decodes ATC timecode, RDD 18 camera metadata, Blackmagic camera control and AFD. Bad packets are counted
 /// in <see cref="Errors"/>, never thrown. One per feed; not thread-safe.
 /// </summary>
 public sealed class AncillaryDecoder(string feed)
@@ -57,6 +57,15 @@ public sealed class AncillaryDecoder(string feed)
                     CheckParity(packet);
                     var items = Rdd18Codec.DecodeAncPayload(packet.UserBytes(), feed);
                     camera = camera is null ? items : camera.Merge(items);
+                }
+                else if (BlackmagicCameraControl.Is(packet))
+                {
+                    // Blackmagic camera control (an ATEM's program return, a camera's SDI out): the settings assigned.
+                    CheckParity(packet);
+                    if (BlackmagicCameraControl.ToMetadata(BlackmagicCameraControl.Parse(packet.UserBytes(), feed)) is { } items)
+                    {
+                        camera = camera is null ? items : camera.Merge(items);
+                    }
                 }
                 else if (Afd.Is(packet))
                 {

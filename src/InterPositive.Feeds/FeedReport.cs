@@ -22,6 +22,9 @@ public sealed record FeedReport(
 {
     /// <summary>The live lighting summary of the last analysis window (null when lighting analysis was off).</summary>
     public Lighting.LightingRecord? Lighting { get; init; }
+
+    /// <summary>Packet-level counts of an ST 2110 receiver (null for other sources).</summary>
+    public Sources.St2110Report? St2110 { get; init; }
 }
 
 public sealed record FeedTimecodeReport(string? First, string? Last, long Discontinuities);

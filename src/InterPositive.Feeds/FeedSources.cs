@@ -32,8 +32,9 @@ public sealed record FeedSourceOptions
 /// <item><c>pattern</c> — the moving test pattern with ATC and RDD 18 in VANC (default without hardware);</item>
 /// <item><c>-</c> — raw frames on stdin; <c>PATH</c> — raw frames from a file; <c>tcp://HOST:PORT</c> — raw frames from a TCP sender (reconnects);</item>
 /// <item><c>ffmpeg:INPUT</c> — anything ffmpeg opens, decoded to v210;</item>
-/// <item><c>st2110://GROUP-OR-HOST:PORT[?anc=PORT&amp;ancgroup=IP&amp;interface=IP]</c> — ST 2110-20 video; ST 2110-40 ANC on
-/// <c>anc</c> (default PORT+2; <c>anc=none</c> for none).</item>
+/// <item><c>st2110://GROUP-OR-HOST:PORT[?anc=PORT&amp;ancgroup=IP&amp;interface=IP&amp;path=auto|batched|socket]</c> — ST 2110-20
+/// video; ST 2110-40 ANC on <c>anc</c> (default PORT+2; <c>anc=none</c> for none); <c>path</c> picks the receive path
+/// (default auto: recvmmsg with UDP_GRO where Linux has it).</item>
 /// </list>
 /// </summary>
 public static class FeedSources
@@ -118,6 +119,9 @@ public static class FeedSources
             AncPort = ancPort,
             AncAddress = query.TryGetValue("ancgroup", out var g) ? IPAddress.Parse(g) : null,
             Interface = query.TryGetValue("interface", out var i) ? IPAddress.Parse(i) : null,
+            Path = query.TryGetValue("path", out var path)
+                ? Enum.TryParse<St2110ReceivePath>(path, ignoreCase: true, out var p) && Enum.IsDefined(p) && !char.IsAsciiDigit(path[0]) ? p : throw new ArgumentException($"{source}: path={path}: use auto, batched or socket")
+                : St2110ReceivePath.Auto,
             Width = options.Width ?? 1920,
             Height = options.Height ?? 1080,
             Rate = options.Rate,

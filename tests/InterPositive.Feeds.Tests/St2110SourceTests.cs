@@ -165,6 +165,9 @@ public sealed class St2110SourceTests
         Assert.Equal(3840, o.Width);
         Assert.Equal(5006, FeedSources.ParseSt2110("st2110://10.0.0.5:5004", new FeedSourceOptions()).AncPort);
         Assert.Null(FeedSources.ParseSt2110("st2110://10.0.0.5:5004?anc=none", new FeedSourceOptions()).AncPort);
+        Assert.Equal(St2110ReceivePath.Auto, o.Path);
+        Assert.Equal(St2110ReceivePath.Socket, FeedSources.ParseSt2110("st2110://10.0.0.5:5004?path=socket", new FeedSourceOptions()).Path);
+        Assert.Throws<ArgumentException>(() => FeedSources.ParseSt2110("st2110://10.0.0.5:5004?path=dpdk", new FeedSourceOptions()));
         Assert.True(St2110Source.IsMulticast(IPAddress.Parse("239.1.2.3")));
         Assert.False(St2110Source.IsMulticast(IPAddress.Loopback));
     }

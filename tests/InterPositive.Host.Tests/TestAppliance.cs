@@ -10,7 +10,7 @@ namespace InterPositive.Host.Tests;
 /// <summary>The appliance service built in-process on free loopback ports with its data in a test folder.</summary>
 internal static class TestAppliance
 {
-    public static WebApplication Build(TempFolder folder, TextWriter announcements, IReadOnlyDictionary<string, string?>? settings = null)
+    public static WebApplication Build(TempFolder folder, TextWriter announcements, IReadOnlyDictionary<string, string?>? settings = null, Action<IServiceCollection>? configureServices = null)
     {
         var overrides = new Dictionary<string, string?>(StringComparer.Ordinal)
         {
@@ -26,7 +26,7 @@ internal static class TestAppliance
             overrides[key] = value;
         }
 
-        return ApplianceHost.Build(null, folder.Combine("data"), announcements, overrides);
+        return ApplianceHost.Build(null, folder.Combine("data"), announcements, overrides, configureServices);
     }
 
     /// <summary>The dashboard/API address the started service listens on.</summary>

@@ -1,3 +1,4 @@
+using Google.Protobuf;
 using InterPositive.Lighting.Colour;
 using InterPositive.Relight.Colour;
 using InterPositive.Relight.Models;
@@ -13,7 +14,7 @@ public sealed class BuiltInGraphTests
     private const int H = 12;
     private const int W = 20;
 
-    public static TheoryData<string> LogCurves => new() { "logc3", "logc4", "slog3", "log3g10", "vlog", "bmdfilmgen5" };
+    public static TheoryData<string> LogCurves => new() { "logc3", "logc4", "slog3", "log3g10", "vlog", "bmdfilmgen5", "clog2", "clog3" };
 
     [Fact]
     public void Model_is_versioned_onnx_with_metadata()
@@ -54,6 +55,38 @@ public sealed class BuiltInGraphTests
     }
 
     [Theory]
+    [InlineData("clog2")]
+    [InlineData("clog3")]
+    public void Canon_log_pieces_match_the_lighting_library(string name)
+    {
+        // Through every piece: the mirrored log below zero light, Canon Log 3's linear middle, the upper log.
+        var curve = TransferCurve.Parse(name);
+        var light = new[] { -0.05, -0.01, -0.001, 0.0, 0.001, 0.005, 0.0125, 0.02, 0.05, 0.18, 0.9, 4.0, 16.0 };
+        var codes = new[] { 0.0, 0.05, 0.09, 0.0928, 0.0975, 0.1, 0.125, 0.15, 0.1528, 0.16, 0.3, 0.6, 0.95 };
+        var decoded = RunCurve(curve, codes, encode: false);
+        var encoded = RunCurve(curve, light, encode: true);
+        for (var i = 0; i < codes.Length; i++)
+        {
+            var expected = InterPositive.Lighting.Colour.LogCurves.Decode(curve.Curve, codes[i]);
+            Assert.Equal(expected, decoded[i], Tolerance * Math.Max(1, Math.Abs(expected)));
+            Assert.Equal(InterPositive.Lighting.Colour.LogCurves.Encode(curve.Curve, light[i]), encoded[i], Tolerance);
+        }
+    }
+
+    private static float[] RunCurve(TransferCurve curve, double[] values, bool encode)
+    {
+        var g = new InterPositive.Relight.Onnx.GraphBuilder("curve");
+        var x = g.Input("x", "1", "N");
+        g.Output(encode ? BuiltInRelightModel.Encode(g, x, curve) : BuiltInRelightModel.Decode(g, x, curve), "y", "1", "N");
+        var model = g.Build("test", 1, "curve", new Dictionary<string, string>()).ToByteArray();
+        using var session = new InterPositive.Relight.Runtime.ModelSession(model, InterPositive.Relight.Runtime.ExecutionPreference.Cpu, 1);
+        using var input = InterPositive.Relight.Runtime.TensorBuffer.From(values.Select(v => (float)v).ToArray(), 1, values.Length);
+        using var output = new InterPositive.Relight.Runtime.TensorBuffer(1, values.Length);
+        session.Run(["x"], [input.Value], ["y"], [output.Value]);
+        return output.Span.ToArray();
+    }
+
+    [Theory]
     [InlineData(3200, 0, 0, AdaptationTransform.Cat16)]
     [InlineData(7500, 5, 1.5, AdaptationTransform.Bradford)]
     [InlineData(5600, -8, -2, AdaptationTransform.Cat16)]
@@ -85,6 +118,18 @@ public sealed class BuiltInGraphTests
         var conditioning = new RelightConditioning(Matrix3.Identity, 0.5, source, source.WithKey(-70, 20, -1), NormalScale: 6);
         var frames = GraphHarness.SmoothFrames(2, 24, 32, 6);
         Assert.InRange(GraphHarness.WorstDifference(options, conditioning, frames, 2, 24, 32), 0, Tolerance);
+    }
+
+    [Theory]
+    [InlineData(1, 24, 32)]
+    [InlineData(2, 48, 40)]
+    public void Shape_from_shading_step_matches_reference(int scale, int height, int width)
+    {
+        var options = new RelightGraphOptions { Shading = ShadingMode.Estimated, ShadingScale = scale, EstimatorRadius = 2, AlbedoRadius = 5, Output = OutputKind.Linear };
+        var source = new ShLighting(InterPositive.Testing.Relight.RelightScene.KeyAndFill());
+        var conditioning = new RelightConditioning(Matrix3.Identity, 0.5, source, source.WithKey(70, 10, 1.5), NormalScale: 6);
+        var frames = GraphHarness.SmoothFrames(2, height, width, 14);
+        Assert.InRange(GraphHarness.WorstDifference(options, conditioning, frames, 2, height, width), 0, Tolerance);
     }
 
     [Theory]

@@ -41,10 +41,19 @@ public sealed class LightingAgreementTests
     [Theory]
     [InlineData("clog2")]
     [InlineData("clog3")]
-    public void Canon_log_is_refused_as_not_two_piece(string name)
+    public void Canon_log_is_the_lighting_library_own(string name)
     {
-        var error = Assert.Throws<ArgumentException>(() => TransferCurve.Parse(name));
-        Assert.Contains("two-piece", error.Message, StringComparison.Ordinal);
+        var curve = Assert.IsType<CanonLogTransfer>(TransferCurve.Parse(name));
+        Assert.True(curve.IsLog);
+        foreach (var x in new[] { -0.05, -0.001, 0.0, 0.002, 0.01, 0.05, 0.18, 1.0, 8.0 })
+        {
+            Assert.Equal(L.LogCurves.Encode(curve.Curve, x), curve.Encode(x));
+            Assert.Equal(x, curve.Decode(curve.Encode(x)), 1e-9 * Math.Max(1, Math.Abs(x)));
+        }
+
+        // The pieces meet where the parameters say they do.
+        Assert.Equal(curve.CodeLow, curve.Encode(curve.LinearLow), 1e-6);
+        Assert.Equal(curve.CodeHigh, curve.Encode(curve.LinearHigh), 1e-6);
     }
 
     [Theory]

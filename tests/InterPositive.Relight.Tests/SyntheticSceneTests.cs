@@ -108,32 +108,35 @@ public sealed class SyntheticSceneTests(ITestOutputHelper output)
     }
 
     /// <summary>
-    /// Estimated normals against the best single gain (least squares against the truth, so an oracle baseline).
-    /// The estimator wins where the change is on the lit side or frontal; a key from the far side of the original one
-    /// (70°, 10°) and a boost of the original key (−40°, 30°) are reported but not asserted: a bas-relief estimate
-    /// cannot see shape on the unlit side, and it over-tilts the lit side.
+    /// Estimated normals against the best single gain (least squares against the truth, so an oracle baseline), in four
+    /// key directions: frontal, from frame left, a boost of the original key (−40°, 30°) and a key from the far side
+    /// of it (70°, 10°). The gradient-only estimator (no shape-from-shading step, its old gain) is reported beside it.
     /// </summary>
     [Theory]
-    [InlineData(0, 0, 1.0, true)]
-    [InlineData(-90, 0, -1.0, true)]
-    [InlineData(-40, 30, 1.0, false)]
-    [InlineData(70, 10, 1.5, false)]
-    public void Key_change_with_estimated_normals_against_a_global_gain(double azimuth, double elevation, double stops, bool mustWin)
+    [InlineData(0, 0, 1.0)]
+    [InlineData(-90, 0, -1.0)]
+    [InlineData(-40, 30, 1.0)]
+    [InlineData(70, 10, 1.5)]
+    public void Key_change_with_estimated_normals_beats_a_global_gain(double azimuth, double elevation, double stops)
     {
         const int w = 192, h = 128;
         var scene = RelightScene.Spheres(w, h);
         var source = new ShLighting(RelightScene.KeyAndFill());
         var shot = scene.Render([.. source.Values]);
         var truth = scene.Render([.. source.WithKey(azimuth, elevation, stops).Values]);
+        var radius = RelightGraphOptions.RadiusFor(h);
 
         // The service's path: lighting fitted once per take with the estimator's normals, then the graph.
-        var radius = RelightGraphOptions.RadiusFor(h);
-        var scale = TakeAnalysis.DefaultNormalScale(h);
-        var fitted = TakeAnalysis.FitLighting(shot, h, w, Gamut.Rec709, estimatorRadius: radius, normalScale: scale);
-        var options = Display with { Shading = ShadingMode.Estimated, EstimatorRadius = radius };
-        var conditioning = new RelightConditioning(Matrix3.Identity, 0, fitted, fitted.WithKey(azimuth, elevation, stops), NormalScale: scale);
-        var relit = GraphHarness.RunGraph(options, conditioning, shot, 1, h, w);
-        var psnr = RelightScene.Psnr(relit, ToDisplay(truth));
+        double Relit(int albedoRadius, double scale)
+        {
+            var fitted = TakeAnalysis.FitLighting(shot, h, w, Gamut.Rec709, estimatorRadius: radius, normalScale: scale, albedoRadius: albedoRadius);
+            var options = Display with { Shading = ShadingMode.Estimated, EstimatorRadius = radius, AlbedoRadius = albedoRadius };
+            var conditioning = new RelightConditioning(Matrix3.Identity, 0, fitted, fitted.WithKey(azimuth, elevation, stops), NormalScale: scale);
+            return RelightScene.Psnr(GraphHarness.RunGraph(options, conditioning, shot, 1, h, w), ToDisplay(truth));
+        }
+
+        var psnr = Relit(RelightGraphOptions.AlbedoRadiusFor(h), TakeAnalysis.DefaultNormalScale(h));
+        var gradientOnly = Relit(0, 0.15 * h);
 
         double num = 0, den = 0;
         for (var i = 0; i < shot.Length; i++)
@@ -144,11 +147,27 @@ public sealed class SyntheticSceneTests(ITestOutputHelper output)
 
         var gained = shot.Select(v => (float)(v * num / den)).ToArray();
         var baseline = RelightScene.Psnr(ToDisplay(gained), ToDisplay(truth));
-        output.WriteLine($"key {azimuth},{elevation},{stops}: estimated normals {psnr:F2} dB; best global gain {baseline:F2} dB");
-        if (mustWin)
-        {
-            Assert.True(psnr > baseline, $"estimated normals {psnr:F2} dB vs global gain {baseline:F2} dB");
-        }
+        output.WriteLine($"key {azimuth},{elevation},{stops}: estimated normals {psnr:F2} dB; gradient-only estimator {gradientOnly:F2} dB; best global gain {baseline:F2} dB");
+        Assert.True(psnr > baseline, $"estimated normals {psnr:F2} dB vs global gain {baseline:F2} dB");
+    }
+
+    /// <summary>
+    /// The reduced-size key change (normals and shading ratio on a 4×4 box average, ratio resized back) against the
+    /// same relight worked out at full resolution: the approximation the CPU speed rests on, measured.
+    /// </summary>
+    [Fact]
+    public void Reduced_size_shading_is_close_to_full_resolution()
+    {
+        const int w = 384, h = 216, f = 4;
+        var scene = RelightScene.Spheres(w, h);
+        var source = new ShLighting(RelightScene.KeyAndFill());
+        var shot = scene.Render([.. source.Values]);
+        var conditioning = new RelightConditioning(Matrix3.Identity, 0, source, source.WithKey(60, 10, 1), NormalScale: TakeAnalysis.DefaultNormalScale(h));
+        var full = Display with { Shading = ShadingMode.Estimated, EstimatorRadius = RelightGraphOptions.RadiusFor(h), AlbedoRadius = RelightGraphOptions.AlbedoRadiusFor(h) };
+        var reduced = full with { ShadingScale = f, EstimatorRadius = RelightGraphOptions.RadiusFor(h / f), AlbedoRadius = RelightGraphOptions.AlbedoRadiusFor(h / f) };
+        var psnr = RelightScene.Psnr(GraphHarness.RunGraph(reduced, conditioning, shot, 1, h, w), GraphHarness.RunGraph(full, conditioning, shot, 1, h, w));
+        output.WriteLine($"reduced-size (1/{f}) shading vs full resolution: {psnr:F1} dB");
+        Assert.True(psnr >= 35, $"PSNR {psnr:F1} dB");
     }
 
     private static float[] ToDisplay(float[] linear, Gamut? gamut = null)

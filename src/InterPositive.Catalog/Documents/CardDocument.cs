@@ -75,4 +75,7 @@ public static class CardStatus
     public const string Copying = "copying";
     public const string Verified = "verified";
     public const string Failed = "failed";
+
+    /// <summary>The service stopped (or died) during the copy; offloading the card again resumes it.</summary>
+    public const string Interrupted = "interrupted";
 }

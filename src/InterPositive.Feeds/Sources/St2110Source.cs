@@ -31,9 +31,49 @@ public sealed record St2110Options
     /// <summary>Frame rate; null measures it from the RTP timestamps (90 kHz).</summary>
     public FrameRate? Rate { get; init; }
 
-    /// <summary>Socket receive buffer asked of the kernel (capped by net.core.rmem_max).</summary>
-    public int ReceiveBufferBytes { get; init; } = 64 << 20;
+    /// <summary>
+    /// Socket receive buffer asked of the kernel: above net.core.rmem_max only with CAP_NET_ADMIN (SO_RCVBUFFORCE).
+    /// The kernel charges each datagram's whole buffer (~2 KiB for a 1.2 KB packet), so a UHD frame (~17k packets)
+    /// takes ~40 MiB: 128 MiB rides out about three frames of the receive thread being held off the CPU.
+    /// </summary>
+    public int ReceiveBufferBytes { get; init; } = 128 << 20;
+
+    /// <summary>How datagrams are read from the socket (default: the fastest this system has).</summary>
+    public St2110ReceivePath Path { get; init; } = St2110ReceivePath.Auto;
+
+    /// <summary>
+    /// Nice value for the receive thread where permitted (root or CAP_SYS_NICE); null leaves it. A starved receive
+    /// thread is how a loaded box loses packets: the socket buffer overflows while the thread waits for a core.
+    /// </summary>
+    public int? ReceiveThreadNice { get; init; } = -10;
 }
+
+/// <summary>How an ST 2110 receiver reads its video socket.</summary>
+public enum St2110ReceivePath
+{
+    /// <summary>recvmmsg(2) batches with UDP_GRO (runs of equal-size datagrams coalesced by the kernel) on Linux; else the next best.</summary>
+    Auto,
+
+    /// <summary>recvmmsg(2) batches, one datagram per slot.</summary>
+    Batched,
+
+    /// <summary>Portable: one <see cref="Socket.Receive(Span{byte})"/> per datagram.</summary>
+    Socket,
+}
+
+/// <summary>An ST 2110 receiver's counts as <c>feed --json</c> and the service report them.</summary>
+public sealed record St2110Report(
+    string ReceivePath,
+    long Packets,
+    long Lost,
+    long Reordered,
+    long Malformed,
+    long Resyncs,
+    long FramesComplete,
+    long FramesIncomplete,
+    long AncDatagrams,
+    int ReceiveBufferBytes,
+    double ReceiveCpuMsPerFrame);
 
 /// <summary>Packet-level counts of an ST 2110 receiver.</summary>
 public sealed class St2110Statistics
@@ -45,6 +85,9 @@ public sealed class St2110Statistics
     private long _framesComplete;
     private long _framesIncomplete;
     private long _ancPackets;
+    private long _calls;
+    private long _resyncs;
+    private long _cpuTicks;
 
     public long Packets => Interlocked.Read(ref _packets);
 
@@ -59,12 +102,53 @@ public sealed class St2110Statistics
 
     public long FramesComplete => Interlocked.Read(ref _framesComplete);
 
+    /// <summary>Times the sequence was picked up afresh: the first packet, after a quiet spell, after a sender restart.</summary>
+    public long Resyncs => Interlocked.Read(ref _resyncs);
+
     public long FramesIncomplete => Interlocked.Read(ref _framesIncomplete);
 
     public long AncDatagrams => Interlocked.Read(ref _ancPackets);
 
     /// <summary>The socket receive buffer the kernel granted.</summary>
     public int ReceiveBufferBytes { get; internal set; }
+
+    /// <summary>The receive path in use (what <see cref="St2110ReceivePath.Auto"/> came to).</summary>
+    public St2110ReceivePath Path { get; internal set; }
+
+    /// <summary>The receive thread runs at the raised priority asked for.</summary>
+    public bool RaisedPriority { get; internal set; }
+
+    /// <summary>recvmmsg calls that returned datagrams (packets per call = <see cref="Packets"/> / this).</summary>
+    public long BatchCalls => Interlocked.Read(ref _calls);
+
+    /// <summary>CPU time of the receive thread (system calls, depacketising, frame hand-off), updated per frame.</summary>
+    public TimeSpan ReceiveCpu
+    {
+        get => TimeSpan.FromTicks(Interlocked.Read(ref _cpuTicks));
+        internal set => Interlocked.Exchange(ref _cpuTicks, value.Ticks);
+    }
+
+    /// <summary>A snapshot for reports.</summary>
+    public St2110Report Report()
+    {
+        var frames = FramesComplete + FramesIncomplete;
+        return new St2110Report(
+            Path.ToString().ToLowerInvariant(),
+            Packets,
+            Lost,
+            Reordered,
+            Malformed,
+            Resyncs,
+            FramesComplete,
+            FramesIncomplete,
+            AncDatagrams,
+            ReceiveBufferBytes,
+            frames == 0 ? 0 : Math.Round(ReceiveCpu.TotalMilliseconds / frames, 3));
+    }
+
+    internal void Batch() => _calls++;
+
+    internal void Resync() => _resyncs++;
 
     internal void Packet() => _packets++;
 
@@ -92,6 +176,9 @@ public sealed class St2110Statistics
 /// </summary>
 public sealed class St2110Source(St2110Options options, string feed, TimeProvider time) : IFrameSource
 {
+    private readonly St2110Options _options = options;
+    private readonly string _feed = feed;
+    private readonly TimeProvider _time = time;
     private readonly Lock _ancGate = new();
     private readonly Dictionary<uint, (List<AncPacket> Packets, AncErrorCounts Errors)> _ancByTimestamp = [];
     private AncErrorCounts _unattributedAncErrors = new();
@@ -108,9 +195,9 @@ public sealed class St2110Source(St2110Options options, string feed, TimeProvide
 
     public async Task RunAsync(IFrameSink sink, CancellationToken cancellationToken)
     {
-        using var video = Open(options.Address, options.VideoPort);
+        using var video = Open(_options.Address, _options.VideoPort);
         Statistics.ReceiveBufferBytes = video.ReceiveBufferSize;
-        using var anc = options.AncPort is { } ancPort ? Open(options.AncAddress ?? options.Address, ancPort) : null;
+        using var anc = _options.AncPort is { } ancPort ? Open(_options.AncAddress ?? _options.Address, ancPort) : null;
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         sink.OnEvent(FeedEventKind.Connected, FormattableString.Invariant($"{Description}, receive buffer {video.ReceiveBufferSize >> 20} MiB"));
 
@@ -120,10 +207,9 @@ public sealed class St2110Source(St2110Options options, string feed, TimeProvide
         try
         {
             await receive;
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            throw;
+
+            // The receive loop returns when cancelled: say so, or the feed would take it for a dropped stream.
+            cancellationToken.ThrowIfCancellationRequested();
         }
         finally
         {
@@ -137,12 +223,12 @@ public sealed class St2110Source(St2110Options options, string feed, TimeProvide
         try
         {
             socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
-            socket.ReceiveBufferSize = options.ReceiveBufferBytes;
-            if (socket.ReceiveBufferSize < options.ReceiveBufferBytes)
+            socket.ReceiveBufferSize = _options.ReceiveBufferBytes;
+            if (socket.ReceiveBufferSize < _options.ReceiveBufferBytes)
             {
                 // Above net.core.rmem_max only SO_RCVBUFFORCE (CAP_NET_ADMIN) gets a bigger buffer; without it, keep what we got.
                 Span<byte> value = stackalloc byte[4];
-                BitConverter.TryWriteBytes(value, options.ReceiveBufferBytes);
+                BitConverter.TryWriteBytes(value, _options.ReceiveBufferBytes);
                 try
                 {
                     socket.SetRawSocketOption(SolSocket, SoRcvBufForce, value);
@@ -163,7 +249,7 @@ public sealed class St2110Source(St2110Options options, string feed, TimeProvide
                 }
                 else
                 {
-                    socket.SetSocketOption(SocketOptionLevel.IP, SocketOptionName.AddMembership, new MulticastOption(address, options.Interface ?? IPAddress.Any));
+                    socket.SetSocketOption(SocketOptionLevel.IP, SocketOptionName.AddMembership, new MulticastOption(address, _options.Interface ?? IPAddress.Any));
                 }
             }
 
@@ -181,133 +267,295 @@ public sealed class St2110Source(St2110Options options, string feed, TimeProvide
 
     private void Receive(Socket socket, Socket? anc, IFrameSink sink, CancellationToken cancellationToken)
     {
-        var datagram = GC.AllocateUninitializedArray<byte>(65536, pinned: true);
-        Span<Rfc4175Segment> segments = stackalloc Rfc4175Segment[16];
-        var format = new VideoFormat(options.Width, options.Height, FramePixelFormat.Rfc4175, options.Rate ?? FrameRate.Fps25);
-        var rateKnown = options.Rate is not null;
-        VideoFrame? frame = null;
+        using var assembler = new Assembler(this, anc, sink, cancellationToken);
+        var path = _options.Path;
+        if (path != St2110ReceivePath.Socket && !LinuxUdp.IsSupported)
+        {
+            path = St2110ReceivePath.Socket;
+        }
 
-        // Completed frames wait (at most two frames, or a quiet 100 ms) until their ST 2110-40 ANC, which arrives on
-        // another socket and thread, is in: a little latency so timecode stays with the frame it belongs to.
-        var held = new Queue<VideoFrame>();
-        var holdFrames = anc is null ? 0 : 1;
-        var ancDatagram = anc is null ? [] : new byte[65536];
-        uint frameTimestamp = 0;
-        uint? previousFrameTimestamp = null;
-        long frameBytes = 0, sequence = 0;
-        uint expected = 0;
-        var first = true;
-        int maxLine = 0, maxPixel = 0, mismatches = 0;
+        if (path == St2110ReceivePath.Auto && !LinuxUdp.TryEnableGro(socket))
+        {
+            path = St2110ReceivePath.Batched;
+        }
+
+        Statistics.Path = path;
+        Statistics.RaisedPriority = _options.ReceiveThreadNice is { } nice && LinuxUdp.TrySetThreadNice(nice);
         try
         {
-            while (!cancellationToken.IsCancellationRequested)
+            if (path == St2110ReceivePath.Socket)
             {
-                int length;
-                try
-                {
-                    length = socket.Receive(datagram);
-                }
-                catch (SocketException e) when (e.SocketErrorCode is SocketError.TimedOut or SocketError.WouldBlock)
-                {
-                    Release(all: true);
-                    continue;
-                }
+                ReceiveEach(socket, assembler, cancellationToken);
+            }
+            else
+            {
+                ReceiveBatches(socket, assembler, cancellationToken);
+            }
+        }
+        finally
+        {
+            assembler.CountCpu();
+        }
+    }
 
-                Rfc4175Packet packet;
-                try
-                {
-                    packet = Rfc4175.Parse(datagram.AsSpan(0, length), segments, feed);
-                }
-                catch (MalformedInputException)
+    /// <summary>The portable path: one datagram per system call.</summary>
+    private static void ReceiveEach(Socket socket, Assembler assembler, CancellationToken cancellationToken)
+    {
+        var datagram = GC.AllocateUninitializedArray<byte>(65536, pinned: true);
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            int length;
+            try
+            {
+                length = socket.Receive(datagram);
+            }
+            catch (SocketException e) when (e.SocketErrorCode is SocketError.TimedOut or SocketError.WouldBlock)
+            {
+                assembler.Quiet();
+                continue;
+            }
+
+            assembler.Datagram(datagram.AsSpan(0, length));
+        }
+    }
+
+    /// <summary>recvmmsg(2) batches; with UDP_GRO a slot may hold a run of equal-size datagrams, split here.</summary>
+    private void ReceiveBatches(Socket socket, Assembler assembler, CancellationToken cancellationToken)
+    {
+        using var batch = new LinuxUdp.BatchReceiver();
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            var n = batch.Receive(socket);
+            if (n == 0)
+            {
+                assembler.Quiet();
+                continue;
+            }
+
+            Statistics.Batch();
+            for (var i = 0; i < n; i++)
+            {
+                var data = batch.Datagram(i);
+                if (batch.Truncated(i))
                 {
                     Statistics.Bad();
                     continue;
                 }
 
-                Statistics.Packet();
-                if (first)
+                var segment = batch.SegmentSize(i);
+                if (segment <= 0 || segment >= data.Length)
                 {
-                    first = false;
-                }
-                else
-                {
-                    var gap = (int)(packet.ExtendedSequence - expected);
-                    if (gap > 0)
-                    {
-                        Statistics.AddLost(gap);
-                    }
-                    else if (gap < 0)
-                    {
-                        Statistics.Late();
-                    }
+                    assembler.Datagram(data);
+                    continue;
                 }
 
-                if ((int)(packet.ExtendedSequence - expected) >= 0 || first)
+                for (var at = 0; at < data.Length; at += segment)
                 {
-                    expected = packet.ExtendedSequence + 1;
-                }
-
-                // A new timestamp starts a new frame: the previous one lost its marker packet.
-                if (frame is not null && packet.Timestamp != frameTimestamp)
-                {
-                    Complete(ref frame);
-                }
-
-                if (frame is null)
-                {
-                    frame = VideoFrame.Rent(feed, format, sequence++, time.GetUtcNow());
-                    frameTimestamp = packet.Timestamp;
-                    frameBytes = 0;
-                    maxLine = maxPixel = 0;
-                }
-
-                var data = frame.Data.Span;
-                var stride = format.Stride;
-                for (var i = 0; i < packet.SegmentCount; i++)
-                {
-                    var s = segments[i];
-                    var pixels = s.Length / Rfc4175.PgroupBytes * 2;
-                    maxLine = Math.Max(maxLine, s.Line);
-                    maxPixel = Math.Max(maxPixel, s.PixelOffset + pixels);
-                    var at = ((long)s.Line * stride) + (s.PixelOffset / 2 * Rfc4175.PgroupBytes);
-                    if (s.Line >= format.Height || s.PixelOffset + pixels > format.Width)
-                    {
-                        continue;
-                    }
-
-                    datagram.AsSpan(s.DataOffset, s.Length).CopyTo(data[(int)at..]);
-                    frameBytes += s.Length;
-                }
-
-                if (packet.EndOfFrame)
-                {
-                    Complete(ref frame);
+                    assembler.Datagram(data.Slice(at, Math.Min(segment, data.Length - at)));
                 }
             }
         }
-        finally
+    }
+
+    /// <summary>
+    /// Builds frames from RFC 4175 datagrams on the receive thread: counts loss and reordering, copies each segment
+    /// straight into the pooled frame, follows format changes and hands completed frames on with their ANC.
+    /// </summary>
+    private sealed class Assembler : IDisposable
+    {
+        // A packet this far behind the newest is a restarted sender, not reordering on a LAN; this far ahead (over a
+        // second of UHD) with no quiet spell in between is a sender that restarted, not loss.
+        private const int ResyncBehind = 1024;
+        private const int ResyncAhead = 1 << 20;
+        private readonly St2110Source _source;
+        private readonly Socket? _anc;
+        private readonly IFrameSink _sink;
+        private readonly CancellationToken _cancellationToken;
+        private readonly St2110Statistics _statistics;
+        private readonly Rfc4175Segment[] _segments = new Rfc4175Segment[16];
+        private readonly Queue<VideoFrame> _held = new();
+        private readonly int _holdFrames;
+        private readonly byte[] _ancDatagram;
+        private readonly TimeSpan _cpuBefore;
+        private readonly TimeSpan _cpuStart = LinuxUdp.ThreadCpuTime();
+        private VideoFormat _format;
+        private bool _rateKnown;
+        private VideoFrame? _frame;
+        private Memory<byte> _frameData;
+        private uint _frameTimestamp;
+        private uint? _previousFrameTimestamp;
+        private long _frameBytes;
+        private long _sequence;
+        private uint _expected;
+        private bool _resync = true;
+        private int _maxLine;
+        private int _maxPixel;
+        private int _mismatches;
+
+        public Assembler(St2110Source source, Socket? anc, IFrameSink sink, CancellationToken cancellationToken)
         {
-            frame?.Dispose();
-            while (held.Count > 0)
+            _source = source;
+            _anc = anc;
+            _sink = sink;
+            _cancellationToken = cancellationToken;
+            _statistics = source.Statistics;
+            _cpuBefore = _statistics.ReceiveCpu;
+            var o = source._options;
+            _format = new VideoFormat(o.Width, o.Height, FramePixelFormat.Rfc4175, o.Rate ?? FrameRate.Fps25);
+            _rateKnown = o.Rate is not null;
+
+            // Completed frames wait (at most one frame, or a quiet 100 ms) until their ST 2110-40 ANC, which arrives
+            // on another socket, is in: a little latency so timecode stays with the frame it belongs to.
+            _holdFrames = anc is null ? 0 : 1;
+            _ancDatagram = anc is null ? [] : new byte[65536];
+        }
+
+        /// <summary>Publishes the receive thread's CPU time (this session's added to earlier sessions').</summary>
+        public void CountCpu() => _statistics.ReceiveCpu = _cpuBefore + (LinuxUdp.ThreadCpuTime() - _cpuStart);
+
+        /// <summary>Nothing arrived for the receive timeout: hand on held frames; the next packet starts afresh.</summary>
+        public void Quiet()
+        {
+            _resync = true;
+            Release(all: true);
+        }
+
+        public void Datagram(ReadOnlySpan<byte> datagram)
+        {
+            Rfc4175Packet packet;
+            try
             {
-                held.Dequeue().Dispose();
+                packet = Rfc4175.Parse(datagram, _segments, _source._feed);
+            }
+            catch (MalformedInputException)
+            {
+                _statistics.Bad();
+                return;
+            }
+
+            _statistics.Packet();
+            var gap = (int)(packet.ExtendedSequence - _expected);
+            if (_resync || gap < -ResyncBehind || gap > ResyncAhead)
+            {
+                // First packet, or the first after a pause or a sender restart: nothing to compare with.
+                _statistics.Resync();
+                _resync = false;
+                _expected = packet.ExtendedSequence + 1;
+            }
+            else if (gap >= 0)
+            {
+                _statistics.AddLost(gap);
+                _expected = packet.ExtendedSequence + 1;
+            }
+            else
+            {
+                _statistics.Late();
+            }
+
+            // A new timestamp starts a new frame: the previous one lost its marker packet.
+            if (_frame is not null && packet.Timestamp != _frameTimestamp)
+            {
+                Complete();
+            }
+
+            if (_frame is null)
+            {
+                _frame = VideoFrame.Rent(_source._feed, _format, _sequence++, _source._time.GetUtcNow());
+                _frameData = _frame.Data;
+                _frameTimestamp = packet.Timestamp;
+                _frameBytes = 0;
+                _maxLine = _maxPixel = 0;
+            }
+
+            var data = _frameData.Span;
+            var stride = _format.Stride;
+            for (var i = 0; i < packet.SegmentCount; i++)
+            {
+                var s = _segments[i];
+                var pixels = s.Length / Rfc4175.PgroupBytes * 2;
+                _maxLine = Math.Max(_maxLine, s.Line);
+                _maxPixel = Math.Max(_maxPixel, s.PixelOffset + pixels);
+                if (s.Line >= _format.Height || s.PixelOffset + pixels > _format.Width)
+                {
+                    continue;
+                }
+
+                var at = (s.Line * stride) + (s.PixelOffset / 2 * Rfc4175.PgroupBytes);
+                datagram.Slice(s.DataOffset, s.Length).CopyTo(data[at..]);
+                _frameBytes += s.Length;
+            }
+
+            if (packet.EndOfFrame)
+            {
+                Complete();
             }
         }
 
-        void Release(bool all)
+        private void Complete()
         {
-            if (anc is not null)
+            var f = _frame!;
+            _frame = null;
+            _frameData = default;
+            var complete = _frameBytes >= f.Format.FrameBytes;
+            _statistics.Frame(complete);
+            CountCpu();
+
+            if (!_rateKnown && _previousFrameTimestamp is { } prev && _frameTimestamp != prev)
             {
-                DrainAnc(anc, ancDatagram);
+                var fps = 90000.0 / unchecked(_frameTimestamp - prev);
+                if (fps is > 1 and < 300)
+                {
+                    _format = _format with { Rate = FrameRate.FromFramesPerSecond(fps) };
+                    _rateKnown = true;
+                }
             }
 
-            while (held.Count > 0 && (all || held.Count > holdFrames || HasAnc(held.Peek().RtpTimestamp ?? 0)))
+            _previousFrameTimestamp = _frameTimestamp;
+            if (!_rateKnown || f.Format.Rate != _format.Rate)
             {
-                var f = held.Dequeue();
-                var (packets, errors) = TakeAnc(f.RtpTimestamp ?? 0);
+                // The rate is measured between two frames: frames before it is known are not delivered.
+                f.Dispose();
+                return;
+            }
+
+            // The picture does not fit the configured size: after two such frames, follow the stream.
+            var seenHeight = _maxLine + 1;
+            if (seenHeight != _format.Height || _maxPixel != _format.Width)
+            {
+                if (++_mismatches >= 2 && seenHeight > 1 && _maxPixel > 1)
+                {
+                    var changed = _format with { Width = _maxPixel, Height = seenHeight };
+                    _sink.OnEvent(FeedEventKind.FormatChanged, FormattableString.Invariant($"{_format} -> {changed}"));
+                    _format = changed;
+                    _mismatches = 0;
+                }
+
+                f.Dispose();
+                return;
+            }
+
+            _mismatches = 0;
+            f.Incomplete = !complete;
+            f.RtpTimestamp = _frameTimestamp;
+            f.CaptureTime = _source._time.GetUtcNow();
+            _held.Enqueue(f);
+            Release(all: false);
+        }
+
+        private void Release(bool all)
+        {
+            if (_anc is not null)
+            {
+                _source.DrainAnc(_anc, _ancDatagram);
+            }
+
+            while (_held.Count > 0 && (all || _held.Count > _holdFrames || _source.HasAnc(_held.Peek().RtpTimestamp ?? 0)))
+            {
+                var f = _held.Dequeue();
+                var (packets, errors) = _source.TakeAnc(f.RtpTimestamp ?? 0);
                 f.Anc = packets;
                 f.AncErrors = errors;
-                var pending = sink.OnFrameAsync(f, cancellationToken);
+                var pending = _sink.OnFrameAsync(f, _cancellationToken);
                 if (!pending.IsCompletedSuccessfully)
                 {
                     // A live source's sink never waits (drop-oldest); anything else is a wiring mistake.
@@ -316,53 +564,13 @@ public sealed class St2110Source(St2110Options options, string feed, TimeProvide
             }
         }
 
-        void Complete(ref VideoFrame? done)
+        public void Dispose()
         {
-            var f = done!;
-            done = null;
-            var complete = frameBytes >= f.Format.FrameBytes;
-            Statistics.Frame(complete);
-
-            if (!rateKnown && previousFrameTimestamp is { } prev && frameTimestamp != prev)
+            _frame?.Dispose();
+            while (_held.Count > 0)
             {
-                var fps = 90000.0 / unchecked(frameTimestamp - prev);
-                if (fps is > 1 and < 300)
-                {
-                    format = format with { Rate = FrameRate.FromFramesPerSecond(fps) };
-                    rateKnown = true;
-                }
+                _held.Dequeue().Dispose();
             }
-
-            previousFrameTimestamp = frameTimestamp;
-            if (!rateKnown || f.Format.Rate != format.Rate)
-            {
-                // The rate is measured between two frames: frames before it is known are not delivered.
-                f.Dispose();
-                return;
-            }
-
-            // The picture does not fit the configured size: after two such frames, follow the stream.
-            var seenHeight = maxLine + 1;
-            if (seenHeight != format.Height || maxPixel != format.Width)
-            {
-                if (++mismatches >= 2 && seenHeight > 1 && maxPixel > 1)
-                {
-                    var changed = format with { Width = maxPixel, Height = seenHeight };
-                    sink.OnEvent(FeedEventKind.FormatChanged, FormattableString.Invariant($"{format} -> {changed}"));
-                    format = changed;
-                    mismatches = 0;
-                }
-
-                f.Dispose();
-                return;
-            }
-
-            mismatches = 0;
-            f.Incomplete = !complete;
-            f.RtpTimestamp = frameTimestamp;
-            f.CaptureTime = time.GetUtcNow();
-            held.Enqueue(f);
-            Release(all: false);
         }
     }
 
@@ -377,7 +585,7 @@ public sealed class St2110Source(St2110Options options, string feed, TimeProvide
             uint timestamp;
             try
             {
-                (_, timestamp, _) = Rfc8331.Parse(datagram.AsSpan(0, length), packets, errors, feed);
+                (_, timestamp, _) = Rfc8331.Parse(datagram.AsSpan(0, length), packets, errors, _feed);
             }
             catch (MalformedInputException)
             {

@@ -41,4 +41,5 @@ public sealed record StartOffload(string Source, string? Name);
 [JsonSerializable(typeof(InterPositive.Host.Service.Ingest.OffloadJobState))]
 [JsonSerializable(typeof(StartOffload))]
 [JsonSerializable(typeof(ListResponse<InterPositive.Host.Service.FeedLive>))]
+[JsonSerializable(typeof(ListResponse<InterPositive.Host.Service.SensorLive>))]
 public sealed partial class ApiJsonContext : JsonSerializerContext;

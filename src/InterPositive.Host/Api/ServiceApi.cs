@@ -57,6 +57,9 @@ public static class ServiceApi
             })
             .WithName("RelightClip").WithSummary("The clip's first frame relit: lamps' CCT and tint, exposure in stops, key AZIMUTH,ELEVATION,STOPS (JPEG).");
 
+        api.MapGet("/sensors", (LightSensorStage sensors) => new ListResponse<SensorLive>(sensors.Live()))
+            .WithName("ListSensors").WithSummary("Configured I²C light sensors: state, latest lux and CCT, when, and the live timecode it was tied to.");
+
         api.MapGet("/feeds", (FeedService feeds) => new ListResponse<FeedLive>(feeds.Live()))
             .WithName("ListFeeds").WithSummary("Live feeds: timecode, drops and repeats, camera, live exposure, light colour and flicker.");
 

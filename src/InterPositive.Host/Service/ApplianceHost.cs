@@ -20,8 +20,11 @@ namespace InterPositive.Host.Service;
 /// </summary>
 public static class ApplianceHost
 {
-    /// <summary>Builds (but does not start) the service. <paramref name="configFile"/> may be null: defaults apply.</summary>
-    public static WebApplication Build(string? configFile, string? dataFolderOverride, TextWriter announcements, IReadOnlyDictionary<string, string?>? overrides = null)
+    /// <summary>
+    /// Builds (but does not start) the service. <paramref name="configFile"/> may be null: defaults apply.
+    /// <paramref name="configureServices"/> runs last on the service collection: tests register fakes of hardware there (an I²C bus).
+    /// </summary>
+    public static WebApplication Build(string? configFile, string? dataFolderOverride, TextWriter announcements, IReadOnlyDictionary<string, string?>? overrides = null, Action<IServiceCollection>? configureServices = null)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
         builder.Configuration.Sources.Clear();
@@ -95,6 +98,14 @@ public static class ApplianceHost
         }
 
         builder.Services.AddSingleton(options);
+
+        // Stages stop together: the offload queue parks its copy at once instead of waiting behind the feeds and sync,
+        // and the whole service stays inside systemd's stop timeout (TimeoutStopSec=120s in appliance/systemd/interpositive.service).
+        builder.Services.Configure<HostOptions>(host =>
+        {
+            host.ServicesStopConcurrently = true;
+            host.ShutdownTimeout = TimeSpan.FromSeconds(20);
+        });
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(tokens);
         builder.Services.AddSingleton(services => CatalogDatabase.Open(Path.Combine(dataFolder, "interpositive.db"), services.GetRequiredService<TimeProvider>()));
@@ -110,6 +121,13 @@ public static class ApplianceHost
         builder.Services.AddHostedService(services => services.GetRequiredService<FeedService>());
         builder.Services.AddSingleton<SyncStage>();
         builder.Services.AddHostedService(services => services.GetRequiredService<SyncStage>());
+        builder.Services.AddSingleton(services => new LightSensorStage(
+            options,
+            () => services.GetRequiredService<FeedService>().Live().FirstOrDefault(f => f.Timecode is not null)?.Timecode,
+            services.GetRequiredService<TimeProvider>(),
+            services.GetRequiredService<Serilog.ILogger>(),
+            services.GetService<I2cDeviceFactory>()));
+        builder.Services.AddHostedService(services => services.GetRequiredService<LightSensorStage>());
         builder.Services.AddHostedService<SystemdWatchdog>();
         builder.Services.AddHealthChecks().AddCheck<ReadinessGate>("ready", tags: ["ready"]);
         builder.Services.AddOpenApi("v1");
@@ -120,7 +138,15 @@ public static class ApplianceHost
             services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>(),
             announcements));
 
+        configureServices?.Invoke(builder.Services);
         var app = builder.Build();
+        var stopping = 0L;
+        app.Lifetime.ApplicationStopping.Register(() =>
+        {
+            stopping = TimeProvider.System.GetTimestamp();
+            logger.Information("Stopping: copies in flight are parked, stages drain");
+        });
+        app.Lifetime.ApplicationStopped.Register(() => logger.Information("Stopped in {Milliseconds} ms", (long)TimeProvider.System.GetElapsedTime(stopping).TotalMilliseconds));
         app.UseMiddleware<TokenAuthentication>();
         app.MapHealthChecks("/health/live", new Microsoft.AspNetCore.Diagnostics.HealthChecks.HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/health/ready", new Microsoft.AspNetCore.Diagnostics.HealthChecks.HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });

@@ -94,14 +94,29 @@ public sealed class ConfiguredFeed
 
 public sealed class SensorOptions
 {
-    /// <summary>tcs34725 or bh1750.</summary>
+    /// <summary>tcs34725 (colour: lux and CCT) or bh1750 (lux).</summary>
     public string Kind { get; set; } = "";
 
+    /// <summary>A name for the dashboard and the lighting record (key-side, camera); default KIND-BUS-ADDRESS.</summary>
+    public string? Name { get; set; }
+
+    /// <summary>Linux I²C bus number (/dev/i2c-N).</summary>
     public int Bus { get; set; } = 1;
 
+    /// <summary>7-bit address; 0 for the chip's default (TCS34725 0x29 = 41, BH1750 0x23 = 35).</summary>
     public int Address { get; set; }
 
+    /// <summary>How often the sensor is read.</summary>
     public TimeSpan Interval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>TCS34725 integration time in milliseconds (2.4–614.4).</summary>
+    public double IntegrationMs { get; set; } = 154;
+
+    /// <summary>TCS34725 analogue gain: 1, 4, 16 or 60.</summary>
+    public int Gain { get; set; } = 4;
+
+    /// <summary>Light lost in a diffuser in front of the sensor (≥ 1).</summary>
+    public double GlassAttenuation { get; set; } = 1;
 }
 
 public sealed class BrokerOptions

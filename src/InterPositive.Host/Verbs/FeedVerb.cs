@@ -156,7 +156,11 @@ internal static class FeedVerb
             }
 
             malformed += Drain(context, events, monitor);
-            var report = monitor.Report(feed.AncErrors, 0, feed.Status.FramesDroppedForAnalysis) with { Lighting = lighting?.Summary(frameSource.Description) };
+            var report = monitor.Report(feed.AncErrors, 0, feed.Status.FramesDroppedForAnalysis) with
+            {
+                Lighting = lighting?.Summary(frameSource.Description),
+                St2110 = (frameSource as St2110Source)?.Statistics.Report(),
+            };
             if (frameSource is St2110Source ip)
             {
                 var s = ip.Statistics;

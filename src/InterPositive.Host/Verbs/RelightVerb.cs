@@ -20,7 +20,7 @@ internal static class RelightVerb
     {
         var input = new Argument<string>("INPUT") { Description = "A still (.dpx .png .tif .jpg) or a clip (.mov .mp4 .mxf)." };
         var output = new Option<string>("--out", "-o") { Description = "Still (.jpg .png .dpx), numbered sequence (name_%06d.dpx) or preview clip (.mov ProRes HQ, .mp4 H.264).", Required = true };
-        var log = new Option<string?>("--log") { Description = "The input's log curve: logc3, logc4, slog3, log3g10, vlog, bmdfilm5 (or linear, srgb, bt1886, bt709); Canon Log 2/3 cannot be relit. Default: srgb (a display-referred picture)." };
+        var log = new Option<string?>("--log") { Description = "The input's log curve: logc3, logc4, slog3, log3g10, clog2, clog3, vlog, bmdfilm5 (or linear, srgb, bt1886, bt709). Default: srgb (a display-referred picture)." };
         var gamut = new Option<string?>("--gamut") { Description = "The camera's gamut: awg3, awg4, sgamut3cine, rwg, rec709, rec2020. Default rec709." };
         var cct = new Option<double?>("--cct") { Description = "New lamp colour temperature in kelvin (the camera's white balance stays where it was)." };
         var tint = new Option<double?>("--tint") { Description = "New lamp tint, 0.001 Duv per unit, + towards magenta." };

@@ -3,23 +3,26 @@ using InterPositive.Lighting.Colour;
 namespace InterPositive.Relight.Colour;
 
 /// <summary>
-/// One of InterPositive.Lighting's <see cref="LogCurve"/>s as the parameters of the relight graph's few ops: camera
-/// log curves are all one two-piece form, which is what lets the graph carry any of them with the same handful of ops.
-/// Names and parsing are Lighting's; <see cref="From"/> is the one place the parameters come from, and the agreement
-/// tests pin them to <see cref="LogCurves"/>.
+/// One of InterPositive.Lighting's <see cref="LogCurve"/>s as the parameters of the relight graph's few ops: most
+/// camera log curves are one two-piece form (<see cref="LogTransfer"/>), display encodings another
+/// (<see cref="PowerTransfer"/>), Canon Log 2 and 3 their own (<see cref="CanonLogTransfer"/>). Names and parsing are
+/// Lighting's; <see cref="From"/> is the one place the parameters come from, and the agreement tests pin them to
+/// <see cref="LogCurves"/>.
 /// </summary>
 public abstract record TransferCurve(LogCurve Curve)
 {
     /// <summary>Lighting's name for the curve (<see cref="LogCurves.Name"/>).</summary>
     public string Name => LogCurves.Name(Curve);
 
+    /// <summary>A camera log curve (scene-referred, with headroom), as <see cref="LogCurves.IsLog"/> says: what <c>--to log</c> and a CDL in log need.</summary>
+    public bool IsLog => LogCurves.IsLog(Curve);
+
     public abstract double Encode(double linear);
 
     public abstract double Decode(double code);
 
-    /// <summary>Every Lighting curve the two-piece form can carry.</summary>
-    public static IReadOnlyList<TransferCurve> All { get; } =
-        [.. Enum.GetValues<LogCurve>().Where(c => c is not (LogCurve.CLog2 or LogCurve.CLog3)).Select(From)];
+    /// <summary>Every Lighting curve.</summary>
+    public static IReadOnlyList<TransferCurve> All { get; } = [.. Enum.GetValues<LogCurve>().Select(From)];
 
     /// <summary>A curve by Lighting's names and aliases (<see cref="LogCurves.TryParse"/>).</summary>
     public static TransferCurve Parse(string name) => LogCurves.TryParse(name, out var curve)
@@ -47,9 +50,10 @@ public abstract record TransferCurve(LogCurve Curve)
         LogCurve.Bt1886 => new PowerTransfer(curve, 0, 1, 1 / 2.4, 0, 0),
         LogCurve.Linear => new LinearTransfer(),
 
-        // Canon Log 2/3 mirror the log segment below zero (C-Log 3 also has a linear middle), so no single cut splits them into log and linear pieces.
-        _ => throw new ArgumentException(
-            $"the relight graph cannot carry {LogCurves.Name(curve)}: Canon Log 2/3 are not of the two-piece form code = x ≥ cut ? C·log10(A·x + B) + D : E·x + F", nameof(curve)),
+        // Canon Log 2/3 (v1.2) mirror the log segment below zero; Canon Log 3 has a linear middle (constants as Lighting's).
+        LogCurve.CLog2 => new CanonLogTransfer(curve, 0.24136077, 87.09937546, 0.092864125, 0.092864125, 0.092864125, 0.092864125, 1, 0),
+        LogCurve.CLog3 => new CanonLogTransfer(curve, 0.36726845, 14.98325, 0.12783901, 0.12240537, 0.097465473, 0.15277891, 1.9754798, 0.12512219),
+        _ => throw new ArgumentException($"the relight graph cannot carry {LogCurves.Name(curve)}", nameof(curve)),
     };
 }
 
@@ -99,4 +103,33 @@ public sealed record LinearTransfer() : TransferCurve(LogCurve.Linear)
     public override double Encode(double linear) => linear;
 
     public override double Decode(double code) => code;
+}
+
+/// <summary>
+/// Canon Log 2 and 3 (v1.2): with x′ = x/0.9, code = D_hi + C·log10(A·x′ + 1) above the upper code cut,
+/// D_lo − C·log10(1 − A·x′) below the lower one (the log segment mirrored for negative light), and code = S·x′ + T
+/// between (Canon Log 3's linear middle; Canon Log 2 has none: both cuts at D, where the two logs meet). Encode and
+/// decode are Lighting's own (<see cref="LogCurves"/>); the graph builds the same pieces from these parameters.
+/// </summary>
+public sealed record CanonLogTransfer(LogCurve Curve, double C, double A, double DLow, double DHigh, double CodeLow, double CodeHigh, double S, double T) : TransferCurve(Curve)
+{
+    /// <summary>Canon scales scene light by 1/0.9 before the curve (90 % reflectance at code 1.0 of the original form).</summary>
+    public const double Scale = 0.9;
+
+    public static CanonLogTransfer CLog2 { get; } = (CanonLogTransfer)From(LogCurve.CLog2);
+
+    public static CanonLogTransfer CLog3 { get; } = (CanonLogTransfer)From(LogCurve.CLog3);
+
+    /// <summary>Whether there is a linear middle piece.</summary>
+    public bool HasLinear => CodeHigh > CodeLow;
+
+    /// <summary>Scene-linear x where the lower log piece ends (the linear piece, or the upper log piece, begins).</summary>
+    public double LinearLow => Scale * -(Math.Pow(10, (DLow - CodeLow) / C) - 1) / A;
+
+    /// <summary>Scene-linear x where the upper log piece begins.</summary>
+    public double LinearHigh => HasLinear ? Scale * (CodeHigh - T) / S : LinearLow;
+
+    public override double Encode(double linear) => LogCurves.Encode(Curve, linear);
+
+    public override double Decode(double code) => LogCurves.Decode(Curve, code);
 }

@@ -51,7 +51,7 @@ public static class TakePreparation
         var linear = Downscale(codeFrame, height, width, factor);
         RelightReference.Decode(linear, settings.InputCurve);
         var n = normals.IsEmpty ? default : RelightReference.Normalise(Downscale(normals, height, width, factor));
-        return TakeAnalysis.FitLighting(linear, h, w, settings.CameraGamut, n, RelightGraphOptions.RadiusFor(h), TakeAnalysis.DefaultNormalScale(h));
+        return TakeAnalysis.FitLighting(linear, h, w, settings.CameraGamut, n, RelightGraphOptions.RadiusFor(h), TakeAnalysis.DefaultNormalScale(h), RelightGraphOptions.AlbedoRadiusFor(h));
     }
 
     public static float[] Downscale(ReadOnlySpan<float> planar, int height, int width, int factor)
@@ -114,6 +114,7 @@ public sealed class BuiltInModel : IRelightModel
             Shading = shading,
             EstimatorRadius = RelightGraphOptions.RadiusFor(shading == ShadingMode.Estimated ? height / RelightGraphOptions.ShadingScaleFor(height) : height),
             ShadingScale = shading == ShadingMode.Estimated ? RelightGraphOptions.ShadingScaleFor(height) : 1,
+            AlbedoRadius = shading == ShadingMode.Estimated ? RelightGraphOptions.AlbedoRadiusFor(height / RelightGraphOptions.ShadingScaleFor(height)) : 0,
             Cdl = settings.Cdl is not null,
             CdlInLog = settings.CdlInLog,
             Output = settings.Output,
@@ -129,7 +130,7 @@ public sealed class BuiltInModel : IRelightModel
 
         var conditioning = new RelightConditioning(settings.AdaptationMatrix(), settings.ExposureStops, source, target, settings.Cdl, TakeAnalysis.DefaultNormalScale(height));
         // Build and load the session now, so the first frame does not pay for it.
-        _engine.SessionFor(graph);
+        _engine.Prepare(graph, height);
         return new PreparedTake(settings, height, width, source, graph, conditioning, BuiltInRelightModel.ConditioningTensors(graph, conditioning));
     }
 
@@ -197,7 +198,7 @@ public sealed class ByoModel : IRelightModel
             problems.Add($"the model writes {_output.ColourSpace} images, so only --to display is possible");
         }
 
-        if ((_image.ColourSpace == "camera-log" || _output.ColourSpace == "camera-log") && settings.InputCurve is not LogTransfer)
+        if ((_image.ColourSpace == "camera-log" || _output.ColourSpace == "camera-log") && !settings.InputCurve.IsLog)
         {
             problems.Add("the model works in the camera's log: give the input's curve with --log");
         }

@@ -53,6 +53,12 @@ public sealed record RelightGraphOptions
     /// </summary>
     public int ShadingScale { get; init; } = 1;
 
+    /// <summary>
+    /// Estimated normals only: radius (pixels, at the estimator's resolution) of the large blur that normalises albedo
+    /// for the shape-from-shading step (<see cref="BuiltInRelightModel"/>); about height/10. 0 leaves the step out.
+    /// </summary>
+    public int AlbedoRadius { get; init; }
+
     public bool Cdl { get; init; }
 
     /// <summary>Grade the CDL in the camera's log encoding (the on-set norm) rather than on linear values.</summary>
@@ -65,17 +71,20 @@ public sealed record RelightGraphOptions
     public PowerTransfer DisplayCurve { get; init; } = PowerTransfer.Gamma24;
 
     /// <summary>Whether the CDL stage really runs on log values (asked for, and the input has a log curve).</summary>
-    public bool CdlRunsInLog => Cdl && CdlInLog && InputCurve is LogTransfer;
+    public bool CdlRunsInLog => Cdl && CdlInLog && InputCurve.IsLog;
 
     /// <summary>Estimator radius suited to a frame height.</summary>
     public static int RadiusFor(int height) => Math.Clamp((int)Math.Round(height / 270.0), 2, 12);
+
+    /// <summary>Albedo radius suited to the estimator's frame height.</summary>
+    public static int AlbedoRadiusFor(int height) => Math.Clamp((int)Math.Round(height / 10.0), 2, 48);
 
     /// <summary>Shading scale suited to a frame height (the estimator then works near 270 lines).</summary>
     public static int ShadingScaleFor(int height) => Math.Clamp(height / 270, 1, 16);
 
     public void Validate()
     {
-        if (Output == OutputKind.Log && InputCurve is not LogTransfer)
+        if (Output == OutputKind.Log && !InputCurve.IsLog)
         {
             throw new ArgumentException("output back to log needs the input's log curve (--log)");
         }
@@ -89,10 +98,15 @@ public sealed record RelightGraphOptions
         {
             throw new ArgumentException("estimator radius must lie in 1–32 pixels");
         }
+
+        if (AlbedoRadius is < 0 or > 64)
+        {
+            throw new ArgumentException("albedo radius must lie in 0–64 pixels");
+        }
     }
 
     public override string ToString() =>
-        $"in={InputCurve.Name}/{Gamuts.Name(CameraGamut)} shading={Shading} r={EstimatorRadius} s={ShadingScale} cdl={(Cdl ? (CdlRunsInLog ? "log" : "linear") : "off")} out={Output}" +
+        $"in={InputCurve.Name}/{Gamuts.Name(CameraGamut)} shading={Shading} r={EstimatorRadius} a={AlbedoRadius} s={ShadingScale} cdl={(Cdl ? (CdlRunsInLog ? "log" : "linear") : "off")} out={Output}" +
         (Output == OutputKind.Display ? $"/{Gamuts.Name(DisplayGamut)}/{DisplayCurve.Name}" : "");
 }
 

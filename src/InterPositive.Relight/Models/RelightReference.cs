@@ -26,7 +26,7 @@ public static class RelightReference
                 var f = options.ShadingScale;
                 int h = height / f, w = width / f;
                 var small = AveragePool(x, height, width, f);
-                var ratio = ShadingRatio(EstimateNormals(small, h, w, options.CameraGamut, options.EstimatorRadius, conditioning.NormalScale / f), source, target);
+                var ratio = ShadingRatio(EstimateNormals(small, h, w, options.CameraGamut, options.EstimatorRadius, conditioning.NormalScale / f, source, options.AlbedoRadius), source, target);
                 var full = ResizeBilinear(ratio, h, w, height, width);
                 for (var i = 0; i < x.Length; i++)
                 {
@@ -37,7 +37,7 @@ public static class RelightReference
             {
                 var n = options.Shading == ShadingMode.Normals
                     ? Normalise(normals.ToArray())
-                    : EstimateNormals(x, height, width, options.CameraGamut, options.EstimatorRadius, conditioning.NormalScale);
+                    : EstimateNormals(x, height, width, options.CameraGamut, options.EstimatorRadius, conditioning.NormalScale, source, options.AlbedoRadius);
                 Shade(x, n, source, target);
             }
         }
@@ -130,7 +130,7 @@ public static class RelightReference
     }
 
     /// <summary>The bas-relief normal estimator (documented on <see cref="BuiltInRelightModel"/>).</summary>
-    public static float[] EstimateNormals(ReadOnlySpan<float> linear, int height, int width, Gamut gamut, int radius, double scale)
+    public static float[] EstimateNormals(ReadOnlySpan<float> linear, int height, int width, Gamut gamut, int radius, double scale, ShLighting? lighting = null, int albedoRadius = 0)
     {
         var pixels = height * width;
         var (lr, lg, lb) = Gamuts.Luma(gamut);
@@ -181,7 +181,97 @@ public static class RelightReference
             normals[(2 * pixels) + o] = (float)(1 / length);
         }
 
+        if (albedoRadius > 0 && lighting is not null)
+        {
+            ShapeFromShading(normals, linear, height, width, gamut, lighting, albedoRadius);
+        }
+
         return normals;
+    }
+
+    /// <summary>The estimator's shape-from-shading step (documented on <see cref="BuiltInRelightModel"/>), in place.</summary>
+    public static void ShapeFromShading(float[] normals, ReadOnlySpan<float> linear, int height, int width, Gamut gamut, ShLighting lighting, int albedoRadius)
+    {
+        var pixels = height * width;
+        var (w, b, m, c) = BuiltInRelightModel.SfsWeights(lighting, gamut);
+        var (lr, lg, lb) = Gamuts.Luma(gamut);
+        double wr = (float)lr, wg = (float)lg, wb = (float)lb;
+        var luma = new double[pixels];
+        var irradiance = new double[pixels];
+        Span<double> f = stackalloc double[8];
+        for (var p = 0; p < pixels; p++)
+        {
+            luma[p] = Math.Max((wr * linear[p]) + (wg * linear[pixels + p]) + (wb * linear[(2 * pixels) + p]), 1e-4);
+            double x = normals[p], y = normals[pixels + p], z = normals[(2 * pixels) + p];
+            (f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7]) = (y, z, x, x * y, y * z, z * z, x * z, (x - y) * (x + y));
+            var e = (double)b;
+            for (var k = 0; k < 8; k++)
+            {
+                e += w[k] * f[k];
+            }
+
+            irradiance[p] = Math.Max(e, 1e-4);
+        }
+
+        var taps = BuiltInRelightModel.BlurTaps(albedoRadius);
+        var blurredLuma = BlurClamped(luma, height, width, taps);
+        var blurredIrradiance = BlurClamped(irradiance, height, width, taps);
+        for (var p = 0; p < pixels; p++)
+        {
+            double x = normals[p], y = normals[pixels + p], z = normals[(2 * pixels) + p];
+            var gx = (m[0] * x) + (m[1] * y) + (m[2] * z) + c[0];
+            var gy = (m[3] * x) + (m[4] * y) + (m[5] * z) + c[1];
+            var gz = (m[6] * x) + (m[7] * y) + (m[8] * z) + c[2];
+            var along = (gx * x) + (gy * y) + (gz * z);
+            (gx, gy, gz) = (gx - (along * x), gy - (along * y), gz - (along * z));
+            var inverse = 1 / Math.Sqrt((gx * gx) + (gy * gy) + (gz * gz) + BuiltInRelightModel.SfsGradientFloor);
+            var shading = luma[p] * blurredIrradiance[p] / blurredLuma[p];
+            var step = Math.Clamp((shading - irradiance[p]) * inverse, -BuiltInRelightModel.SfsMaxStep, BuiltInRelightModel.SfsMaxStep) * inverse;
+            x = Math.Max(x + (step * gx), -2);
+            y = Math.Max(y + (step * gy), -2);
+            z = Math.Max(z + (step * gz), BuiltInRelightModel.SfsMinZ);
+            var length = Math.Sqrt(Math.Max((x * x) + (y * y) + (z * z), 1e-12));
+            normals[p] = (float)(x / length);
+            normals[pixels + p] = (float)(y / length);
+            normals[(2 * pixels) + p] = (float)(z / length);
+        }
+    }
+
+    /// <summary>Separable blur with the edge rows and columns repeated (ONNX Pad mode edge, then a valid convolution).</summary>
+    private static double[] BlurClamped(double[] map, int height, int width, float[] taps)
+    {
+        var radius = taps.Length / 2;
+        var rows = new double[map.Length];
+        var result = new double[map.Length];
+        for (var y = 0; y < height; y++)
+        {
+            for (var x = 0; x < width; x++)
+            {
+                var sum = 0.0;
+                for (var t = 0; t < taps.Length; t++)
+                {
+                    sum += taps[t] * map[(y * width) + Math.Clamp(x + t - radius, 0, width - 1)];
+                }
+
+                rows[(y * width) + x] = sum;
+            }
+        }
+
+        for (var y = 0; y < height; y++)
+        {
+            for (var x = 0; x < width; x++)
+            {
+                var sum = 0.0;
+                for (var t = 0; t < taps.Length; t++)
+                {
+                    sum += taps[t] * rows[(Math.Clamp(y + t - radius, 0, height - 1) * width) + x];
+                }
+
+                result[(y * width) + x] = sum;
+            }
+        }
+
+        return result;
     }
 
     /// <summary>A valid (unpadded) 1-D convolution along rows or columns of a rows × columns map.</summary>

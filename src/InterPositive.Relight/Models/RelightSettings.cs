@@ -105,7 +105,7 @@ public sealed record RelightSettings
             throw new ArgumentException("exposure must lie in ±10 stops");
         }
 
-        if (Output == OutputKind.Log && InputCurve is not LogTransfer)
+        if (Output == OutputKind.Log && !InputCurve.IsLog)
         {
             throw new ArgumentException("--to log writes back in the input's own log curve: give it with --log");
         }

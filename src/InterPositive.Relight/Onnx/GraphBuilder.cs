@@ -105,6 +105,8 @@ public sealed class GraphBuilder
 
     public string Max(string a, string b) => Node("Max", [a, b]);
 
+    public string Min(string a, string b) => Node("Min", [a, b]);
+
     public string Pow(string a, string b) => Node("Pow", [a, b]);
 
     /// <summary>
@@ -112,6 +114,9 @@ public sealed class GraphBuilder
     /// std::pow per element, while Exp and Log are vectorised, which makes this several times faster on big frames.
     /// </summary>
     public string PowPositive(string a, string b) => Exp(Mul(Log(ClipMin(a, 1e-30f)), b));
+
+    /// <summary>a^b for a already clipped to ≥ 0: as <see cref="PowPositive"/> without the floor (ln 0 = −∞ and exp(−∞·b) = 0 for b &gt; 0).</summary>
+    public string PowNonNegative(string a, string b) => Exp(Mul(Log(a), b));
 
     public string Exp(string a) => Node("Exp", [a]);
 

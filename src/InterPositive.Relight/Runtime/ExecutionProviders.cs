@@ -45,14 +45,14 @@ public static class ExecutionProviders
     }
 
     /// <summary>Session options with the provider appended; the caller owns (disposes) them.</summary>
-    public static SessionOptions CreateOptions(ExecutionPreference preference, out ProviderChoice choice, int deviceId = 0, int intraOpThreads = 0)
+    public static SessionOptions CreateOptions(ExecutionPreference preference, out ProviderChoice choice, int deviceId = 0, int intraOpThreads = 0, GraphOptimizationLevel optimisation = GraphOptimizationLevel.ORT_ENABLE_ALL)
     {
         SessionOptions? options = null;
         try
         {
             options = new SessionOptions
             {
-                GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
+                GraphOptimizationLevel = optimisation,
                 ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
                 LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
             };

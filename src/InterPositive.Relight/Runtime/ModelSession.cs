@@ -12,9 +12,9 @@ public sealed class ModelSession : IDisposable
     private readonly InferenceSession _session;
     private readonly RunOptions _runOptions = new();
 
-    public ModelSession(byte[] model, ExecutionPreference preference, int intraOpThreads = 0, int deviceId = 0)
+    public ModelSession(byte[] model, ExecutionPreference preference, int intraOpThreads = 0, int deviceId = 0, GraphOptimizationLevel optimisation = GraphOptimizationLevel.ORT_ENABLE_ALL)
     {
-        using var options = ExecutionProviders.CreateOptions(preference, out var choice, deviceId, intraOpThreads);
+        using var options = ExecutionProviders.CreateOptions(preference, out var choice, deviceId, intraOpThreads, optimisation);
         Provider = choice;
         _session = new InferenceSession(model, options);
         Inputs = _session.InputMetadata;

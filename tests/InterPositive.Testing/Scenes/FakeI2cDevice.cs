@@ -38,6 +38,23 @@ public sealed class FakeI2cDevice : I2cDevice
     /// <summary>Every transaction, as text: "W 80 03", "R 94 → 2".</summary>
     public List<string> Log { get; } = [];
 
+    /// <summary>A TCS34725 at its default address on bus 1 (ID 0x44, AVALID set) holding these clear/red/green/blue counts.</summary>
+    public static FakeI2cDevice Tcs34725(int c, int r, int g, int b, byte id = 0x44)
+    {
+        // Command byte: bit 7 set, bits 6–5 the protocol (01 auto-increment), bits 4–0 the register.
+        var fake = new FakeI2cDevice(1, 0x29, command => (command & 0x1F, (command & 0x60) == 0x20));
+        fake.Registers[0x12] = id;
+        fake.Registers[0x13] = 0x01;
+        var counts = new[] { c, r, g, b };
+        for (var i = 0; i < 4; i++)
+        {
+            fake.Registers[0x14 + (i * 2)] = (byte)(counts[i] & 0xFF);
+            fake.Registers[0x15 + (i * 2)] = (byte)(counts[i] >> 8);
+        }
+
+        return fake;
+    }
+
     /// <summary>When set, every transfer throws this (a disconnected or unpowered sensor).</summary>
     public Exception? Fault { get; set; }
 

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using InterPositive.Feeds.Sources;
 using InterPositive.Formats.Sdi;
 using InterPositive.Formats.St2110;
 
@@ -8,18 +9,23 @@ namespace InterPositive.Testing.Sdi;
 /// <summary>
 /// Sends ST 2110-20 video (RFC 4175, 4:2:2 10-bit, one SRD per packet, lines split across packets) and
 /// ST 2110-40 ANC (RFC 8331) over UDP, for receivers under test on loopback. Can drop and swap packets on purpose.
+/// Each frame goes out as one burst at the caller's pace (no ST 2110-21 gapping); headers are written straight into
+/// the send batch (sendmmsg, optionally UDP GSO) so a UHD 60p stream can be sent from one core.
 /// </summary>
 public sealed class St2110TestSender : IDisposable
 {
     private readonly Socket _socket;
     private readonly IPEndPoint? _anc;
     private readonly byte[] _packet = new byte[65536];
+    private readonly St2110SendPath _path;
+    private LinuxUdp.BatchSender? _batch;
     private uint _sequence;
     private uint _ancSequence;
 
-    public St2110TestSender(IPEndPoint video, IPEndPoint? anc, IPAddress? multicastInterface = null)
+    public St2110TestSender(IPEndPoint video, IPEndPoint? anc, IPAddress? multicastInterface = null, St2110SendPath path = St2110SendPath.Batched)
     {
         _anc = anc;
+        _path = LinuxUdp.IsSupported ? path : St2110SendPath.Socket;
         _socket = new Socket(video.AddressFamily, SocketType.Dgram, ProtocolType.Udp) { SendBufferSize = 8 << 20 };
         if (multicastInterface is not null)
         {
@@ -44,6 +50,13 @@ public sealed class St2110TestSender : IDisposable
 
     public long PacketsDropped { get; private set; }
 
+    /// <summary>The next video sequence number (32 bits: the high half goes in the RFC 4175 extended sequence).</summary>
+    public uint NextSequence
+    {
+        get => _sequence;
+        init => _sequence = value;
+    }
+
     /// <summary>Sends one frame (RFC 4175 pixel groups, <paramref name="width"/>·5/2 bytes per line) and its ANC.</summary>
     public void SendFrame(ReadOnlySpan<byte> frame, int width, int height, uint timestamp, IReadOnlyList<(int Line, ushort[] Words)>? anc = null)
     {
@@ -57,6 +70,12 @@ public sealed class St2110TestSender : IDisposable
 
         var stride = Rfc4175.Stride(width);
         var chunk = PayloadBytes / Rfc4175.PgroupBytes * Rfc4175.PgroupBytes;
+        const int Header = RtpHeader.FixedSize + 8;
+        if (_batch is null && _path != St2110SendPath.Socket)
+        {
+            _batch = new LinuxUdp.BatchSender(_socket, segmentSize: _path == St2110SendPath.Gso ? Header + chunk : 0);
+        }
+
         byte[]? held = null;
         for (var line = 0; line < height; line++)
         {
@@ -65,32 +84,73 @@ public sealed class St2110TestSender : IDisposable
                 var length = Math.Min(chunk, stride - offset);
                 var last = line == height - 1 && offset + length >= stride;
                 var seq = _sequence++;
-                var n = RtpHeader.Write(_packet, last, 96, (ushort)seq, timestamp, 0x20);
-                n += Rfc4175.WriteSingleSrd(_packet.AsSpan(n), (ushort)(seq >> 16), length, line, offset / Rfc4175.PgroupBytes * 2);
-                frame.Slice((line * stride) + offset, length).CopyTo(_packet.AsSpan(n));
-                n += length;
                 if (Drop?.Invoke(seq) == true)
                 {
                     PacketsDropped++;
                     continue;
                 }
 
-                if (held is null && SwapWithNext?.Invoke(seq) == true && !last)
+                var swap = held is null && !last && SwapWithNext?.Invoke(seq) == true;
+                Span<byte> packet = swap ? new byte[Header + length] : Next(Header + length);
+                var n = RtpHeader.Write(packet, last, 96, (ushort)seq, timestamp, 0x20);
+                n += Rfc4175.WriteSingleSrd(packet[n..], (ushort)(seq >> 16), length, line, offset / Rfc4175.PgroupBytes * 2);
+                frame.Slice((line * stride) + offset, length).CopyTo(packet[n..]);
+                if (swap)
                 {
-                    held = _packet.AsSpan(0, n).ToArray();
+                    held = packet.ToArray();
                     continue;
                 }
 
-                _socket.Send(_packet.AsSpan(0, n), SocketFlags.None);
-                PacketsSent++;
+                Sent(packet);
                 if (held is not null)
                 {
-                    _socket.Send(held, SocketFlags.None);
-                    PacketsSent++;
+                    held.CopyTo(Next(held.Length));
+                    Sent(held);
                     held = null;
                 }
             }
         }
+
+        _batch?.Flush();
+    }
+
+    /// <summary>Sends the same frame at <paramref name="rate"/> frames a second (timestamps at 90 kHz) until the time runs out or <paramref name="frames"/> are sent.</summary>
+    public async Task<int> StreamAsync(byte[] frame, int width, int height, double rate, TimeSpan duration, int? frames, TimeProvider time, CancellationToken cancellationToken, uint firstTimestamp = 0)
+    {
+        var start = time.GetTimestamp();
+        var period = TimeSpan.FromSeconds(1 / rate);
+        var i = 0;
+        for (; frames is null || i < frames; i++)
+        {
+            var due = period * i;
+            if (due >= duration)
+            {
+                break;
+            }
+
+            var wait = due - time.GetElapsedTime(start);
+            if (wait > TimeSpan.FromMilliseconds(1))
+            {
+                await Task.Delay(wait, time, cancellationToken);
+            }
+
+            SendFrame(frame, width, height, firstTimestamp + (uint)Math.Round(i * 90000 / rate));
+        }
+
+        return i;
+    }
+
+    // Socket path: the packet is built in one scratch buffer and sent at once.
+    private Span<byte> Next(int length) => _batch is { } b ? b.Next(length) : _packet.AsSpan(0, length);
+
+    private void Sent(ReadOnlySpan<byte> packet)
+    {
+        if (_batch is null)
+        {
+            _socket.Send(packet, SocketFlags.None);
+        }
+
+        PacketsSent++;
     }
 
     /// <summary>A frame of pixel groups from multiplexed samples per line (Cb Y Cr Y …).</summary>
@@ -120,5 +180,22 @@ public sealed class St2110TestSender : IDisposable
     public static (int Line, ushort[] Words) Atc(AtcTimecode timecode, int line = 9) =>
         (line, AncWord.Encode(AtcTimecode.Did, AtcTimecode.Sdid, timecode.EncodeUserData()));
 
-    public void Dispose() => _socket.Dispose();
+    public void Dispose()
+    {
+        _batch?.Dispose();
+        _socket.Dispose();
+    }
+}
+
+/// <summary>How the test sender hands datagrams to the kernel.</summary>
+public enum St2110SendPath
+{
+    /// <summary>One send(2) per datagram: the portable baseline.</summary>
+    Socket,
+
+    /// <summary>sendmmsg(2) batches of 64 datagrams.</summary>
+    Batched,
+
+    /// <summary>sendmmsg(2) with UDP GSO: runs of equal-size datagrams per message, split by the kernel (or left whole for a UDP_GRO receiver on loopback).</summary>
+    Gso,
 }

@@ -49,7 +49,7 @@ function renderClips(clips) {
   for (const c of clips) {
     const m = c.clip ?? {};
     const l = c.lighting ?? {};
-    body.append(el("tr", { "data-clip": c.id },
+    body.append(el("tr", { "data-clip": c.id, class: c.id === state.selected ? "selected" : "" },
       el("td", {}, m.clip ?? c.id), el("td", {}, m.reel ?? ""), el("td", {}, [m.scene, m.take].filter(Boolean).join("/")),
       el("td", {}, m.timecode?.start ?? ""), el("td", {}, [m.camera?.make, m.camera?.model].filter(Boolean).join(" ")),
       el("td", {}, m.iso ?? m.exposureIndex ?? ""), el("td", {}, m.whiteBalanceK ? `${m.whiteBalanceK} K` : ""),
@@ -92,6 +92,16 @@ function renderFeeds(feeds) {
   }
 }
 
+// Light sensors on the cart's I²C bus: the latest lux and CCT, or why a sensor is not reading.
+function renderSensors(sensors) {
+  const root = document.getElementById("sensors");
+  root.hidden = !sensors.length;
+  root.replaceChildren(...sensors.map(s => el("div", { class: "sensor", "data-sensor": s.name },
+    el("strong", {}, s.name), el("span", { class: "lux" }, s.state === "reading" ? fmt(s.lux, 0, " lx") : "–"),
+    el("span", {}, s.state === "reading" && s.cct ? fmt(s.cct, 0, " K") : ""),
+    el("span", { class: s.state === "reading" ? "muted" : "unsafe" }, s.state === "reading" ? (s.saturated ? "saturated" : s.timecode ?? "") : `${s.state}${s.error ? ": " + s.error : ""}`))));
+}
+
 function renderJobs(jobs) {
   const root = document.getElementById("jobs");
   const active = jobs.slice(0, 6);
@@ -110,6 +120,28 @@ function renderAlerts(clips) {
   for (const c of clips) for (const a of (c.alerts ?? [])) items.push(el("li", { class: a.kind === "flicker" ? "flicker" : "continuity" }, `${c.clip?.clip ?? c.id}: ${a.message}`));
   const root = document.getElementById("alerts");
   root.replaceChildren(...(items.length ? items : [el("li", { class: "muted" }, "No continuity or flicker alerts.")]));
+}
+
+// The selected take: a summary line and the plots a DIT would rather look at than read. Redrawn only when the
+// record changes, so the 500 ms refresh does not make the plots blink.
+function renderTake(clip) {
+  const panel = document.getElementById("take-panel");
+  if (!clip) { panel.hidden = true; return; }
+  panel.hidden = false;
+  const key = clip.id + JSON.stringify(clip.lighting ?? null);
+  if (state.plotted === key) return;
+  state.plotted = key;
+  document.getElementById("take-clip").textContent = clip.clip?.clip ?? clip.id;
+  const l = clip.lighting;
+  const e = l?.exposure ?? {}, c = l?.light ?? {}, k = l?.contrast ?? {}, f = l?.flicker ?? {};
+  document.getElementById("take-summary").replaceChildren(...(l ? [
+    el("span", {}, `exposure ${fmt(e.averageStops, 2, " st")}`), el("span", {}, `clipped ${fmt(e.clippedPct, 1, " %")}`), el("span", {}, `crushed ${fmt(e.crushedPct, 1, " %")}`),
+    el("span", {}, `light ${fmt(c.cct, 0, " K")}`), el("span", {}, `Duv ${fmt(c.duv, 4, "")}`), el("span", {}, `tint ${fmt(c.tint, 1, " CC")}`),
+    el("span", {}, `key/fill ${fmt(k.keyFillStops, 1, " st")}`), el("span", {}, k.keyAzimuthDeg == null ? "key –" : `key ${fmt(k.keyAzimuthDeg, 0, "°")} az ${fmt(k.keyElevationDeg, 0, "°")} el`),
+    el("span", { class: f.detected ? "unsafe" : "" }, f.detected ? `flicker ${fmt(f.frequencyHz, 0, " Hz")} ${fmt(f.depthPct, 1, " %")}` : "no flicker"),
+    ...(l.sensors ?? []).slice(-1).map(r => el("span", { class: "sensor" }, `${r.sensor} ${fmt(r.lux, 0, " lx")}${r.cct ? " " + fmt(r.cct, 0, " K") : ""}`)),
+  ] : [el("span", { class: "muted" }, "lighting not measured yet")]));
+  document.getElementById("take-plots").replaceChildren(...Plots.take(l));
 }
 
 // Relight sliders: each move asks the appliance for the clip's first frame relit (debounced, last request wins).
@@ -149,18 +181,26 @@ function requestRelight() {
 for (const id of ["cct", "tint", "exposure", "az", "el", "ks"]) document.getElementById(id).addEventListener("input", requestRelight);
 document.querySelector("#clips tbody").addEventListener("click", ev => {
   const row = ev.target.closest("tr[data-clip]");
-  if (row && state.clips) openRelight(state.clips.find(c => c.id === row.dataset.clip));
+  const clip = row && state.clips?.find(c => c.id === row.dataset.clip);
+  if (!clip) return;
+  state.selected = clip.id;
+  for (const r of document.querySelectorAll("#clips tbody tr")) r.classList.toggle("selected", r === row);
+  renderTake(clip);
+  openRelight(clip);
+  document.getElementById("take-panel").scrollIntoView({ behavior: "smooth", block: "start" });
 });
 
 async function refresh() {
   try {
-    const [cards, clips, sync, feeds, jobs] = await Promise.all([api("/cards"), api("/clips"), api("/sync"), api("/feeds"), api("/offload/jobs")]);
+    const [cards, clips, sync, feeds, jobs, sensors] = await Promise.all([api("/cards"), api("/clips"), api("/sync"), api("/feeds"), api("/offload/jobs"), api("/sensors")]);
     renderCards(cards.items);
     state.clips = clips.items;
     renderClips(clips.items);
     renderFeeds(feeds.items);
     renderJobs(jobs.items);
+    renderSensors(sensors.items);
     renderAlerts(clips.items);
+    if (state.selected) renderTake(clips.items.find(c => c.id === state.selected));
     const s = document.getElementById("sync");
     s.textContent = `sync: ${sync.backlog} pending${sync.broker ? " · " + (sync.connected ? "connected" : "offline") : ""}`;
     s.className = "pill " + (sync.backlog === 0 ? "ok" : "bad");

@@ -1,5 +1,8 @@
 using System.Collections.Concurrent;
 using System.Threading.Channels;
+using InterPositive.Catalog;
+using InterPositive.Catalog.Offload;
+using InterPositive.Catalog.Shots;
 using InterPositive.Formats.AscMhl;
 using InterPositive.Offload;
 using Microsoft.Extensions.Hosting;
@@ -29,20 +32,24 @@ public sealed record OffloadJobState(
 /// <summary>
 /// The service's offload queue: cards are offloaded one at a time (they share the destination drives' bandwidth), from
 /// a bounded channel that makes the card watcher wait rather than drop. Stopping the service cancels the copy in flight:
-/// nothing under a final name is partial, and the next run resumes where it stopped.
+/// nothing under a final name is partial, and the next run resumes where it stopped. At start, cards a stopped or killed
+/// run left copying are marked interrupted (never shown as copying forever); a card still in its reader is offloaded
+/// again by the card watcher, which resumes it.
 /// </summary>
 public sealed class OffloadQueue : BackgroundService
 {
     private readonly Channel<OffloadJob> _jobs = Channel.CreateBounded<OffloadJob>(new BoundedChannelOptions(64) { FullMode = BoundedChannelFullMode.Wait, SingleReader = true });
     private readonly ConcurrentDictionary<string, OffloadJobState> _states = new(StringComparer.Ordinal);
     private readonly CardIngest _ingest;
+    private readonly CatalogDatabase _catalog;
     private readonly ApplianceOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger _log;
 
-    public OffloadQueue(CardIngest ingest, ApplianceOptions options, TimeProvider time, ILogger log)
+    public OffloadQueue(CardIngest ingest, CatalogDatabase catalog, ApplianceOptions options, TimeProvider time, ILogger log)
     {
         _ingest = ingest;
+        _catalog = catalog;
         _options = options;
         _time = time;
         _log = log.ForContext<OffloadQueue>();
@@ -64,8 +71,45 @@ public sealed class OffloadQueue : BackgroundService
         return job;
     }
 
+    /// <summary>Marks cards and offload jobs left in flight by an earlier run as interrupted; returns the cards marked.</summary>
+    public IReadOnlyList<string> MarkInterrupted() => _catalog.Write(tx =>
+    {
+        var cards = tx.Database.GetCollection<CardDocument>(CatalogCollections.Cards);
+        var marked = new List<string>();
+        foreach (var card in cards.Find(c => c.Status == CardStatus.Copying || c.Status == CardStatus.Pending).ToList())
+        {
+            card.Status = CardStatus.Interrupted;
+            foreach (var destination in card.Destinations.Where(d => d.Status is not (CardStatus.Verified or CardStatus.Failed)))
+            {
+                destination.Status = CardStatus.Interrupted;
+                destination.Error ??= "the service stopped during the copy; offload the card again to resume";
+            }
+
+            card.UpdatedAt = tx.Now;
+            cards.Update(card);
+
+            // Post holds the card as copying too: it hears of the interruption in the same transaction.
+            ShotRecords.EnqueueCard(tx, card.Id);
+            marked.Add(card.Id);
+        }
+
+        var jobs = tx.Database.GetCollection<OffloadJobDocument>(CatalogCollections.OffloadJobs);
+        foreach (var job in jobs.Find(j => j.Status == "running").ToList())
+        {
+            job.Status = CardStatus.Interrupted;
+            jobs.Update(job);
+        }
+
+        return (IReadOnlyList<string>)marked;
+    });
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        foreach (var card in MarkInterrupted())
+        {
+            _log.Warning("Card {CardId} was being copied when the service last stopped: marked interrupted; insert it again to resume", card);
+        }
+
         await foreach (var job in _jobs.Reader.ReadAllAsync(stoppingToken))
         {
             await RunAsync(job, stoppingToken);

@@ -15,9 +15,9 @@ namespace InterPositive.Host.Service.Stages;
 /// The lighting of a take from its clip: decoded by ffmpeg to 16-bit RGB on a pipe (one frame in memory at a time),
 /// measured per frame and per take, compared with the previous take of the scene, and stored with the clip so the shot
 /// record, its continuity and flicker alerts go to post in one transaction. Used by the analyze verb, the service's
-/// lighting stage and the demo.
+/// lighting stage and the demo. <paramref name="sensorsDuring"/> gives the light-sensor readings taken during a take.
 /// </summary>
-public sealed class ClipLighting(CatalogDatabase? catalog, ILogger log)
+public sealed class ClipLighting(CatalogDatabase? catalog, ILogger log, Func<Formats.Clips.ClipRecord, LightingRecord, IReadOnlyList<SensorSample>>? sensorsDuring = null)
 {
     public const string Ffmpeg = "/usr/bin/ffmpeg";
 
@@ -141,6 +141,11 @@ public sealed class ClipLighting(CatalogDatabase? catalog, ILogger log)
         var probe = await ProbeAsync(path, cancellationToken);
         var settings = new AnalysisSettings(defaults.Curve, defaults.Gamut, metadata.WhiteBalanceK, metadata.Fps ?? probe.Fps ?? 24, null, metadata.ShutterAngle);
         var record = await AnalyseClipAsync(path, (probe.Width, probe.Height), false, settings, limit, cancellationToken);
+        if (sensorsDuring?.Invoke(metadata, record) is { Count: > 0 } readings)
+        {
+            record = record with { Sensors = [.. record.Sensors, .. readings] };
+        }
+
         return (record, Store(clip.Id, record));
     }
 

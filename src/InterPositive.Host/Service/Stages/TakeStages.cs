@@ -19,13 +19,13 @@ public sealed class TakeStages : BackgroundService
     private readonly TimeProvider _time;
     private readonly ILogger _log;
 
-    public TakeStages(CatalogDatabase catalog, ApplianceOptions options, OffloadQueue offloads, TimeProvider time, ILogger log)
+    public TakeStages(CatalogDatabase catalog, ApplianceOptions options, OffloadQueue offloads, LightSensorStage sensors, TimeProvider time, ILogger log)
     {
         _catalog = catalog;
         _options = options;
         _time = time;
         _log = log.ForContext<TakeStages>();
-        _lighting = new ClipLighting(catalog, _log);
+        _lighting = new ClipLighting(catalog, _log, sensors.During);
         offloads.Ingested += (_, result) =>
         {
             if (result.Clips is null || result.Offload.VerifiedRoots.FirstOrDefault() is not { } root)
