@@ -1,4 +1,5 @@
 using System.Globalization;
+using InterPositive.Formats.Sdi;
 using InterPositive.Lighting;
 using InterPositive.Lighting.Analysis;
 using InterPositive.Lighting.Colour;
@@ -6,65 +7,89 @@ using InterPositive.Lighting.Colour;
 namespace InterPositive.Feeds;
 
 /// <summary>
-/// Live lighting analysis of a feed: unpacks only the lines and pixels the analysis grid needs (about 480 columns and
-/// the same spacing down), converts BT.709 narrow-range Y'CbCr to full-range R'G'B' code values and hands the small
-/// frame to the lighting engineer's <see cref="TakeAnalyzer"/>. The take restarts every <see cref="Window"/> so the
-/// summary follows the set as it changes. Not thread-safe: one per feed, on the analysis side of the channel.
+/// Live lighting analysis of a feed. The analysis grid (<see cref="AnalysisSettings.GridColumns"/> columns, the same
+/// spacing down: 320×180 at 1080p and at UHD) is read straight from the v210 packing, one pixel's luma and co-sited
+/// chroma at a time, so a frame costs the same whatever its resolution and nothing else of it is unpacked; other
+/// packings unpack the analysed lines. Y′CbCr (BT.709, or BT.2020 for a Rec.2020 feed) becomes full-range R′G′B′ code
+/// values for the lighting engineer's <see cref="TakeAnalyzer"/>. Light-colour and shading fits run a few times a
+/// second (<see cref="FitsPerSecond"/>), exposure and flicker rows on every frame. The take restarts every
+/// <see cref="Window"/> so the summary follows the set as it changes. Nothing is allocated per frame but the small
+/// measurement record. Not thread-safe: one per feed, on the analysis side of the channel.
 /// </summary>
-public sealed class LiveLighting(Func<AnalysisSettings> settings, int gridColumns = 480)
+public sealed class LiveLighting
 {
+    private readonly Func<AnalysisSettings> _settings;
+    private readonly GridRowReader _reader;
     private TakeAnalyzer? _take;
     private long _windowStart = -1;
-    private ushort[] _rgb = [];
+    private VideoFrame? _frame;
+    private YCbCrMatrix _matrix;
     private ushort[] _y = [];
     private ushort[] _cb = [];
     private ushort[] _cr = [];
 
+    public LiveLighting(Func<AnalysisSettings> settings)
+    {
+        _settings = settings;
+        _reader = ReadRow;
+    }
+
     /// <summary>How long one lighting take lasts before it starts again (flicker needs a few seconds).</summary>
     public TimeSpan Window { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>How often a second the light colour and key are fitted (every frame for exposure and flicker).</summary>
+    public double FitsPerSecond { get; init; } = 4;
+
     public FrameMeasurement? Last { get; private set; }
 
-    public LightingRecord? Summary(string? source = null) => _take?.Build(source);
+    /// <summary>The take so far (its flicker reading refreshed every quarter window, not on every call).</summary>
+    public LightingRecord? Summary(string? source = null) => _take?.Build(source, exact: false);
 
     public FrameMeasurement Analyze(VideoFrame frame)
     {
-        var f = frame.Format;
         if (_take is null || (_windowStart >= 0 && frame.CaptureTime.UtcTicks - _windowStart > Window.Ticks))
         {
-            _take = new TakeAnalyzer(settings());
+            var settings = _settings();
+            var interval = Math.Max(1, (int)Math.Round(settings.FramesPerSecond / Math.Max(FitsPerSecond, 0.1)));
+            _take = new TakeAnalyzer(settings with { FitInterval = interval });
+            _matrix = settings.Gamut == Gamut.Rec2020 ? YCbCrMatrix.Bt2020 : YCbCrMatrix.Bt709;
             _windowStart = frame.CaptureTime.UtcTicks;
         }
 
-        var step = Math.Max(1, f.Width / gridColumns);
-        var gw = f.Width / step;
-        var gh = f.Height / step;
-        if (_rgb.Length < gw * gh * 3)
+        _frame = frame;
+        try
         {
-            _rgb = new ushort[gw * gh * 3];
+            Last = _take.AddFrame(frame.Format.Width, frame.Format.Height, 10, _reader);
+        }
+        finally
+        {
+            _frame = null;
         }
 
-        if (_y.Length < f.Width)
-        {
-            _y = new ushort[f.Width];
-            _cb = new ushort[(f.Width + 1) / 2];
-            _cr = new ushort[(f.Width + 1) / 2];
-        }
-
-        var rgb = _rgb.AsSpan(0, gw * gh * 3);
-        for (var gy = 0; gy < gh; gy++)
-        {
-            frame.UnpackPlanar(gy * step, _y.AsSpan(0, f.Width), _cb, _cr);
-            var o = gy * gw * 3;
-            for (var gx = 0; gx < gw; gx++)
-            {
-                var x = gx * step;
-                ToRgb(_y[x], _cb[x >> 1], _cr[x >> 1], rgb.Slice(o + (gx * 3), 3));
-            }
-        }
-
-        Last = _take.AddFrame(rgb, gw, gh, 3, 10);
         return Last;
+    }
+
+    /// <summary>One analysed row: <paramref name="columns"/> pixels of source row <paramref name="row"/>, every <paramref name="step"/>-th.</summary>
+    private void ReadRow(int row, int step, int columns, Span<ushort> rgb)
+    {
+        var frame = _frame!;
+        var width = frame.Format.Width;
+        if (_y.Length < Math.Max(width, columns))
+        {
+            _y = new ushort[Math.Max(width, columns)];
+            _cb = new ushort[Math.Max((width + 1) / 2, columns)];
+            _cr = new ushort[Math.Max((width + 1) / 2, columns)];
+        }
+
+        if (frame.Format.Pixel == FramePixelFormat.V210)
+        {
+            V210.SamplePixels(frame.ActiveLine(row), width, step, _y.AsSpan(0, columns), _cb, _cr);
+            YCbCr.ToRgb10(_y.AsSpan(0, columns), _cb.AsSpan(0, columns), _cr.AsSpan(0, columns), rgb, _matrix);
+            return;
+        }
+
+        frame.UnpackPlanar(row, _y.AsSpan(0, width), _cb, _cr);
+        YCbCr.ToRgb10(_y.AsSpan(0, width), _cb.AsSpan(0, (width + 1) / 2), _cr.AsSpan(0, (width + 1) / 2), step, columns, rgb, _matrix);
     }
 
     /// <summary>One human line: exposure, clipping, light colour, key.</summary>
@@ -75,7 +100,7 @@ public sealed class LiveLighting(Func<AnalysisSettings> settings, int gridColumn
             return null;
         }
 
-        var light = _take?.Build().Light;
+        var light = _take?.Light();
         var text = string.Create(CultureInfo.InvariantCulture, $"exposure {m.AverageStops:+0.0;-0.0} stops, clipped {m.ClippedPct:0.0} %, crushed {m.CrushedPct:0.0} %");
         if (light?.Cct is { } cct)
         {
@@ -89,19 +114,6 @@ public sealed class LiveLighting(Func<AnalysisSettings> settings, int gridColumn
 
         return text;
     }
-
-    /// <summary>BT.709 Y'CbCr, 10-bit narrow range, to R'G'B' 10-bit full range.</summary>
-    private static void ToRgb(int y, int cb, int cr, Span<ushort> rgb)
-    {
-        var yn = (y - 64) / 876f;
-        var pb = (cb - 512) / 896f;
-        var pr = (cr - 512) / 896f;
-        rgb[0] = Code(yn + (1.5748f * pr));
-        rgb[1] = Code(yn - (0.187324f * pb) - (0.468124f * pr));
-        rgb[2] = Code(yn + (1.8556f * pb));
-    }
-
-    private static ushort Code(float v) => (ushort)Math.Clamp((int)((v * 1023) + 0.5f), 0, 1023);
 
     /// <summary>Analysis settings for a feed: curve and gamut as configured, white balance, rate and shutter from the camera's metadata.</summary>
     public static AnalysisSettings SettingsFor(LogCurve curve, Gamut gamut, VideoFormat? format, Formats.Rdd18.AcquisitionMetadata? camera, double? whiteBalanceOverride = null) =>

@@ -110,19 +110,18 @@ public sealed class FeedBenchmark : IEndToEndBenchmark
                 V210.UnpackLuma(frame.ActiveLine(l), y);
             }
         });
-        var rgb = new ushort[480 * 270 * 3];
+        var gy = new ushort[320];
+        var gcb = new ushort[320];
+        var gcr = new ushort[320];
+        var rgb = new ushort[320 * 3];
         var grid = Measure(seconds, () =>
         {
             Anc();
-            var step = Math.Max(1, width / 480);
-            for (var gy = 0; gy < height / step; gy++)
+            var step = Math.Max(1, width / 320);
+            for (var row = 0; row < height; row += step)
             {
-                V210.UnpackPlanar(frame.ActiveLine(gy * step), y, cb, cr);
-                for (var gx = 0; gx < width / step && gx < 480; gx++)
-                {
-                    var x = gx * step;
-                    rgb[(gx * 3) % rgb.Length] = (ushort)(y[x] + cb[x >> 1] + cr[x >> 1]);
-                }
+                V210.SamplePixels(frame.ActiveLine(row), width, step, gy, gcb, gcr);
+                YCbCr.ToRgb10(gy, gcb, gcr, rgb);
             }
         });
         var analysed = Measure(seconds, () =>
@@ -147,9 +146,9 @@ public sealed class FeedBenchmark : IEndToEndBenchmark
         Row("baseline: ANC scan + scalar full unpack (Y, Cb, Cr)", baseline);
         Row("ours: ANC scan + vector full unpack", vector);
         Row("ours: ANC scan + luma-only unpack", luma);
-        Row("ours: ANC scan + analysis-grid unpack (what lighting needs)", grid);
-        Row("ours: ANC scan + grid unpack + lighting TakeAnalyzer", analysed);
-        Row("ours: ANC scan + full unpack + lighting", full);
+        Row("ours: ANC scan + 320-column grid read from v210 + Y'CbCr->RGB", grid);
+        Row("ours: ANC scan + live lighting (grid read + analysis)", analysed);
+        Row("ANC scan + full vector unpack + live lighting", full);
     }
 
     /// <summary>

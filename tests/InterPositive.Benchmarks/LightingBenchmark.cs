@@ -40,8 +40,8 @@ public sealed class LightingBenchmark : IEndToEndBenchmark
             var cr = new ushort[w / 2];
             var oursV210 = Median(iterations, () => feed.AnalyzeRows(w, h, 10, (row, step, columns, rgb) =>
             {
-                V210.UnpackPlanar(v210.AsSpan(row * stride, stride), luma, cb, cr);
-                YCbCr.ToRgb10(luma, cb, cr, step, columns, rgb);
+                V210.SamplePixels(v210.AsSpan(row * stride, stride), w, step, luma.AsSpan(0, columns), cb, cr);
+                YCbCr.ToRgb10(luma.AsSpan(0, columns), cb.AsSpan(0, columns), cr.AsSpan(0, columns), rgb);
             }));
             var fullUnpack = Median(Math.Max(3, iterations / 4), () =>
             {

@@ -170,6 +170,43 @@ public static class V210
         return g;
     }
 
+    /// <summary>
+    /// Reads every <paramref name="columnStep"/>-th pixel of a line straight from the packing, without unpacking the
+    /// rest: its luma into <paramref name="y"/> and its co-sited 4:2:2 chroma pair into <paramref name="cb"/> and
+    /// <paramref name="cr"/>, one entry per sampled pixel. What live analysis needs: a 320-column grid reads one pixel
+    /// in six of a 1080p line and one in twelve at UHD.
+    /// </summary>
+    public static void SamplePixels(ReadOnlySpan<byte> line, int width, int columnStep, Span<ushort> y, Span<ushort> cb, Span<ushort> cr)
+    {
+        var columns = y.Length;
+        if (width <= 0 || columnStep <= 0 || line.Length < Stride(width) || cb.Length < columns || cr.Length < columns)
+        {
+            throw new ArgumentException("line or sample buffers too short for the width");
+        }
+
+        var words = MemoryMarshal.Cast<byte, uint>(line);
+        for (var i = 0; i < columns; i++)
+        {
+            var x = Math.Min(i * columnStep, width - 1);
+            var group = x / 6 * 4;
+            var p = x % 6;
+            var c = p >> 1;
+            // Within a group the samples run Cb0 Y0 Cr0 Y1 Cb1 Y2 Cr1 Y3 Cb2 Y4 Cr2 Y5: pixel p's luma is sample 2p+1,
+            // its chroma pair samples 4c and 4c+2; three samples to a word.
+            y[i] = Sample(words, group, (2 * p) + 1);
+            cb[i] = Sample(words, group, 4 * c);
+            cr[i] = Sample(words, group, (4 * c) + 2);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ushort Sample(ReadOnlySpan<uint> words, int group, int sample)
+    {
+        var w = words[group + (sample / 3)];
+        w = BitConverter.IsLittleEndian ? w : BinaryPrimitives.ReverseEndianness(w);
+        return (ushort)((w >> (10 * (sample % 3))) & 0x3FF);
+    }
+
     /// <summary>Luma only (width samples): the cheapest unpack, for exposure and false colour.</summary>
     public static void UnpackLuma(ReadOnlySpan<byte> line, Span<ushort> y)
     {

@@ -25,4 +25,10 @@ public sealed record AnalysisSettings(
 
     /// <summary>How many frames the flicker detector looks at together (about 5 s at 24 fps).</summary>
     public int FlickerWindowFrames { get; init; } = 128;
+
+    /// <summary>
+    /// Light-colour and shading fits on every n-th frame only (exposure, false colour and the flicker rows stay on every
+    /// frame). 1, the default, is what per-take records use; live feeds fit a few times a second.
+    /// </summary>
+    public int FitInterval { get; init; } = 1;
 }

@@ -1,32 +1,94 @@
+using System.Numerics;
+
 namespace InterPositive.Lighting.Analysis;
 
 /// <summary>What the flicker detector found in a window of frames.</summary>
-/// <param name="Detected">A periodic light modulation stands clearly above the noise.</param>
+/// <param name="Detected">A light modulation that moves through the frames stands clearly above the noise.</param>
 /// <param name="FrequencyHz">The light's modulation frequency (null when nothing was detected).</param>
-/// <param name="DepthPct">Observed modulation depth in the pictures, percent of mean level (sinusoid amplitude).</param>
+/// <param name="DepthPct">
+/// What the pictures show: peak-to-peak of the banding (or of the frame-to-frame pulse) divided by the mean level, in
+/// percent of linear light. It is the lamp's own modulation after the shutter's integration, so a 100 % modulated
+/// 120 Hz lamp at 24 fps and 180° reads about 25 % (sinusoidal) or 40 % (square PWM); 0 when nothing was detected.
+/// </param>
 /// <param name="BeatHz">How fast bands roll or the level pulses in the footage: f folded into [0, fps/2].</param>
 /// <param name="RollingShutterBanding">Bands across the frame were seen (not only a frame-to-frame pulse).</param>
 /// <param name="SafeShutterAngles">Shutter angles at the take's frame rate that integrate whole cycles of the light.</param>
 public sealed record FlickerResult(bool Detected, double? FrequencyHz, double DepthPct, double? BeatHz, bool RollingShutterBanding, double[] SafeShutterAngles)
 {
     public static FlickerResult None { get; } = new(false, null, 0, null, false, []);
+
+    /// <summary>
+    /// Banding depth (peak-to-peak, % of the mean) against the light frequency it would come from, over the range
+    /// searched: log-spaced bins from <see cref="FlickerDetector.MinimumHz"/> up with a rolling shutter; with a global
+    /// shutter only the beat is seen, so the bins are beat frequencies from 0 to fps/2.
+    /// </summary>
+    public IReadOnlyList<SpectrumBin> Spectrum { get; init; } = [];
 }
 
 /// <summary>
-/// Temporal and rolling-shutter flicker (formats-and-science §6). Each frame contributes its row-mean luminance profile.
-/// Rows are divided by their mean over the window, which removes the scene and leaves the light's modulation, sampled at
-/// t = k/fps + r·t_line. A spatial-only (incoherent) scan finds the band frequency roughly; a joint (coherent) scan of
-/// rows and frames around it pins the frequency to a fraction of a hertz and picks the right alias of the frame rate.
-/// With a global shutter only the temporal beat exists: the frequency is then known modulo the frame rate and is
-/// reported as the alias nearest to mains flicker (100/120 Hz).
+/// Temporal and rolling-shutter flicker (formats-and-science §6). Each frame contributes its row-mean luminance
+/// profile; row r of frame k saw the light around t = k/fps + r·t_line.
+/// <para>
+/// A static pattern is not flicker. Every row is divided by its mean over the window (the set, as lit on average), and
+/// whatever changes slowly in each row (a quadratic in time: exposure ramps, clouds, slow pans and tilts over striped
+/// set pieces) and in each frame (its level and a tilt across the rows) is projected out. What is left must be
+/// explained by one light, L(t) = 1 + A·cos(2πf t + φ), seen at every row and frame: bands at the spatial frequency
+/// f·t_line that move by f/fps cycles per frame. The fit is least squares on the projected basis, so the depth is
+/// unbiased even when the bands crawl; the detection needs the fit's explained energy to stand 60 times above the
+/// residual noise variance (a χ² with two degrees of freedom under noise alone), 20 times above the median of its
+/// neighbourhood in frequency (coloured noise, picture motion), and the bands to be there, in phase, in each third
+/// of the frame (a striped set piece is local; a lamp lights every row).
+/// </para>
+/// <para>
+/// Limits: bands that do not move over the window (a light at a whole multiple of the frame rate, or a beat slower
+/// than about half a cycle per window) cannot be told from the set's own horizontal detail and are not reported; nor
+/// is anything in a single still. With a global shutter only the frame-to-frame pulse exists: the frequency is known
+/// modulo the frame rate and is reported as the alias nearest mains flicker (100/120 Hz).
+/// </para>
 /// </summary>
 public static class FlickerDetector
 {
-    /// <summary>Observed modulation below this (as a fraction) is not reported: below what a DIT sees on a monitor.</summary>
-    public const double MinimumDepth = 0.003;
+    /// <summary>Peak-to-peak banding below this (as a fraction of the mean) is not reported: below what a DIT sees on a monitor.</summary>
+    public const double MinimumDepth = 0.006;
 
     public const double MinimumHz = 40;
     public const double MaximumHz = 2500;
+
+    /// <summary>Bins of <see cref="FlickerResult.Spectrum"/> with a rolling shutter.</summary>
+    public const int SpectrumBins = 96;
+
+    private const double DetectionRatio = 60;
+    private const double FloorRatio = 20;
+    private const int MaxHarmonics = 5;
+    private const int MaximumRows = 192;
+
+    private static float[] Bin(ReadOnlySpan<float> data, int frames, int rows, int bin)
+    {
+        var binnedRows = rows / bin;
+        var binned = new float[frames * binnedRows];
+        for (var k = 0; k < frames; k++)
+        {
+            for (var r = 0; r < binnedRows; r++)
+            {
+                float sum = 0;
+                for (var j = 0; j < bin; j++)
+                {
+                    sum += data[k * rows + r * bin + j];
+                }
+
+                binned[k * binnedRows + r] = sum / bin;
+            }
+        }
+
+        return binned;
+    }
+
+    /// <summary>What averaging <paramref name="bin"/> rows <paramref name="rowTime"/> apart leaves of a band at <paramref name="frequency"/>.</summary>
+    private static double RowAverageGain(double frequency, double rowTime, int bin)
+    {
+        var x = Math.PI * frequency * rowTime;
+        return bin <= 1 || Math.Abs(Math.Sin(x)) < 1e-12 ? 1 : Math.Max(Math.Abs(Math.Sin(bin * x) / (bin * Math.Sin(x))), 0.05);
+    }
 
     /// <summary>
     /// Detects flicker in <paramref name="rowMeans"/> (frames × rows, row-major; mean linear luminance per analysed row).
@@ -34,176 +96,93 @@ public static class FlickerDetector
     /// </summary>
     public static FlickerResult Detect(ReadOnlySpan<float> rowMeans, int frames, int rows, double fps, double rowTime, double? shutterAngle = null)
     {
-        if (frames < 1 || rows < 8 || rowMeans.Length < frames * rows || fps <= 0)
+        if (frames < 3 || rows < 8 || rowMeans.Length < frames * rows || fps <= 0)
         {
             return FlickerResult.None;
         }
 
-        var data = rowMeans[..(frames * rows)].ToArray();
-        if (frames < 3)
+        // More rows than the bands need cost time, not accuracy: average neighbours down to at most 192 rows and correct
+        // the depth for the average (a Dirichlet kernel) afterwards.
+        var bin = (rows + MaximumRows - 1) / MaximumRows;
+        ReadOnlySpan<float> binned = bin > 1 ? Bin(rowMeans, frames, rows, bin) : rowMeans[..(frames * rows)];
+        var sourceRowTime = rowTime;
+        rows /= bin;
+        rowTime *= bin;
+        if (Residual.Prepare(binned, frames, rows) is not { } residual)
         {
-            return Still(data, frames, rows, fps, rowTime);
+            return FlickerResult.None;
         }
 
-        var x = NormaliseByRowMean(data, frames, rows);
-        var windowSum = Taper(x, frames, rows);
-        var upper = Math.Min(MaximumHz, rowTime > 0 ? 0.95 * 0.5 / rowTime : MaximumHz);
-
-        // Banding needs at least half a cycle of the light over the frame's rows to be measurable.
-        if (rowTime > 0 && MinimumHz * rowTime * rows >= 0.5 && upper > MinimumHz)
+        var upper = Math.Min(MaximumHz, rowTime > 0 ? 0.45 / rowTime : MaximumHz);
+        if (rowTime > 0 && upper > MinimumHz * 1.5)
         {
-            var (coarse, snr) = ScanIncoherent(x, frames, rows, rowTime, MinimumHz, upper, CoarseStep(rows, rowTime));
-            if (snr > 12)
+            var spectrum = SpatialSpectrum(residual, rowTime, upper);
+            if (Banding(residual, fps, rowTime, upper, f => RowAverageGain(f, sourceRowTime, bin)) is { } banding)
             {
-                // The spatial peak is as wide as one cycle over the readout; search every alias of the frame rate inside it.
-                var half = Math.Max(0.6 * fps, 0.6 / (rows * rowTime));
-                var (wide, _) = ScanCoherent(x, frames, rows, fps, rowTime, coarse - half, coarse + half, 0.1);
-                var (frequency, amplitude) = ScanCoherent(x, frames, rows, fps, rowTime, wide - 0.3, wide + 0.3, 0.005);
-                var depth = 2 * amplitude / windowSum;
-                if (depth >= MinimumDepth && Coherence(x, frames, rows, fps, rowTime, frequency) >= 0.45)
-                {
-                    return Result(frequency, depth, fps, banding: true);
-                }
+                return banding with { Spectrum = WithPeak(spectrum, banding) };
             }
-        }
 
-        var (temporal, temporalAmplitude) = TemporalOnly(x, frames, rows, fps);
-        var temporalDepth = 2 * temporalAmplitude / windowSum;
-        if (!double.IsNaN(temporal) && temporalDepth >= MinimumDepth)
-        {
-            return Result(temporal, temporalDepth, fps, banding: false);
-        }
-
-        // Static bands: the light runs at a multiple of the frame rate, so the bands stand still and dividing by the
-        // row means hid them. Fit the average profile with a smooth (quadratic) scene plus a sinusoid at each multiple.
-        var mean = new double[rows];
-        for (var k = 0; k < frames; k++)
-        {
-            for (var r = 0; r < rows; r++)
+            if (Pulse(residual, fps) is { } pulse)
             {
-                mean[r] += data[k * rows + r] / (double)frames;
+                return pulse with { Spectrum = WithPeak(spectrum, pulse) };
             }
+
+            return FlickerResult.None with { Spectrum = spectrum };
         }
 
-        if (rowTime > 0 && (StaticBandsByFit(mean, fps, rowTime) ?? StaticBands(mean, fps, rowTime)) is { } bands)
-        {
-            return Result(bands.Frequency, bands.Depth, fps, banding: true);
-        }
-
-        return FlickerResult.None with { DepthPct = Math.Round(Math.Max(temporalDepth, 0) * 100, 2) };
+        var beats = BeatSpectrum(residual, fps);
+        return Pulse(residual, fps) is { } global ? global with { Spectrum = beats } : FlickerResult.None with { Spectrum = beats };
     }
 
-    private static FlickerResult Still(float[] data, int frames, int rows, double fps, double rowTime)
+    /// <summary>Rolling-shutter bands: coarse spatial scan, joint scan of rows and frames around each candidate, then the tests.</summary>
+    private static FlickerResult? Banding(Residual x, double fps, double rowTime, double upper, Func<double, double> rowGain)
     {
-        if (rowTime <= 0)
+        var readout = x.Rows * rowTime;
+        var window = x.Frames / fps;
+        var candidates = SpatialCandidates(x, rowTime, upper);
+        var half = 0.6 * fps + 0.25 / readout;
+        var step = 0.35 / window;
+        double bestEnergy = 0, bestFrequency = 0, bestFloor = 0;
+        var scratch = new Scratch(x);
+        foreach (var candidate in candidates)
         {
-            return FlickerResult.None;
-        }
-
-        var x = new double[frames * rows];
-        var window = Math.Max(3, rows / 6);
-        for (var k = 0; k < frames; k++)
-        {
-            for (var r = 0; r < rows; r++)
-            {
-                double sum = 0;
-                var n = 0;
-                for (var j = Math.Max(0, r - window); j <= Math.Min(rows - 1, r + window); j++)
-                {
-                    sum += data[k * rows + j];
-                    n++;
-                }
-
-                var smooth = sum / n;
-                x[k * rows + r] = smooth > 1e-9 ? data[k * rows + r] / smooth - 1 : 0;
-            }
-        }
-
-        var windowSum = Taper(x, frames, rows);
-        // The smoothing window passes nothing slower than about a cycle per window: start above that.
-        var lowest = Math.Max(MinimumHz, 1.5 / (window * rowTime));
-        var upper = Math.Min(MaximumHz, 0.95 * 0.5 / rowTime);
-        if (upper <= lowest)
-        {
-            return FlickerResult.None;
-        }
-
-        var (coarse, snr) = ScanIncoherent(x, frames, rows, rowTime, lowest, upper, CoarseStep(rows, rowTime));
-        if (snr < 20)
-        {
-            return FlickerResult.None;
-        }
-
-        var (frequency, amplitude) = ScanCoherent(x, frames, rows, fps, rowTime, coarse - 1, coarse + 1, 0.01);
-        var depth = 2 * amplitude / windowSum;
-        return depth < MinimumDepth ? FlickerResult.None : Result(frequency, depth, fps, banding: true);
-    }
-
-    /// <summary>
-    /// Static bands: the profile, less a quadratic (the scene's broad shading), is scanned for a spectral line that
-    /// stands on an exact multiple of the frame rate: the local peak within ±fps/4 must fall within 2 Hz of the multiple
-    /// and stand four times above the spectrum's median. Scene texture rarely lines up with n·fps that precisely.
-    /// </summary>
-    private static (double Frequency, double Depth)? StaticBands(double[] profile, double fps, double rowTime)
-    {
-        var rows = profile.Length;
-        var level = profile.Average();
-        if (level <= 1e-9)
-        {
-            return null;
-        }
-
-        // Detrend with a least-squares quadratic, then taper.
-        Residual(profile, rowTime, 0, out _, out var trend);
-        var window = Hann(rows);
-        var x = new double[rows];
-        for (var r = 0; r < rows; r++)
-        {
-            x[r] = (profile[r] - trend[r]) / level * window[r];
-        }
-
-        var upper = Math.Min(MaximumHz, 0.45 / rowTime);
-        const double step = 0.5;
-        var count = (int)((upper - MinimumHz) / step) + 1;
-        if (count < 8)
-        {
-            return null;
-        }
-
-        var spectrum = new double[count];
-        for (var i = 0; i < count; i++)
-        {
-            spectrum[i] = Amplitude(x, MinimumHz + i * step, rowTime);
-        }
-
-        var sorted = (double[])spectrum.Clone();
-        Array.Sort(sorted);
-        var median = sorted[count / 2];
-        double bestAmplitude = 0, bestFrequency = 0;
-        for (var n = 1; n * fps <= upper; n++)
-        {
-            var f = n * fps;
-            if (f < MinimumHz)
+            var from = Math.Max(MinimumHz * 0.9, candidate - half);
+            var to = Math.Min(upper, candidate + half);
+            var count = (int)((to - from) / step) + 1;
+            if (count < 5)
             {
                 continue;
             }
 
-            var at = Amplitude(x, f, rowTime);
-            var peak = f;
-            var peakAmplitude = at;
-            for (var g = f - fps / 4; g <= f + fps / 4; g += 0.25)
+            var energies = new double[count];
+            var best = 0;
+            for (var i = 0; i < count; i++)
             {
-                var a = Amplitude(x, g, rowTime);
-                if (a > peakAmplitude)
+                energies[i] = x.Fit(from + i * step, fps, rowTime, scratch).Energy;
+                if (energies[i] > energies[best])
                 {
-                    (peak, peakAmplitude) = (g, a);
+                    best = i;
                 }
             }
 
-            if (Math.Abs(peak - f) <= 2 && at >= 4 * median && at > bestAmplitude)
+            if (energies[best] <= bestEnergy)
             {
-                (bestAmplitude, bestFrequency) = (at, f);
+                continue;
             }
+
+            var frequency = Peak(energies, best, from, step);
+            // Refine: a tenth of the step around the interpolated peak.
+            double refined = frequency, refinedEnergy = x.Fit(frequency, fps, rowTime, scratch).Energy;
+            for (var f = frequency - step; f <= frequency + step; f += step / 10)
+            {
+                var e = x.Fit(f, fps, rowTime, scratch).Energy;
+                if (e > refinedEnergy)
+                {
+                    (refined, refinedEnergy) = (f, e);
+                }
+            }
+
+            (bestEnergy, bestFrequency, bestFloor) = (refinedEnergy, refined, Median(energies));
         }
 
         if (bestFrequency <= 0)
@@ -211,262 +190,297 @@ public static class FlickerDetector
             return null;
         }
 
-        Residual(profile, rowTime, bestFrequency, out var amplitude, out _);
-        var depth = amplitude / level;
-        return depth >= MinimumDepth ? (bestFrequency, depth) : null;
-    }
-
-    /// <summary>
-    /// Static bands that dominate the profile (few cycles over the frame, where a spectral line is too broad to place):
-    /// a quadratic plus one sinusoid at a multiple of the frame rate must explain 70 % of what the quadratic leaves,
-    /// and the best-fitting frequency near it must be the multiple itself (within 2 Hz).
-    /// </summary>
-    private static (double Frequency, double Depth)? StaticBandsByFit(double[] profile, double fps, double rowTime)
-    {
-        var level = profile.Average();
-        var baseline = Residual(profile, rowTime, 0, out _, out _);
-        if (level <= 1e-9 || baseline <= 0)
+        var fit = x.Fit(bestFrequency, fps, rowTime, scratch);
+        var noise = x.NoiseVariance(fit.Energy, 1);
+        if (noise <= 0 || fit.Energy < DetectionRatio * noise || fit.Energy < FloorRatio * bestFloor || !Uniform(x, bestFrequency, fps, rowTime, fit, noise, scratch) || Moving(x, bestFrequency, fps, rowTime, fit.Energy, noise, scratch))
         {
             return null;
         }
 
-        double bestResidual = double.MaxValue, bestFrequency = 0, bestAmplitude = 0;
-        for (var n = 1; n * fps <= Math.Min(MaximumHz, 0.45 / rowTime); n++)
+        // Harmonics (PWM drivers): each one that stands clear of the noise adds to the waveform's peak-to-peak.
+        Span<double> a = stackalloc double[MaxHarmonics];
+        Span<double> b = stackalloc double[MaxHarmonics];
+        a[0] = fit.A;
+        b[0] = fit.B;
+        for (var h = 2; h <= MaxHarmonics && h * bestFrequency < 0.45 / rowTime; h++)
         {
-            var f = n * fps;
-            if (f < MinimumHz)
+            var harmonic = x.Fit(h * bestFrequency, fps, rowTime, scratch);
+            if (harmonic.Energy >= 16 * noise)
+            {
+                var gain = rowGain(h * bestFrequency);
+                a[h - 1] = harmonic.A / gain;
+                b[h - 1] = harmonic.B / gain;
+            }
+        }
+
+        a[0] /= rowGain(bestFrequency);
+        b[0] /= rowGain(bestFrequency);
+
+        var depth = PeakToPeak(a, b);
+        return depth < MinimumDepth ? null : Result(bestFrequency, depth, fps, banding: true);
+    }
+
+    /// <summary>
+    /// The bands must be in every third of the frame with the same phase (a lamp lights every row; stripes on a set
+    /// piece, a window blind or a slatted wall, are local). Checked where a third spans at least half a cycle.
+    /// </summary>
+    private static bool Uniform(Residual x, double frequency, double fps, double rowTime, Fit whole, double noise, Scratch scratch)
+    {
+        var third = x.Rows / 3;
+        if (frequency * rowTime * third < 0.5)
+        {
+            return true;
+        }
+
+        var amplitude = Math.Sqrt(whole.A * whole.A + whole.B * whole.B);
+        for (var part = 0; part < 3; part++)
+        {
+            var fit = x.Fit(frequency, fps, rowTime, scratch, part * third, part == 2 ? x.Rows : (part + 1) * third);
+            if (fit.Gram <= 0)
             {
                 continue;
             }
 
-            var residual = Residual(profile, rowTime, f, out var amplitude, out _);
-            if (residual < bestResidual)
+            // Noise of this third's amplitude estimate: a part's fit is noisier than the whole; allow for it.
+            var slack = 3 * Math.Sqrt(2 * noise / fit.Gram);
+            var partAmplitude = Math.Sqrt(fit.A * fit.A + fit.B * fit.B);
+            var cos = (fit.A * whole.A + fit.B * whole.B) / Math.Max(partAmplitude * amplitude, 1e-30);
+            if (partAmplitude + slack < 0.4 * amplitude || partAmplitude - slack > 2.5 * amplitude || (partAmplitude > slack && cos < Math.Cos(50 * Math.PI / 180)))
             {
-                (bestResidual, bestFrequency, bestAmplitude) = (residual, f, amplitude);
+                return false;
             }
         }
 
-        var depth = bestAmplitude / level;
-        if (bestFrequency <= 0 || bestResidual >= 0.3 * baseline || depth < MinimumDepth)
+        return true;
+    }
+
+    /// <summary>
+    /// Moving set detail (a tilt, a pan over edges) also makes bands that move: at the found frequency a moving edge
+    /// and a lamp look alike. But a picture that moves carries all its detail at one speed, so the same motion shows
+    /// at other spatial frequencies (c·ν moving c times as fast per frame), where a lamp has nothing but its
+    /// harmonics (whole c). True when the motion explanation holds at a non-whole multiple. Below about 220 Hz (at a
+    /// 15 ms readout) the multiples sit too close to tell apart and the test is skipped.
+    /// </summary>
+    private static bool Moving(Residual x, double frequency, double fps, double rowTime, double energy, double noise, Scratch scratch)
+    {
+        var ws = 2 * Math.PI * frequency * rowTime;
+        var perFrame = Math.IEEERemainder(2 * Math.PI * frequency / fps, 2 * Math.PI);
+        foreach (var c in (ReadOnlySpan<double>)[0.5, 0.7, 1.4, 1.6])
+        {
+            // Only where c·ν stands two cycles per readout clear of ν: nearer, the lamp's own band leaks into the fit.
+            if (c * ws >= 0.9 * Math.PI || Math.Abs(c - 1) * frequency * rowTime * x.Rows < 2)
+            {
+                continue;
+            }
+
+            var motion = x.Fit(c * ws, c * perFrame, scratch).Energy;
+            if (motion >= Math.Max(0.5 * DetectionRatio * noise, 0.1 * energy))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Frame-to-frame pulse (global shutter, or a light too slow to band): the frame levels' beat.</summary>
+    private static FlickerResult? Pulse(Residual x, double fps)
+    {
+        if (x.Frames < 12)
         {
             return null;
         }
 
-        var sharpest = bestFrequency;
-        var sharpestResidual = bestResidual;
-        for (var f = bestFrequency - 0.5 * fps; f <= bestFrequency + 0.5 * fps; f += 0.25)
+        var window = x.Frames / fps;
+        var step = 0.35 / window;
+        var count = (int)(fps / 2 / step);
+        if (count < 8)
         {
-            var residual = Residual(profile, rowTime, f, out _, out _);
-            if (f > 0 && residual < sharpestResidual)
+            return null;
+        }
+
+        var energies = new double[count];
+        var best = 0;
+        var scratch = new Scratch(x);
+        for (var i = 1; i < count; i++)
+        {
+            energies[i] = x.FitLevel(i * step, fps, scratch).Energy;
+            if (energies[i] > energies[best])
             {
-                (sharpest, sharpestResidual) = (f, residual);
+                best = i;
             }
         }
 
-        return Math.Abs(sharpest - bestFrequency) <= 2 ? (bestFrequency, depth) : null;
+        var beat = Peak(energies, best, 0, step);
+        var fit = x.FitLevel(beat, fps, scratch);
+        var noise = x.LevelNoiseVariance(fit.Energy);
+        var depth = 2 * Math.Sqrt(fit.A * fit.A + fit.B * fit.B);
+        if (noise <= 0 || fit.Energy < 30 * noise || fit.Energy < FloorRatio * Median(energies[1..]) || depth < MinimumDepth)
+        {
+            return null;
+        }
+
+        // Aliases of the beat: n·fps ± beat. Take the one nearest mains flicker.
+        var candidates = new List<double>();
+        for (var n = 0; n * fps <= MaximumHz + fps; n++)
+        {
+            candidates.Add(n * fps + beat);
+            candidates.Add(n * fps - beat);
+        }
+
+        var frequency = candidates.Where(c => c >= MinimumHz).OrderBy(c => Math.Min(Math.Abs(c - 100), Math.Abs(c - 120))).First();
+        return Result(frequency, depth, fps, banding: false);
     }
 
-    private static double Amplitude(double[] x, double f, double rowTime)
+    /// <summary>Up to two local maxima of the per-frame spatial spectrum (Hann-tapered rows), strongest first.</summary>
+    private static List<double> SpatialCandidates(Residual x, double rowTime, double upper)
     {
-        var w = -2 * Math.PI * f * rowTime;
-        var (stepRe, stepIm) = (Math.Cos(w), Math.Sin(w));
-        double re = 0, im = 0, pr = 1, pi = 0;
-        for (var r = 0; r < x.Length; r++)
+        var readout = x.Rows * rowTime;
+        var step = Math.Clamp(0.2 / readout, 0.25, 20);
+        var count = (int)((upper - MinimumHz) / step) + 1;
+        var power = new double[count];
+        var taper = Hann(x.Rows);
+        var stride = Math.Max(1, x.Frames / 32);
+        for (var i = 0; i < count; i++)
         {
-            re += x[r] * pr;
-            im += x[r] * pi;
-            (pr, pi) = (pr * stepRe - pi * stepIm, pr * stepIm + pi * stepRe);
+            var w = 2 * Math.PI * (MinimumHz + i * step) * rowTime;
+            double total = 0;
+            for (var k = 0; k < x.Frames; k += stride)
+            {
+                var (re, im) = x.RowTransform(k, w, taper);
+                total += re * re + im * im;
+            }
+
+            power[i] = total;
         }
 
-        return Math.Sqrt(re * re + im * im);
+        var peaks = new List<(double Power, double Frequency)>();
+        for (var i = 0; i < count; i++)
+        {
+            if ((i == 0 || power[i] >= power[i - 1]) && (i == count - 1 || power[i] > power[i + 1]))
+            {
+                peaks.Add((power[i], MinimumHz + i * step));
+            }
+        }
+
+        return peaks.OrderByDescending(p => p.Power).Take(2).Select(p => p.Frequency).ToList();
     }
 
-    /// <summary>Residual sum of squares of profile ~ a + b·s + c·s² (+ d·cos + e·sin at <paramref name="f"/> when f > 0).</summary>
-    private static double Residual(double[] profile, double rowTime, double f, out double amplitude, out double[] model)
+    /// <summary>The dashboard's plot: per-frame banding depth at log-spaced frequencies (no temporal coherence asked).</summary>
+    private static List<SpectrumBin> SpatialSpectrum(Residual x, double rowTime, double upper)
     {
-        var rows = profile.Length;
-        var terms = f > 0 ? 5 : 3;
-        var ata = new double[terms * terms];
-        var atb = new double[terms];
-        Span<double> basis = stackalloc double[5];
-        for (var r = 0; r < rows; r++)
+        var bins = new List<SpectrumBin>(SpectrumBins);
+        var scratch = new Scratch(x);
+        var stride = Math.Max(1, x.Frames / 32);
+        var ratio = Math.Pow(upper / MinimumHz, 1.0 / (SpectrumBins - 1));
+        for (var i = 0; i < SpectrumBins; i++)
         {
-            var s = (double)r / rows - 0.5;
-            basis[0] = 1;
-            basis[1] = s;
-            basis[2] = s * s;
-            if (f > 0)
+            var f = MinimumHz * Math.Pow(ratio, i);
+            double sum = 0;
+            var n = 0;
+            for (var k = 0; k < x.Frames; k += stride)
             {
-                var phase = 2 * Math.PI * f * r * rowTime;
-                basis[3] = Math.Cos(phase);
-                basis[4] = Math.Sin(phase);
+                sum += x.RowEnergy(k, 2 * Math.PI * f * rowTime, scratch);
+                n++;
             }
 
-            for (var i = 0; i < terms; i++)
-            {
-                atb[i] += basis[i] * profile[r];
-                for (var j = 0; j < terms; j++)
-                {
-                    ata[i * terms + j] += basis[i] * basis[j];
-                }
-            }
+            // Energy-equivalent amplitude (explained energy over a plain sinusoid's): never inflated where the frame's
+            // own level and tilt, taken out, leave a slow band ill-determined.
+            bins.Add(new SpectrumBin(Math.Round(f, 1), Math.Round(200 * Math.Sqrt(sum / n / (x.ValidRows / 2.0)), 3)));
         }
 
-        var coefficients = SolveDense(ata, atb, terms);
-        amplitude = f > 0 && coefficients is not null ? Math.Sqrt(coefficients[3] * coefficients[3] + coefficients[4] * coefficients[4]) : 0;
-        model = new double[rows];
-        if (coefficients is null)
-        {
-            return double.MaxValue;
-        }
-
-        double rss = 0;
-        for (var r = 0; r < rows; r++)
-        {
-            var s = (double)r / rows - 0.5;
-            var value = coefficients[0] + coefficients[1] * s + coefficients[2] * s * s;
-            if (f > 0)
-            {
-                var phase = 2 * Math.PI * f * r * rowTime;
-                value += coefficients[3] * Math.Cos(phase) + coefficients[4] * Math.Sin(phase);
-            }
-
-            model[r] = value;
-            rss += (profile[r] - value) * (profile[r] - value);
-        }
-
-        return rss;
+        return bins;
     }
 
-    /// <summary>Gaussian elimination with partial pivoting for a small dense system.</summary>
-    private static double[]? SolveDense(double[] a, double[] b, int n)
+    /// <summary>Global shutter: the frame-level pulse's depth at beat frequencies 0–fps/2.</summary>
+    private static List<SpectrumBin> BeatSpectrum(Residual x, double fps)
     {
-        for (var col = 0; col < n; col++)
+        var bins = new List<SpectrumBin>();
+        if (x.Frames < 12)
         {
-            var pivot = col;
-            for (var r = col + 1; r < n; r++)
-            {
-                if (Math.Abs(a[r * n + col]) > Math.Abs(a[pivot * n + col]))
-                {
-                    pivot = r;
-                }
-            }
-
-            if (Math.Abs(a[pivot * n + col]) < 1e-12)
-            {
-                return null;
-            }
-
-            if (pivot != col)
-            {
-                for (var k = 0; k < n; k++)
-                {
-                    (a[col * n + k], a[pivot * n + k]) = (a[pivot * n + k], a[col * n + k]);
-                }
-
-                (b[col], b[pivot]) = (b[pivot], b[col]);
-            }
-
-            for (var r = col + 1; r < n; r++)
-            {
-                var factor = a[r * n + col] / a[col * n + col];
-                for (var k = col; k < n; k++)
-                {
-                    a[r * n + k] -= factor * a[col * n + k];
-                }
-
-                b[r] -= factor * b[col];
-            }
+            return bins;
         }
 
-        var x = new double[n];
-        for (var r = n - 1; r >= 0; r--)
+        var scratch = new Scratch(x);
+        var count = Math.Min(48, x.Frames / 2);
+        for (var i = 1; i <= count; i++)
         {
-            var sum = b[r];
-            for (var k = r + 1; k < n; k++)
-            {
-                sum -= a[r * n + k] * x[k];
-            }
-
-            x[r] = sum / a[r * n + r];
+            var beat = fps / 2 * i / count;
+            var fit = x.FitLevel(beat, fps, scratch);
+            bins.Add(new SpectrumBin(Math.Round(beat, 2), Math.Round(200 * Math.Sqrt(fit.A * fit.A + fit.B * fit.B), 3)));
         }
 
-        return x;
+        return bins;
     }
 
-    /// <summary>
-    /// How well the bands in successive frames follow one light: |Σ_k a_k|² / (K·Σ_k |a_k|²) where a_k is frame k's
-    /// band phasor moved back by the light's phase advance. A steady light reaches ≈ 0.67 under the Hann taper; moving
-    /// picture content that happens to look like bands scatters its phases and stays near 1/K.
-    /// </summary>
-    private static double Coherence(double[] x, int frames, int rows, double fps, double rowTime, double f)
+    private static List<SpectrumBin> WithPeak(List<SpectrumBin> spectrum, FlickerResult found)
     {
-        var w = -2 * Math.PI * f * rowTime;
-        var (stepRe, stepIm) = (Math.Cos(w), Math.Sin(w));
-        double sumRe = 0, sumIm = 0, energy = 0;
-        for (var k = 0; k < frames; k++)
+        if (spectrum.Count == 0 || found.FrequencyHz is not { } f)
         {
-            double sr = 0, si = 0, pr = 1, pi = 0;
-            for (var r = 0; r < rows; r++)
-            {
-                var v = x[k * rows + r];
-                sr += v * pr;
-                si += v * pi;
-                (pr, pi) = (pr * stepRe - pi * stepIm, pr * stepIm + pi * stepRe);
-            }
-
-            var phase = -2 * Math.PI * f * k / fps;
-            var (c, s) = (Math.Cos(phase), Math.Sin(phase));
-            sumRe += sr * c - si * s;
-            sumIm += sr * s + si * c;
-            energy += sr * sr + si * si;
+            return spectrum;
         }
 
-        return energy <= 0 ? 0 : (sumRe * sumRe + sumIm * sumIm) / (frames * energy);
+        var nearest = 0;
+        for (var i = 1; i < spectrum.Count; i++)
+        {
+            if (Math.Abs(Math.Log(spectrum[i].Hz / f)) < Math.Abs(Math.Log(spectrum[nearest].Hz / f)))
+            {
+                nearest = i;
+            }
+        }
+
+        if (spectrum[nearest].DepthPct < found.DepthPct)
+        {
+            spectrum[nearest] = spectrum[nearest] with { DepthPct = found.DepthPct };
+        }
+
+        return spectrum;
     }
 
-    /// <summary>A tenth of the spatial peak's width (one cycle over the readout), within 0.25–2 Hz.</summary>
-    private static double CoarseStep(int rows, double rowTime) => Math.Clamp(0.1 / (rows * rowTime), 0.25, 2);
+    /// <summary>Peak-to-peak of Σ a_h·cos(hθ) + b_h·sin(hθ) over a cycle.</summary>
+    private static double PeakToPeak(ReadOnlySpan<double> a, ReadOnlySpan<double> b)
+    {
+        double min = double.MaxValue, max = double.MinValue;
+        const int steps = 720;
+        for (var i = 0; i < steps; i++)
+        {
+            var theta = 2 * Math.PI * i / steps;
+            double v = 0;
+            for (var h = 0; h < a.Length; h++)
+            {
+                v += a[h] * Math.Cos((h + 1) * theta) + b[h] * Math.Sin((h + 1) * theta);
+            }
+
+            min = Math.Min(min, v);
+            max = Math.Max(max, v);
+        }
+
+        return max - min;
+    }
+
+    /// <summary>Parabolic interpolation of a sampled peak.</summary>
+    private static double Peak(double[] values, int best, double from, double step)
+    {
+        if (best <= 0 || best >= values.Length - 1)
+        {
+            return from + best * step;
+        }
+
+        var (y0, y1, y2) = (values[best - 1], values[best], values[best + 1]);
+        var denom = y0 - 2 * y1 + y2;
+        var shift = Math.Abs(denom) > 1e-300 ? Math.Clamp(0.5 * (y0 - y2) / denom, -0.5, 0.5) : 0;
+        return from + (best + shift) * step;
+    }
+
+    private static double Median(double[] values)
+    {
+        var sorted = (double[])values.Clone();
+        Array.Sort(sorted);
+        return sorted[sorted.Length / 2];
+    }
 
     private static FlickerResult Result(double frequency, double depth, double fps, bool banding) =>
         new(true, Math.Round(frequency, 2), Math.Round(depth * 100, 2), Math.Round(Beat(frequency, fps), 3), banding, SafeShutterAngles(frequency, fps));
-
-    private static double[] NormaliseByRowMean(float[] data, int frames, int rows)
-    {
-        var x = new double[frames * rows];
-        for (var r = 0; r < rows; r++)
-        {
-            double mean = 0;
-            for (var k = 0; k < frames; k++)
-            {
-                mean += data[k * rows + r];
-            }
-
-            mean /= frames;
-            for (var k = 0; k < frames; k++)
-            {
-                x[k * rows + r] = mean > 1e-9 ? data[k * rows + r] / mean - 1 : 0;
-            }
-        }
-
-        return x;
-    }
-
-    /// <summary>Hann taper along rows and frames (keeps leakage from hiding weak lines); returns the window's sum.</summary>
-    private static double Taper(double[] x, int frames, int rows)
-    {
-        var rowWindow = Hann(rows);
-        var frameWindow = frames >= 3 ? Hann(frames) : Enumerable.Repeat(1.0, frames).ToArray();
-        for (var k = 0; k < frames; k++)
-        {
-            for (var r = 0; r < rows; r++)
-            {
-                x[k * rows + r] *= rowWindow[r] * frameWindow[k];
-            }
-        }
-
-        return rowWindow.Sum() * frameWindow.Sum();
-    }
 
     /// <summary>How fast a light at <paramref name="frequency"/> beats against <paramref name="fps"/>, folded into [0, fps/2].</summary>
     public static double Beat(double frequency, double fps)
@@ -523,169 +537,408 @@ public static class FlickerDetector
         return w;
     }
 
-    private static (double Frequency, double Snr) ScanIncoherent(double[] x, int frames, int rows, double rowTime, double from, double to, double step)
+    /// <summary>A fitted sinusoid: x ≈ A·cos θ + B·sin θ; <c>Energy</c> is what it explains, <c>Gram</c> the basis energy.</summary>
+    private readonly record struct Fit(double A, double B, double Energy, double Gram);
+
+    /// <summary>Per-call buffers for the projected basis.</summary>
+    private sealed class Scratch(Residual x)
     {
-        var count = (int)((to - from) / step) + 1;
-        var power = new double[count];
-        for (var i = 0; i < count; i++)
-        {
-            var f = from + i * step;
-            var w = -2 * Math.PI * f * rowTime;
-            var (stepRe, stepIm) = (Math.Cos(w), Math.Sin(w));
-            double total = 0;
-            var stride = Math.Max(1, frames / 16);
-            for (var k = 0; k < frames; k += stride)
-            {
-                double re = 0, im = 0, pr = 1, pi = 0;
-                var offset = k * rows;
-                for (var r = 0; r < rows; r++)
-                {
-                    var v = x[offset + r];
-                    re += v * pr;
-                    im += v * pi;
-                    (pr, pi) = (pr * stepRe - pi * stepIm, pr * stepIm + pi * stepRe);
-                }
-
-                total += re * re + im * im;
-            }
-
-            power[i] = total;
-        }
-
-        var best = 0;
-        for (var i = 1; i < count; i++)
-        {
-            if (power[i] > power[best])
-            {
-                best = i;
-            }
-        }
-
-        var sorted = (double[])power.Clone();
-        Array.Sort(sorted);
-        var median = sorted[count / 2];
-        return (from + best * step, median > 0 ? power[best] / median : double.PositiveInfinity);
+        public double[] URe { get; } = new double[x.Rows];
+        public double[] UIm { get; } = new double[x.Rows];
+        public double[] VRe { get; } = new double[x.Frames];
+        public double[] VIm { get; } = new double[x.Frames];
     }
 
-    private static (double Frequency, double Amplitude) ScanCoherent(double[] x, int frames, int rows, double fps, double rowTime, double from, double to, double step)
+    /// <summary>
+    /// The window with the static set and slow changes projected out: y = Π_t Π_r (P/mean_t(P) − 1), where Π_t removes
+    /// a quadratic in time from every row and Π_r a line across the rows from every frame. Fit is the
+    /// least-squares fit of one sinusoid in the projected space, exact for any frequency and window length.
+    /// </summary>
+    private sealed class Residual
     {
-        from = Math.Max(from, MinimumHz * 0.8);
-        var count = Math.Max(3, (int)((to - from) / step) + 1);
-        var power = new double[count];
-        var spatialRe = new double[frames];
-        var spatialIm = new double[frames];
-        for (var i = 0; i < count; i++)
-        {
-            var f = from + i * step;
-            Coherent(x, frames, rows, fps, rowTime, f, spatialRe, spatialIm, out var re, out var im);
-            power[i] = re * re + im * im;
-        }
+        private readonly double[] _y;
+        private readonly double[] _level;
+        private readonly bool[] _valid;
+        private readonly double[][] _rowBasis;
+        private readonly double[][] _timeBasis;
+        private readonly int _validRows;
+        private readonly double _energy;
+        private readonly double _levelEnergy;
 
-        var best = 1;
-        for (var i = 1; i < count - 1; i++)
+        private Residual(int frames, int rows, double[] y, double[] level, bool[] valid, int validRows, double[][] rowBasis, double[][] timeBasis)
         {
-            if (power[i] > power[best])
+            Frames = frames;
+            Rows = rows;
+            _y = y;
+            _level = level;
+            _valid = valid;
+            _validRows = validRows;
+            _rowBasis = rowBasis;
+            _timeBasis = timeBasis;
+            foreach (var v in y)
             {
-                best = i;
+                _energy += v * v;
+            }
+
+            foreach (var v in level)
+            {
+                _levelEnergy += v * v;
             }
         }
 
-        // Parabolic interpolation of the peak on the power curve.
-        var y0 = power[Math.Max(best - 1, 0)];
-        var y1 = power[best];
-        var y2 = power[Math.Min(best + 1, count - 1)];
-        var denom = y0 - 2 * y1 + y2;
-        var shift = Math.Abs(denom) > 1e-30 ? Math.Clamp(0.5 * (y0 - y2) / denom, -0.5, 0.5) : 0;
-        var frequency = from + (best + shift) * step;
-        Coherent(x, frames, rows, fps, rowTime, frequency, spatialRe, spatialIm, out var fr, out var fi);
-        return (frequency, Math.Sqrt(fr * fr + fi * fi));
-    }
+        public int Frames { get; }
 
-    private static void Coherent(double[] x, int frames, int rows, double fps, double rowTime, double f, double[] spatialRe, double[] spatialIm, out double re, out double im)
-    {
-        var w = -2 * Math.PI * f * rowTime;
-        var (stepRe, stepIm) = (Math.Cos(w), Math.Sin(w));
-        re = 0;
-        im = 0;
-        for (var k = 0; k < frames; k++)
+        public int Rows { get; }
+
+        public static Residual? Prepare(ReadOnlySpan<float> data, int frames, int rows)
         {
-            double sr = 0, si = 0, pr = 1, pi = 0;
-            var offset = k * rows;
-            for (var r = 0; r < rows; r++)
-            {
-                var v = x[offset + r];
-                sr += v * pr;
-                si += v * pi;
-                (pr, pi) = (pr * stepRe - pi * stepIm, pr * stepIm + pi * stepRe);
-            }
-
-            var phase = -2 * Math.PI * f * k / fps;
-            var (c, s) = (Math.Cos(phase), Math.Sin(phase));
-            re += sr * c - si * s;
-            im += sr * s + si * c;
-        }
-    }
-
-    private static (double Frequency, double Amplitude) TemporalOnly(double[] x, int frames, int rows, double fps)
-    {
-        if (frames < 8)
-        {
-            return (double.NaN, 0);
-        }
-
-        // Frame means of the normalised rows: the level pulse a global shutter (or a slow light) shows.
-        var series = new double[frames];
-        for (var k = 0; k < frames; k++)
-        {
-            double sum = 0;
-            for (var r = 0; r < rows; r++)
-            {
-                sum += x[k * rows + r];
-            }
-
-            series[k] = sum;
-        }
-
-        var step = 0.01;
-        var count = (int)(fps / 2 / step);
-        double bestPower = 0, bestBeat = double.NaN;
-        var powers = new double[count];
-        for (var i = 1; i < count; i++)
-        {
-            var f = i * step;
-            double re = 0, im = 0;
+            var mean = new double[rows];
             for (var k = 0; k < frames; k++)
             {
-                var phase = -2 * Math.PI * f * k / fps;
-                re += series[k] * Math.Cos(phase);
-                im += series[k] * Math.Sin(phase);
+                for (var r = 0; r < rows; r++)
+                {
+                    mean[r] += data[k * rows + r];
+                }
             }
 
-            var p = re * re + im * im;
-            powers[i] = p;
-            if (p > bestPower)
+            var peak = 0.0;
+            for (var r = 0; r < rows; r++)
             {
-                bestPower = p;
-                bestBeat = f;
+                mean[r] /= frames;
+                peak = Math.Max(peak, mean[r]);
+            }
+
+            // Rows near black carry no measurable light (noise divided by nothing): leave them out.
+            var valid = new bool[rows];
+            var validRows = 0;
+            for (var r = 0; r < rows; r++)
+            {
+                valid[r] = mean[r] > 1e-9 && mean[r] > 1e-4 * peak;
+                validRows += valid[r] ? 1 : 0;
+            }
+
+            if (validRows < 8)
+            {
+                return null;
+            }
+
+            var y = new double[frames * rows];
+            for (var k = 0; k < frames; k++)
+            {
+                for (var r = 0; r < rows; r++)
+                {
+                    y[k * rows + r] = valid[r] ? data[k * rows + r] / mean[r] - 1 : 0;
+                }
+            }
+
+            var timeBasis = Orthonormal(frames, frames >= 12 ? 3 : 2, null);
+            var rowBasis = Orthonormal(rows, 2, valid);
+            var column = new double[frames];
+            for (var r = 0; r < rows; r++)
+            {
+                if (!valid[r])
+                {
+                    continue;
+                }
+
+                for (var k = 0; k < frames; k++)
+                {
+                    column[k] = y[k * rows + r];
+                }
+
+                Project(column, timeBasis);
+                for (var k = 0; k < frames; k++)
+                {
+                    y[k * rows + r] = column[k];
+                }
+            }
+
+            // The frame level (before the rows' line is taken out): what a global shutter's pulse is made of.
+            var level = new double[frames];
+            for (var k = 0; k < frames; k++)
+            {
+                var row = y.AsSpan(k * rows, rows);
+                double sum = 0;
+                for (var r = 0; r < rows; r++)
+                {
+                    sum += row[r];
+                }
+
+                level[k] = sum / validRows;
+                Project(row, rowBasis);
+            }
+
+            return new Residual(frames, rows, y, level, valid, validRows, rowBasis, timeBasis);
+        }
+
+        /// <summary>
+        /// Least-squares fit of cos/sin(2πf(r·t_line + k/fps)) projected like the data, over rows [from, to).
+        /// </summary>
+        public Fit Fit(double frequency, double fps, double rowTime, Scratch s, int from = 0, int to = -1) =>
+            Fit(2 * Math.PI * frequency * rowTime, 2 * Math.PI * frequency / fps, s, from, to);
+
+        /// <summary>The same for any pattern e^{i(ws·r + wt·k)}: bands <paramref name="ws"/> per row moving <paramref name="wt"/> per frame.</summary>
+        public Fit Fit(double ws, double wt, Scratch s, int from = 0, int to = -1)
+        {
+            to = to < 0 ? Rows : to;
+            var (uu, u2Re, u2Im) = ProjectedExponential(ws, Rows, _rowBasis, _valid, s.URe, s.UIm, from, to);
+            var (vv, v2Re, v2Im) = ProjectedExponential(wt, Frames, _timeBasis, null, s.VRe, s.VIm, 0, Frames);
+
+            // W = Σ_k e^{iω_t k} Σ_r y·u_r: the data are projected in time already, so the plain exponential serves there.
+            double wRe = 0, wIm = 0;
+            var (tRe, tIm) = (1.0, 0.0);
+            var (stepRe, stepIm) = (Math.Cos(wt), Math.Sin(wt));
+            var uRe = s.URe.AsSpan(from, to - from);
+            var uIm = s.UIm.AsSpan(from, to - from);
+            for (var k = 0; k < Frames; k++)
+            {
+                var (re, im) = Dot(_y.AsSpan(k * Rows + from, to - from), uRe, uIm);
+
+                wRe += re * tRe - im * tIm;
+                wIm += re * tIm + im * tRe;
+                (tRe, tIm) = (tRe * stepRe - tIm * stepIm, tRe * stepIm + tIm * stepRe);
+            }
+
+            var gram = uu * vv;
+            var qRe = u2Re * v2Re - u2Im * v2Im;
+            var qIm = u2Re * v2Im + u2Im * v2Re;
+            var samples = (double)Frames * CountValid(from, to);
+            return Solve(wRe, wIm, (gram + qRe) / 2, (gram - qRe) / 2, qIm / 2, samples);
+        }
+
+        public int ValidRows => _validRows;
+
+        /// <summary>(Σ row·a, Σ row·b) with SIMD: the joint scan's inner loop.</summary>
+        private static (double A, double B) Dot(ReadOnlySpan<double> row, ReadOnlySpan<double> a, ReadOnlySpan<double> b)
+        {
+            var n = row.Length;
+            var i = 0;
+            double sa = 0, sb = 0;
+            if (Vector.IsHardwareAccelerated && n >= Vector<double>.Count * 2)
+            {
+                var va = Vector<double>.Zero;
+                var vb = Vector<double>.Zero;
+                for (; i <= n - Vector<double>.Count; i += Vector<double>.Count)
+                {
+                    var v = new Vector<double>(row[i..]);
+                    va += v * new Vector<double>(a[i..]);
+                    vb += v * new Vector<double>(b[i..]);
+                }
+
+                sa = Vector.Sum(va);
+                sb = Vector.Sum(vb);
+            }
+
+            for (; i < n; i++)
+            {
+                sa += row[i] * a[i];
+                sb += row[i] * b[i];
+            }
+
+            return (sa, sb);
+        }
+
+        /// <summary>One frame's fit across its rows alone (for the spectrum): the energy a band at <paramref name="ws"/> explains.</summary>
+        public double RowEnergy(int frame, double ws, Scratch s)
+        {
+            var (uu, u2Re, u2Im) = ProjectedExponential(ws, Rows, _rowBasis, _valid, s.URe, s.UIm, 0, Rows);
+            var (re, im) = RowTransform(frame, ws, null);
+            return Solve(re, im, (uu + u2Re) / 2, (uu - u2Re) / 2, u2Im / 2, _validRows).Energy;
+        }
+
+        /// <summary>Σ_r y[k, r]·taper[r]·e^{iωr} for one frame.</summary>
+        public (double Re, double Im) RowTransform(int frame, double w, double[]? taper)
+        {
+            var row = _y.AsSpan(frame * Rows, Rows);
+            var (cs, sn) = (Math.Cos(w), Math.Sin(w));
+            double re = 0, im = 0, pr = 1, pi = 0;
+            for (var r = 0; r < row.Length; r++)
+            {
+                var v = taper is null ? row[r] : row[r] * taper[r];
+                re += v * pr;
+                im += v * pi;
+                (pr, pi) = (pr * cs - pi * sn, pr * sn + pi * cs);
+            }
+
+            return (re, im);
+        }
+
+        /// <summary>Fit of the frame-level series at a beat frequency.</summary>
+        public Fit FitLevel(double beat, double fps, Scratch s)
+        {
+            var wt = 2 * Math.PI * beat / fps;
+            var (vv, v2Re, v2Im) = ProjectedExponential(wt, Frames, _timeBasis, null, s.VRe, s.VIm, 0, Frames);
+            double re = 0, im = 0;
+            for (var k = 0; k < Frames; k++)
+            {
+                re += _level[k] * Math.Cos(wt * k);
+                im += _level[k] * Math.Sin(wt * k);
+            }
+
+            return Solve(re, im, (vv + v2Re) / 2, (vv - v2Re) / 2, v2Im / 2, Frames);
+        }
+
+        private int CountValid(int from, int to)
+        {
+            if (from == 0 && to == Rows)
+            {
+                return _validRows;
+            }
+
+            var n = 0;
+            for (var r = from; r < to; r++)
+            {
+                n += _valid[r] ? 1 : 0;
+            }
+
+            return n;
+        }
+
+        /// <summary>Residual variance per sample after <paramref name="sinusoids"/> fits explained <paramref name="explained"/>.</summary>
+        public double NoiseVariance(double explained, int sinusoids)
+        {
+            var dof = (double)(_validRows - _rowBasis.Length) * (Frames - _timeBasis.Length) - 2 * sinusoids;
+            return dof > 0 ? Math.Max(_energy - explained, 0) / dof : 0;
+        }
+
+        public double LevelNoiseVariance(double explained)
+        {
+            var dof = Frames - _timeBasis.Length - 2;
+            return dof > 0 ? Math.Max(_levelEnergy - explained, 0) / dof : 0;
+        }
+
+        /// <summary>
+        /// Solves the 2×2 normal equations. <paramref name="samples"/> is how many samples the basis spans: where the
+        /// projection leaves under 1/2000 of a plain sinusoid's energy (a light at a whole multiple of the frame rate,
+        /// bands that stand still), nothing of it can be told from the set and the fit is empty.
+        /// </summary>
+        private static Fit Solve(double pRe, double pIm, double cc, double ss, double cs, double samples)
+        {
+            var det = cc * ss - cs * cs;
+            var trace = cc + ss;
+            var smallest = trace / 2 - Math.Sqrt(Math.Max(trace * trace / 4 - det, 0));
+            if (smallest <= samples / 2 / 2000 || det <= 0)
+            {
+                return new Fit(0, 0, 0, 0);
+            }
+
+            var a = (ss * pRe - cs * pIm) / det;
+            var b = (cc * pIm - cs * pRe) / det;
+            // The smaller eigenvalue of the basis' Gram matrix bounds how well the amplitude is determined.
+            return new Fit(a, b, a * pRe + b * pIm, smallest);
+        }
+
+        /// <summary>
+        /// u = Π e^{iωn} (zero on invalid rows), then cut to [from, to); returns Σ|u|² and Σu² (complex).
+        /// </summary>
+        private static (double Norm, double SquareRe, double SquareIm) ProjectedExponential(double w, int n, double[][] basis, bool[]? valid, double[] re, double[] im, int from, int to)
+        {
+            var (cs, sn) = (Math.Cos(w), Math.Sin(w));
+            double pr = 1, pi = 0;
+            for (var i = 0; i < n; i++)
+            {
+                var inside = valid is null || valid[i];
+                re[i] = inside ? pr : 0;
+                im[i] = inside ? pi : 0;
+                (pr, pi) = (pr * cs - pi * sn, pr * sn + pi * cs);
+            }
+
+            // Π acts on the whole axis (the data were projected there); a part of the axis is cut out afterwards.
+            foreach (var q in basis)
+            {
+                double cr = 0, ci = 0;
+                for (var i = 0; i < n; i++)
+                {
+                    cr += q[i] * re[i];
+                    ci += q[i] * im[i];
+                }
+
+                for (var i = 0; i < n; i++)
+                {
+                    re[i] -= cr * q[i];
+                    im[i] -= ci * q[i];
+                }
+            }
+
+            for (var i = 0; i < n; i++)
+            {
+                if (i < from || i >= to)
+                {
+                    re[i] = 0;
+                    im[i] = 0;
+                }
+            }
+
+            double norm = 0, sqRe = 0, sqIm = 0;
+            for (var i = 0; i < n; i++)
+            {
+                norm += re[i] * re[i] + im[i] * im[i];
+                sqRe += re[i] * re[i] - im[i] * im[i];
+                sqIm += 2 * re[i] * im[i];
+            }
+
+            return (norm, sqRe, sqIm);
+        }
+
+        /// <summary>Orthonormal polynomials 1, s, s² … on n points (only where <paramref name="valid"/>), by Gram–Schmidt.</summary>
+        private static double[][] Orthonormal(int n, int count, bool[]? valid)
+        {
+            var basis = new double[count][];
+            for (var d = 0; d < count; d++)
+            {
+                var q = new double[n];
+                for (var i = 0; i < n; i++)
+                {
+                    q[i] = valid is null || valid[i] ? Math.Pow((i + 0.5) / n - 0.5, d) : 0;
+                }
+
+                for (var j = 0; j < d; j++)
+                {
+                    double dot = 0;
+                    for (var i = 0; i < n; i++)
+                    {
+                        dot += q[i] * basis[j][i];
+                    }
+
+                    for (var i = 0; i < n; i++)
+                    {
+                        q[i] -= dot * basis[j][i];
+                    }
+                }
+
+                double norm = 0;
+                foreach (var v in q)
+                {
+                    norm += v * v;
+                }
+
+                norm = Math.Sqrt(norm);
+                for (var i = 0; i < n; i++)
+                {
+                    q[i] = norm > 0 ? q[i] / norm : 0;
+                }
+
+                basis[d] = q;
+            }
+
+            return basis;
+        }
+
+        private static void Project(Span<double> values, double[][] basis)
+        {
+            foreach (var q in basis)
+            {
+                double dot = 0;
+                for (var i = 0; i < values.Length; i++)
+                {
+                    dot += q[i] * values[i];
+                }
+
+                for (var i = 0; i < values.Length; i++)
+                {
+                    values[i] -= dot * q[i];
+                }
             }
         }
-
-        // A pulse must stand well clear of the rest of the frame-rate spectrum (picture changes spread everywhere).
-        Array.Sort(powers);
-        if (double.IsNaN(bestBeat) || bestPower < 25 * powers[count / 2])
-        {
-            return (double.NaN, 0);
-        }
-
-        // Aliases of the beat: n·fps ± beat. Take the one nearest mains flicker.
-        var candidates = new List<double>();
-        for (var n = 0; n * fps <= MaximumHz + fps; n++)
-        {
-            candidates.Add(n * fps + bestBeat);
-            candidates.Add(n * fps - bestBeat);
-        }
-
-        var frequency = candidates.Where(c => c >= MinimumHz).OrderBy(c => Math.Min(Math.Abs(c - 100), Math.Abs(c - 120))).First();
-        return (frequency, Math.Sqrt(bestPower));
     }
 }

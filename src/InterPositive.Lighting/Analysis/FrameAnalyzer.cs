@@ -52,6 +52,7 @@ public sealed class FrameAnalyzer
     private readonly Matrix3 _balancedToScene;
     private float[] _lut = [];
     private int _lutDepth = -1;
+    private long _frameIndex;
     private int _clipCode;
 
     private int _gridWidth;
@@ -229,8 +230,9 @@ public sealed class FrameAnalyzer
             _zones[i] *= scale;
         }
 
-        var light = colour ? EstimateLight(gw, gh) : null;
-        var shading = FitShading(gw, gh);
+        var fit = _frameIndex++ % Math.Max(1, _settings.FitInterval) == 0;
+        var light = colour && fit ? EstimateLight(gw, gh) : null;
+        var shading = fit ? FitShading(gw, gh) : null;
         return new FrameMeasurement(logSum / n, clipped * scale, crushed * scale, (double[])_histogram.Clone(), (double[])_zones.Clone(), light, shading);
     }
 

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using InterPositive.Lighting.Colour;
 
 namespace InterPositive.Lighting.Analysis;
@@ -22,6 +23,9 @@ public sealed class TakeAnalyzer
     private readonly List<float> _rowWindow = [];
     private readonly List<SensorSample> _sensors = [];
     private FlickerResult _flicker = FlickerResult.None;
+    private SpectrumBin[]? _spectrum;
+    private FlickerResult? _pending;
+    private int _pendingFrames;
     private int _windowFrames;
     private int _rows = -1;
     private int _width;
@@ -77,6 +81,7 @@ public sealed class TakeAnalyzer
         {
             _rowWindow.Clear();
             _windowFrames = 0;
+            _pending = null;
             _rows = rows.Length;
         }
 
@@ -97,12 +102,21 @@ public sealed class TakeAnalyzer
     /// <summary>Adds a light-sensor reading taken during the take.</summary>
     public void AddSensor(SensorSample sample) => _sensors.Add(sample);
 
-    /// <summary>The record for everything seen so far.</summary>
-    public LightingRecord Build(string? source = null)
+    /// <summary>The light's colour over the frames so far: the cheap part of <see cref="Build"/>, for live status lines.</summary>
+    public LightColour Light() => LightOf(_light);
+
+    /// <summary>
+    /// The record for everything seen so far. With <paramref name="exact"/> false (live summaries, asked every second)
+    /// the flicker reading of the window still filling may be up to a quarter of a window old.
+    /// </summary>
+    public LightingRecord Build(string? source = null, bool exact = true)
     {
-        if (_windowFrames >= 2 || (FrameCount == 1 && _windowFrames == 1))
+        // The frames since the last full window count too, without closing it: a live take goes on after a summary.
+        var flicker = _flicker;
+        var spectrum = _spectrum;
+        if (_windowFrames >= 3 && (_windowFrames * 2 >= _settings.FlickerWindowFrames || _spectrum is null))
         {
-            CloseFlickerWindow();
+            (flicker, spectrum) = Merge(_flicker, _spectrum, DetectPending(exact));
         }
 
         var frames = Math.Max(FrameCount, 1);
@@ -151,12 +165,13 @@ public sealed class TakeAnalyzer
             Contrast = ContrastOf(_shading.Select(s => s.Shading).ToList()),
             Flicker = new FlickerSummary
             {
-                Detected = _flicker.Detected,
-                FrequencyHz = _flicker.FrequencyHz,
-                DepthPct = _flicker.DepthPct,
-                BeatHz = _flicker.BeatHz,
-                Banding = _flicker.RollingShutterBanding,
-                SafeShutterAngles = [.. _flicker.SafeShutterAngles],
+                Detected = flicker.Detected,
+                FrequencyHz = flicker.FrequencyHz,
+                DepthPct = flicker.DepthPct,
+                BeatHz = flicker.BeatHz,
+                Banding = flicker.RollingShutterBanding,
+                SafeShutterAngles = [.. flicker.SafeShutterAngles],
+                Spectrum = spectrum is null ? [] : [.. spectrum],
             },
             Sensors = [.. _sensors],
             Samples = Seconds(),
@@ -165,25 +180,64 @@ public sealed class TakeAnalyzer
 
     private void CloseFlickerWindow()
     {
-        if (_windowFrames == 0 || _rows <= 0)
+        // The window's own reading: all its frames, never a cached look at part of it.
+        _pending = null;
+        if (_windowFrames >= 3)
         {
-            return;
-        }
-
-        var readout = _settings.ReadoutSeconds ?? AnalysisSettings.DefaultReadoutSeconds;
-        var rowTime = _height > 0 ? readout / _height * _frames.RowStep : 0;
-        var result = FlickerDetector.Detect(_rowWindow.ToArray(), _windowFrames, _rows, _settings.FramesPerSecond, rowTime, _settings.ShutterAngle);
-        if (result.Detected && (!_flicker.Detected || result.DepthPct > _flicker.DepthPct))
-        {
-            _flicker = result;
-        }
-        else if (!_flicker.Detected && result.DepthPct > _flicker.DepthPct)
-        {
-            _flicker = result;
+            (_flicker, _spectrum) = Merge(_flicker, _spectrum, DetectPending());
         }
 
         _rowWindow.Clear();
         _windowFrames = 0;
+        _pending = null;
+    }
+
+    private FlickerResult DetectPending(bool exact = true)
+    {
+        if (_windowFrames < 3 || _rows <= 0)
+        {
+            return FlickerResult.None;
+        }
+
+        // A live summary asks every second: look again only when a quarter of a window has come in since (the
+        // detector runs on the analysis thread and costs tens of milliseconds for a full window).
+        var stale = exact ? 1 : Math.Max(1, _settings.FlickerWindowFrames / 4);
+        if (_pending is { } cached && _pendingFrames <= _windowFrames && _windowFrames - _pendingFrames < stale)
+        {
+            return cached;
+        }
+
+        var readout = _settings.ReadoutSeconds ?? AnalysisSettings.DefaultReadoutSeconds;
+        var rowTime = _height > 0 ? readout / _height * _frames.RowStep : 0;
+        _pending = FlickerDetector.Detect(CollectionsMarshal.AsSpan(_rowWindow), _windowFrames, _rows, _settings.FramesPerSecond, rowTime, _settings.ShutterAngle);
+        _pendingFrames = _windowFrames;
+        return _pending;
+    }
+
+    /// <summary>The take keeps its deepest detection; the spectrum keeps each bin's deepest reading over the windows.</summary>
+    private static (FlickerResult Flicker, SpectrumBin[]? Spectrum) Merge(FlickerResult kept, SpectrumBin[]? spectrum, FlickerResult window)
+    {
+        var flicker = window.Detected && (!kept.Detected || window.DepthPct > kept.DepthPct) ? window : kept;
+        if (window.Spectrum.Count == 0)
+        {
+            return (flicker, spectrum);
+        }
+
+        if (spectrum is null || spectrum.Length != window.Spectrum.Count)
+        {
+            return (flicker, [.. window.Spectrum]);
+        }
+
+        var merged = (SpectrumBin[])spectrum.Clone();
+        for (var i = 0; i < merged.Length; i++)
+        {
+            if (window.Spectrum[i].DepthPct > merged[i].DepthPct)
+            {
+                merged[i] = window.Spectrum[i];
+            }
+        }
+
+        return (flicker, merged);
     }
 
     private static LightColour LightOf(List<(int Frame, double U, double V, double Confidence)> light)
