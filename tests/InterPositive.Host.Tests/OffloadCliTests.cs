@@ -93,7 +93,9 @@ public sealed class OffloadCliTests : IDisposable
     {
         var card = new SyntheticCard(_temp.Combine("A003R2EC"));
         card.File("Clips/A003C001.mov", 24 << 20, seed: 9);
-        for (var i = 0; i < 120; i++)
+        // Enough small files that the offload (8 files verifying at once, records in batches) is still running when the
+        // poll below sees its first ten final names.
+        for (var i = 0; i < 400; i++)
         {
             card.File(FormattableString.Invariant($"Metadata/{i:D3}.xml"), 64 * 1024, seed: i);
         }
@@ -118,8 +120,8 @@ public sealed class OffloadCliTests : IDisposable
             await child.WaitForExitAsync();
         }
 
-        // 121 files each flushed and re-read one by one take far longer than the 5 ms poll: the kill lands mid-card.
-        Assert.InRange(CountFinals(copy), 10, 120);
+        // 401 files each flushed and re-read take far longer than the 5 ms poll: the kill lands mid-card.
+        Assert.InRange(CountFinals(copy), 10, 400);
         var before = Contents(copy);
         foreach (var (path, bytes) in before)
         {
@@ -139,7 +141,7 @@ public sealed class OffloadCliTests : IDisposable
         Assert.All(before.Keys, path => Assert.Contains(outcomes[path], new[] { "resumed", "matched-existing" }));
         Assert.Equal(before.Count(p => outcomes[p.Key] == "resumed"), json.RootElement.GetProperty("filesResumed").GetInt32());
 
-        Assert.Equal(121, Contents(copy).Count);
+        Assert.Equal(401, Contents(copy).Count);
         Assert.Empty(Directory.GetFiles(copy, "*.ip-partial", SearchOption.AllDirectories));
         Assert.Empty(AscMhlSchema.ValidateAll(copy));
         var verify = await Cli.RunAsync(["verify", copy, "--data", Data]);
