@@ -60,6 +60,10 @@ public sealed class FeedWatcher
             {
                 using (frame)
                 {
+                    // ReadAllAsync only looks at the token when the channel is empty; a feed that outpaces the analysis
+                    // never empties it, and the service's stop would wait out the host's shutdown timeout.
+                    cancellationToken.ThrowIfCancellationRequested();
+
                     // The lighting take is read by Report() from other threads, so it changes under the same lock.
                     lock (_gate)
                     {

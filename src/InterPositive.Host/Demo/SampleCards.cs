@@ -37,7 +37,7 @@ public static class SampleCards
         new("B", "Sony", "VENICE 2", "0042117", "B001", LogCurve.SLog3, Gamut.SGamut3Cine, 500, 180, "Cooke S7/i 32mm", 32, 4,
         [
             new("B001C001_261125B1", "12", "1", "14:10:25:12", new DemoLighting(5600, 5600, 30, 50, 2.5, -0.5)),
-            new("B001C002_261125B1", "12", "2", "14:16:03:12", new DemoLighting(5600, 5600, 30, 50, 2.5, -0.5, FlickerHz: 120, FlickerDepth: 0.5)),
+            new("B001C002_261125B1", "12", "2", "14:16:03:12", new DemoLighting(5600, 5600, 30, 50, 2.5, -0.5, FlickerHz: 100, FlickerDepth: 0.5)),
         ]),
     ];
 
