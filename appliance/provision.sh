@@ -22,6 +22,8 @@ install -m 0755 "$here/card-mount.sh" /opt/interpositive/appliance/card-mount.sh
 install -m 0644 "$here/systemd/interpositive.service" /etc/systemd/system/interpositive.service
 install -m 0644 "$here/systemd/interpositive-card@.service" /etc/systemd/system/interpositive-card@.service
 install -m 0644 "$here/udev/99-interpositive-cards.rules" /etc/udev/rules.d/99-interpositive-cards.rules
+install -m 0644 "$here/sysctl/90-interpositive.conf" /etc/sysctl.d/90-interpositive.conf
+sysctl --system >/dev/null
 
 udevadm control --reload-rules
 systemctl daemon-reload
