@@ -1,8 +1,6 @@
 using System.Buffers;
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using InterPositive.Feeds;
 using InterPositive.Feeds.Sources;
 using InterPositive.Formats;
@@ -15,32 +13,24 @@ namespace InterPositive.Benchmarks;
 
 /// <summary>
 /// Feed decode on one core (v210 unpack + ANC scan, with and without the live lighting analysis) at 1080p and
-/// 2160p against a scalar full unpack as the baseline; then ST 2110-20 2160p60 over loopback, packets sent against
-/// received. Run: <c>dotnet run -c Release --project tests/InterPositive.Benchmarks -- feeds [--seconds S] [--no-2110]</c>.
+/// 2160p against a scalar full unpack as the baseline. ST 2110-20 reception is the <c>st2110</c> suite's.
+/// Run: <c>dotnet run -c Release --project tests/InterPositive.Benchmarks -- feeds [--seconds S]</c>.
 /// </summary>
 public sealed class FeedBenchmark : IEndToEndBenchmark
 {
     public string Name => "feeds";
 
-    public string Description => "v210 unpack + ANC scan (+ lighting) fps on one core at 1080p/2160p vs a scalar unpack; ST 2110-20 2160p60 loopback loss";
+    public string Description => "v210 unpack + ANC scan (+ lighting) fps on one core at 1080p/2160p vs a scalar unpack (ST 2110-20 reception: the st2110 suite)";
 
-    public async Task<int> RunAsync(string[] args, CancellationToken cancellationToken)
+    public Task<int> RunAsync(string[] args, CancellationToken cancellationToken)
     {
         var seconds = 2.0;
-        var run2110 = true;
-        var st2110Seconds = 3.0;
         for (var i = 0; i < args.Length; i++)
         {
             switch (args[i])
             {
                 case "--seconds":
                     seconds = double.Parse(args[++i], CultureInfo.InvariantCulture);
-                    break;
-                case "--2110-seconds":
-                    st2110Seconds = double.Parse(args[++i], CultureInfo.InvariantCulture);
-                    break;
-                case "--no-2110":
-                    run2110 = false;
                     break;
             }
         }
@@ -51,15 +41,7 @@ public sealed class FeedBenchmark : IEndToEndBenchmark
             Decode(w, h, seconds);
         }
 
-        if (run2110)
-        {
-            foreach (var payload in new[] { 1200, 8960 })
-            {
-                await St2110Async(3840, 2160, FrameRate.Fps59_94, payload, st2110Seconds, cancellationToken);
-            }
-        }
-
-        return 0;
+        return Task.FromResult(0);
     }
 
     private static void Decode(int width, int height, double seconds)
@@ -177,89 +159,6 @@ public sealed class FeedBenchmark : IEndToEndBenchmark
         process.Refresh();
         var cpu = (process.TotalProcessorTime - cpu0).TotalSeconds;
         return (n / cpu, n / wall);
-    }
-
-    private static async Task St2110Async(int width, int height, FrameRate rate, int payload, double seconds, CancellationToken cancellationToken)
-    {
-        int port;
-        using (var probe = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp))
-        {
-            probe.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-            port = ((IPEndPoint)probe.LocalEndPoint!).Port;
-        }
-
-        var frames = (int)Math.Round(seconds * rate.FramesPerSecond);
-        var source = new St2110Source(new St2110Options { Address = IPAddress.Loopback, VideoPort = port, AncPort = null, Width = width, Height = height, Rate = rate }, "bench", TimeProvider.System);
-        var feed = new Feed("bench", source, TimeProvider.System, new FeedOptions { AnalysisQueue = 4 });
-        var connected = new TaskCompletionSource();
-        feed.Event += e =>
-        {
-            if (e.Kind == FeedEventKind.Connected)
-            {
-                connected.TrySetResult();
-            }
-        };
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var run = feed.RunAsync(stop.Token);
-        long delivered = 0;
-        var consume = Task.Run(async () =>
-        {
-            await foreach (var f in feed.Frames.ReadAllAsync(CancellationToken.None))
-            {
-                delivered++;
-                f.Dispose();
-            }
-        }, CancellationToken.None);
-
-        await connected.Task.WaitAsync(TimeSpan.FromSeconds(10), cancellationToken);
-        await Task.Delay(200, cancellationToken);
-        var picture = St2110TestSender.Frame(width, height, (x, yy) => ((ushort)(64 + ((x + yy) % 876)), 512, 512));
-        using var sender = new St2110TestSender(new IPEndPoint(IPAddress.Loopback, port), null) { PayloadBytes = payload };
-        var step = (uint)Math.Round(90000 / rate.FramesPerSecond);
-        var period = TimeSpan.FromSeconds(1 / rate.FramesPerSecond);
-        var sw = Stopwatch.StartNew();
-        var late = 0;
-        await Task.Run(
-            async () =>
-            {
-                for (var i = 0; i < frames; i++)
-                {
-                    var due = period * i;
-                    var wait = due - sw.Elapsed;
-                    if (wait > TimeSpan.FromMilliseconds(1))
-                    {
-                        await Task.Delay(wait, cancellationToken);
-                    }
-                    else if (wait < -period)
-                    {
-                        late++;
-                    }
-
-                    sender.SendFrame(picture, width, height, (uint)i * step);
-                }
-            },
-            cancellationToken);
-        var sendSeconds = sw.Elapsed.TotalSeconds;
-
-        // Let the receiver drain its socket buffer, then stop.
-        var before = -1L;
-        while (source.Statistics.Packets != before)
-        {
-            before = source.Statistics.Packets;
-            await Task.Delay(300, cancellationToken);
-        }
-
-        await stop.CancelAsync();
-        await run;
-        await consume;
-        var s = source.Statistics;
-        var sentRate = frames / sendSeconds;
-        Console.WriteLine(FormattableString.Invariant(
-            $"ST 2110-20 {width}x{height} {rate} 4:2:2 10-bit on loopback, {payload}-byte payloads, receive buffer {s.ReceiveBufferBytes >> 20} MiB:"));
-        Console.WriteLine(FormattableString.Invariant(
-            $"  sent {sender.PacketsSent} packets in {frames} frames over {sendSeconds:0.00} s ({sentRate:0.0} fps achieved by the sender, {sender.PacketsSent / sendSeconds / 1e6:0.000} Mpps, {sender.PacketsSent * (payload + 20.0) * 8 / sendSeconds / 1e9:0.00} Gb/s; {late} frames sent late)"));
-        Console.WriteLine(FormattableString.Invariant(
-            $"  received {s.Packets} packets ({(double)s.Packets / Math.Max(1, sender.PacketsSent):P3}), lost {s.Lost}, reordered {s.Reordered}, malformed {s.Malformed}; frames complete {s.FramesComplete}, incomplete {s.FramesIncomplete}, delivered {delivered}"));
     }
 
     /// <summary>A frame buffer the benchmark owns and reuses (nothing to return).</summary>
