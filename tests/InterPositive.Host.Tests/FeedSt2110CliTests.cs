@@ -33,15 +33,7 @@ public sealed class FeedSt2110CliTests
             await Task.Delay(40, CancellationToken.None);
         }
 
-        if (!process.HasExited)
-        {
-            process.Kill();
-        }
-
-        await process.WaitForExitAsync(CancellationToken.None);
-        var output = await stdout;
-        Assert.True(process.ExitCode == 0, $"exit {process.ExitCode}: {await stderr}");
-        using var json = JsonDocument.Parse(output);
+        using var json = await FinishAsync(process, stdout, stderr);
         var root = json.RootElement;
         Assert.Equal(12, root.GetProperty("frames").GetInt64());
         Assert.Equal("3840x2160 rfc4175 25", root.GetProperty("format").GetString());
@@ -102,15 +94,7 @@ public sealed class FeedSt2110CliTests
             await Task.Delay(40, CancellationToken.None);
         }
 
-        if (!process.HasExited)
-        {
-            process.Kill();
-        }
-
-        await process.WaitForExitAsync(CancellationToken.None);
-        var output = await stdout;
-        Assert.True(process.ExitCode == 0, $"exit {process.ExitCode}: {await stderr}");
-        using var json = JsonDocument.Parse(output);
+        using var json = await FinishAsync(process, stdout, stderr);
         var root = json.RootElement;
         Assert.Equal(15, root.GetProperty("frames").GetInt64());
         Assert.Equal("3840x2160 rfc4175 25", root.GetProperty("format").GetString());
@@ -122,6 +106,20 @@ public sealed class FeedSt2110CliTests
         var ip = root.GetProperty("st2110");
         Assert.Equal(0, ip.GetProperty("lost").GetInt64());
         Assert.True(ip.GetProperty("resyncs").GetInt64() >= 2);
+    }
+
+    /// <summary>Waits for the verb to exit (killing it when the sender gave up first) and parses its <c>--json</c> result.</summary>
+    private static async Task<JsonDocument> FinishAsync(System.Diagnostics.Process process, Task<string> stdout, Task<string> stderr)
+    {
+        if (!process.HasExited)
+        {
+            process.Kill();
+        }
+
+        await process.WaitForExitAsync(CancellationToken.None);
+        var output = await stdout;
+        Assert.True(process.ExitCode == 0, $"exit {process.ExitCode}: {await stderr}");
+        return JsonDocument.Parse(output);
     }
 
     /// <summary>A multicast group and port pair that loopback delivers here; unicast loopback where it does not.</summary>
