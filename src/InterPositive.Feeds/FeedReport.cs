@@ -36,32 +36,21 @@ public static class FeedCamera
 {
     /// <summary>
     /// The clip-record view of a feed's RDD 18 items, format and first timecode. Reel, clip, scene, take and duration
-    /// stay null: a live feed does not say them. ND is written as optical density (log10 of the filter factor).
+    /// stay null: a live feed does not say them. The RDD 18 values go on through the clip readers' own mapping, so a
+    /// feed rounds and names them exactly as <c>clips</c> does (ND as optical density).
     /// </summary>
-    public static ClipRecord From(string source, AcquisitionMetadata m, VideoFormat? format, Formats.Timecode? first) => new()
-    {
-        Path = source,
-        Camera = ParseCameraAttributes(m.CameraAttributes),
-        Timecode = first is { } tc ? TimecodeInfo.From(tc) : null,
-        Fps = m.CaptureFrameRate ?? format?.Rate.FramesPerSecond,
-        Width = format?.Width,
-        Height = format?.Height,
-        Codec = format?.Pixel.ToString().ToLowerInvariant(),
-        Iso = m.Iso,
-        ExposureIndex = m.ExposureIndex,
-        WhiteBalanceK = m.WhiteBalanceKelvin,
-        ShutterAngle = m.ShutterAngleDegrees,
-        ShutterSeconds = m.ShutterTimeSeconds,
-        Nd = m.NdFilter is { } n && n > 0 ? Math.Log10(n).ToString("0.0", CultureInfo.InvariantCulture) : null,
-        Lens = new LensInfo
+    public static ClipRecord From(string source, AcquisitionMetadata m, VideoFormat? format, Formats.Timecode? first) => Formats.Mxf.MxfClip.ApplyAcquisition(
+        new ClipRecord
         {
-            Model = m.LensAttributes,
-            FocalLengthMm = m.FocalLengthMm,
-            FNumber = m.IrisFNumber,
-            TStop = m.IrisTNumber,
-            FocusDistanceM = m.FocusDistanceMetres,
+            Path = source,
+            Camera = ParseCameraAttributes(m.CameraAttributes),
+            Timecode = first is { } tc ? TimecodeInfo.From(tc) : null,
+            Fps = m.CaptureFrameRate ?? format?.Rate.FramesPerSecond,
+            Width = format?.Width,
+            Height = format?.Height,
+            Codec = format?.Pixel.ToString().ToLowerInvariant(),
         },
-    };
+        m);
 
     private static readonly string[] SerialMarkers = ["SN", "S/N", "SN:", "S/N:", "#"];
 

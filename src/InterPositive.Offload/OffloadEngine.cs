@@ -1343,20 +1343,28 @@ public sealed class OffloadEngine
             _engine._catalog?.Write(tx =>
             {
                 WriteCard(tx, CardStatus.Interrupted, null);
-                var jobs = tx.Database.GetCollection<Catalog.Offload.OffloadJobDocument>(CatalogCollections.OffloadJobs);
-                var job = jobs.FindById(_jobId);
-                if (job is not null)
-                {
-                    job.Status = CardStatus.Interrupted;
-                    job.FilesCopied = _filesCopied;
-                    job.FilesSkipped = _filesResumed;
-                    job.BytesRead = _bytesRead;
-                    job.ReReadMode = OverallReReadMode();
-                    job.Error = Stopped;
-                    job.FinishedAt = tx.Now;
-                    jobs.Update(job);
-                }
+                FinishJob(tx, CardStatus.Interrupted, Stopped);
             });
+        }
+
+        /// <summary>Closes this run's job record with its outcome and counts (inside the caller's transaction).</summary>
+        private void FinishJob(CatalogTransaction tx, string status, string? error)
+        {
+            var jobs = tx.Database.GetCollection<Catalog.Offload.OffloadJobDocument>(CatalogCollections.OffloadJobs);
+            var job = jobs.FindById(_jobId);
+            if (job is null)
+            {
+                return;
+            }
+
+            job.Status = status;
+            job.FilesCopied = _filesCopied;
+            job.FilesSkipped = _filesResumed;
+            job.BytesRead = _bytesRead;
+            job.ReReadMode = OverallReReadMode();
+            job.Error = error;
+            job.FinishedAt = tx.Now;
+            jobs.Update(job);
         }
 
         private string OverallReReadMode()
@@ -1384,19 +1392,7 @@ public sealed class OffloadEngine
             {
                 var card = WriteCard(tx, status, status == CardStatus.Verified ? "offload-finished" : "verify-failed");
                 safe = card.SafeToFormat;
-                var jobs = tx.Database.GetCollection<Catalog.Offload.OffloadJobDocument>(CatalogCollections.OffloadJobs);
-                var job = jobs.FindById(_jobId);
-                if (job is not null)
-                {
-                    job.Status = status;
-                    job.FilesCopied = _filesCopied;
-                    job.FilesSkipped = _filesResumed;
-                    job.BytesRead = _bytesRead;
-                    job.ReReadMode = OverallReReadMode();
-                    job.Error = _firstError;
-                    job.FinishedAt = tx.Now;
-                    jobs.Update(job);
-                }
+                FinishJob(tx, status, _firstError);
             });
             _clock.Stop(OffloadStage.Catalog, recording);
 
