@@ -93,8 +93,8 @@ public sealed class OffloadCliTests : IDisposable
     {
         var card = new SyntheticCard(_temp.Combine("A003R2EC"));
         card.File("Clips/A003C001.mov", 24 << 20, seed: 9);
-        // Enough small files that the offload (8 files verifying at once, records in batches) is still running when the
-        // poll below sees its first ten final names.
+        // Enough small files that the offload (8 files verifying at once, records in batches) is still running when its
+        // tenth file gets its final name.
         for (var i = 0; i < 400; i++)
         {
             card.File(FormattableString.Invariant($"Metadata/{i:D3}.xml"), 64 * 1024, seed: i);
@@ -104,23 +104,34 @@ public sealed class OffloadCliTests : IDisposable
         Directory.CreateDirectory(drive);
         var copy = Path.Combine(drive, "A003R2EC");
 
-        using (var child = Cli.Start(["offload", card.Root, "--dest", drive, "--data", Data]))
+        // Killed from the rename notification of its tenth final name (inotify), not from a poll: a poll between two
+        // directory scans could miss the whole card finishing on a quiet machine.
+        using (var watcher = new FileSystemWatcher(drive) { IncludeSubdirectories = true })
         {
-            // Kill it once some files carry their final names: mid-card, with writes in flight.
-            while (!child.HasExited && CountFinals(copy) < 10)
+            Process? child = null;
+            var renamed = 0;
+            var tenth = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            watcher.Renamed += (_, e) =>
             {
-                await Task.Delay(5);
+                if (e.OldFullPath.EndsWith(".ip-partial", StringComparison.Ordinal) && Interlocked.Increment(ref renamed) == 10)
+                {
+                    Volatile.Read(ref child)?.Kill();
+                    tenth.TrySetResult();
+                }
+            };
+            watcher.EnableRaisingEvents = true;
+            using var started = Cli.Start(["offload", card.Root, "--dest", drive, "--data", Data]);
+            Volatile.Write(ref child, started);
+            await Task.WhenAny(tenth.Task, started.WaitForExitAsync());
+            if (!started.HasExited)
+            {
+                started.Kill(entireProcessTree: true);
             }
 
-            if (!child.HasExited)
-            {
-                child.Kill(entireProcessTree: true);
-            }
-
-            await child.WaitForExitAsync();
+            await started.WaitForExitAsync();
         }
 
-        // 401 files each flushed and re-read take far longer than the 5 ms poll: the kill lands mid-card.
+        // The kill lands mid-card: at least ten final names, not all of them.
         Assert.InRange(CountFinals(copy), 10, 400);
         var before = Contents(copy);
         foreach (var (path, bytes) in before)
