@@ -46,7 +46,8 @@ public sealed record RelightParameters(
     string Output,
     string? DisplayCurve,
     string Normals,
-    double[]? SourceLighting);
+    double[]? SourceLighting,
+    SourceLamp? SourceLamp = null);
 
 /// <summary>Milliseconds per stage (inference per frame as well).</summary>
 public sealed record RelightTimings(double Prepare, double Decode, double Inference, double Encode, double Total, double InferencePerFrame);
@@ -104,7 +105,8 @@ public sealed class Relighter
         }
 
         var decoded = _time.GetTimestamp();
-        var take = _model.Prepare(request.Settings, frame.Values, frame.Height, frame.Width, normals);
+        var settings = request.Settings with { SourceLamp = SourceLamps.Resolve(request.Settings, [frame.Values], frame.Height, frame.Width) };
+        var take = _model.Prepare(settings, frame.Values, frame.Height, frame.Width, normals);
         var prepared = _time.GetTimestamp();
         using var input = TensorBuffer.From(frame.Values, 1, 3, frame.Height, frame.Width);
         using var output = new TensorBuffer(1, 3, frame.Height, frame.Width);
@@ -115,7 +117,7 @@ public sealed class Relighter
         var width = frame.Width;
         if (request.SideBySide)
         {
-            result = StillFrames.SideBySide(RunBefore(request.Settings, frame.Values, frame.Height, frame.Width, cancellationToken), result, frame.Width, frame.Height);
+            result = StillFrames.SideBySide(RunBefore(settings, frame.Values, frame.Height, frame.Width, cancellationToken), result, frame.Width, frame.Height);
             width *= 2;
         }
 
@@ -222,9 +224,11 @@ public sealed class Relighter
                 {
                     var t0 = _time.GetTimestamp();
                     // Per take, from the first frames of it: the same values then serve every frame.
-                    var representative = TakeAnalysis.MeanFrame(Enumerable.Range(0, count).Select(i => frames4.Span.Slice(i * frameSize, frameSize).ToArray()).ToList());
-                    take = _model.Prepare(request.Settings, representative, height, width);
-                    beforeTake = request.SideBySide ? _before!.Prepare(Before(request.Settings), representative, height, width) : null;
+                    var first = Enumerable.Range(0, count).Select(i => frames4.Span.Slice(i * frameSize, frameSize).ToArray()).ToList();
+                    var representative = TakeAnalysis.MeanFrame(first);
+                    var settings = request.Settings with { SourceLamp = SourceLamps.Resolve(request.Settings, [.. first.Select(f => (ReadOnlyMemory<float>)f)], height, width) };
+                    take = _model.Prepare(settings, representative, height, width);
+                    beforeTake = request.SideBySide ? _before!.Prepare(Before(settings), representative, height, width) : null;
                     prepareMs = _time.GetElapsedTime(t0).TotalMilliseconds;
                     writer = outputKind == ClipOutputKind.Sequence ? null : ClipWriter.Start(request.Output, outWidth, height, reader.Info.FrameRate, outputKind);
                 }
@@ -298,7 +302,7 @@ public sealed class Relighter
 
     private RelightReport Report(RelightRequest request, PreparedTake take, int width, int height, long frames, int batch, RelightTimings timings)
     {
-        var s = request.Settings;
+        var s = take.Settings;
         var normals = s.Key is null && take.Graph is null ? "none"
             : take.Graph?.Shading switch
             {
@@ -309,7 +313,7 @@ public sealed class Relighter
             };
         var parameters = new RelightParameters(
             s.InputCurve.Name, Gamuts.Name(s.CameraGamut), s.CameraKelvin, s.CameraTint, s.LampKelvin, s.LampTint, s.Adaptation.ToString(), s.ExposureStops, s.Key, s.Cdl?.Id,
-            s.Output.ToString().ToLowerInvariant(), s.Output == OutputKind.Display ? s.DisplayCurve.Name : null, normals, take.SourceLighting?.Values.ToArray());
+            s.Output.ToString().ToLowerInvariant(), s.Output == OutputKind.Display ? s.DisplayCurve.Name : null, normals, take.SourceLighting?.Values.ToArray(), s.SourceLamp);
         return new RelightReport(request.Input, request.Output, _model.Name, _model.Version, _model.Provider?.Provider ?? ProviderChoice.Cpu, _model.Provider?.Reason ?? "", parameters, width, height, frames, batch, timings);
     }
 }
