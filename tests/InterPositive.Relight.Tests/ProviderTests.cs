@@ -106,6 +106,46 @@ public sealed class GpuTests
     }
 }
 
+/// <summary>Relight fps on CUDA as the appliance ships (the GPU package): printed beside the CPU, never asserted.</summary>
+[Trait("Category", "Gpu")]
+public sealed class GpuFpsTests(Xunit.Abstractions.ITestOutputHelper output)
+{
+    [GpuFact]
+    public void Lamp_and_exposure_chain_fps_at_1080p_and_2160p_on_cuda_beside_the_cpu()
+    {
+        using var cuda = new RelightEngine(ExecutionPreference.Cuda);
+        using var cpu = new RelightEngine(ExecutionPreference.Cpu);
+        foreach (var height in new[] { 1080, 2160 })
+        {
+            var width = height * 16 / 9;
+            var options = new RelightGraphOptions { InputCurve = InterPositive.Relight.Colour.LogTransfer.LogC3, CameraGamut = InterPositive.Lighting.Colour.Gamut.Awg3 };
+            var conditioning = new RelightConditioning(InterPositive.Relight.Colour.LampAdaptation.LampChange(InterPositive.Lighting.Colour.Gamut.Awg3, InterPositive.Lighting.Colour.AdaptationTransform.Cat16, 5600, 0, 3200, 0), 0.5);
+            var frames = GraphHarness.SmoothFrames(1, height, width, 1);
+            using var image = TensorBuffer.From(frames, 1, 3, height, width);
+            using var onGpu = new TensorBuffer(1, 3, height, width);
+            using var onCpu = new TensorBuffer(1, 3, height, width);
+            cpu.Run(options, conditioning, image, onCpu);
+            cuda.Run(options, conditioning, image, onGpu);
+            Assert.True(cuda.Provider!.IsGpu, cuda.Provider.Reason);
+            var watch = System.Diagnostics.Stopwatch.StartNew();
+            for (var i = 0; i < 20; i++)
+            {
+                cuda.Run(options, conditioning, image, onGpu);
+            }
+
+            var gpuFps = 20 / watch.Elapsed.TotalSeconds;
+            watch.Restart();
+            cpu.Run(options, conditioning, image, onCpu);
+            var cpuFps = 1 / watch.Elapsed.TotalSeconds;
+            output.WriteLine($"{height}p lamp+exposure: CUDA {gpuFps:F1} fps (target 60 at 2160p), CPU {cpuFps:F1} fps");
+            for (var i = 0; i < onCpu.Length; i += 997)
+            {
+                Assert.Equal(onCpu.Span[i], onGpu.Span[i], 1e-3);
+            }
+        }
+    }
+}
+
 /// <summary>A fact that runs only where ONNX Runtime offers the CUDA provider (the appliance's GPU build).</summary>
 public sealed class GpuFactAttribute : FactAttribute
 {

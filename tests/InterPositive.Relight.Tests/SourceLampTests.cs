@@ -108,28 +108,7 @@ public sealed class SourceLampTests(ITestOutputHelper output)
         return path;
     }
 
-    /// <summary>The chart's middle grey patch (row 4, third) in scene terms: the camera's 5600 K balance undone.</summary>
-    private static ((double u, double v) Uv, double Y) GreyInScene(float[] planar, bool linearInput)
-    {
-        double r = 0, g = 0, b = 0;
-        var n = 0;
-        var pixels = W * H;
-        for (var y = (H * 3 / 4) + 6; y < H - 6; y++)
-        {
-            for (var x = (W * 2 / 6) + 6; x < (W * 3 / 6) - 6; x++)
-            {
-                var p = (y * W) + x;
-                r += linearInput ? planar[p] : LogTransfer.LogC3.Decode(planar[p]);
-                g += linearInput ? planar[pixels + p] : LogTransfer.LogC3.Decode(planar[pixels + p]);
-                b += linearInput ? planar[(2 * pixels) + p] : LogTransfer.LogC3.Decode(planar[(2 * pixels) + p]);
-                n++;
-            }
-        }
+    private static ((double u, double v) Uv, double Y) GreyInScene(float[] planar, bool linearInput) => SceneGrey.OfChart(planar, W, H, linearInput ? null : LogTransfer.LogC3);
 
-        var picture = Gamuts.RgbToXyz(Gamut.Awg3) * new Vector3d(r / n, g / n, b / n);
-        var scene = ChromaticAdaptation.Matrix((Gamuts.D65X, Gamuts.D65Y), Cct.PlanckianXy(5600)) * picture;
-        return (Chromaticity.XyzToUv(scene), picture.Y);
-    }
-
-    private static double Distance((double u, double v) a, (double u, double v) b) => Math.Sqrt(((a.u - b.u) * (a.u - b.u)) + ((a.v - b.v) * (a.v - b.v)));
+    private static double Distance((double u, double v) a, (double u, double v) b) => SceneGrey.Distance(a, b);
 }

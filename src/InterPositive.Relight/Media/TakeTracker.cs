@@ -96,6 +96,7 @@ public sealed class TakeTracker(RelightSettings settings)
     private double[]? _lighting;
     private double[]? _targetLighting;
     private RelightSettings? _current;
+    private double _weight;
 
     public IReadOnlyList<TakeEstimate> Estimates => _estimates;
 
@@ -118,23 +119,34 @@ public sealed class TakeTracker(RelightSettings settings)
         return FrameSignature.Distance(signature, _reference) > FrameSignature.MoveThreshold ? EstimateReason.Move : null;
     }
 
-    /// <summary>Takes a new estimate: at the start or after a cut it applies at once; after a move it is eased in.</summary>
+    /// <summary>
+    /// Takes a new estimate: at the start or after a cut it applies at once. After a move the shot's lamps are the same
+    /// lamps seen over other surfaces, so the target becomes the confidence-weighted mean (in mired and tint) of the
+    /// shot's measurements, eased in; an unsure one (the camera-balance fallback) leaves a measured target alone.
+    /// </summary>
     public void Estimate(long frame, string reason, float[] signature, SourceLamp lamp, ShLighting? lighting)
     {
         _reference = signature;
         _estimates.Add(new TakeEstimate(frame, reason, lamp));
-        var target = (1e6 / lamp.Kelvin, lamp.Tint);
-        if (reason != EstimateReason.Move || _lamp is null)
+        var mired = 1e6 / lamp.Kelvin;
+        var weight = lamp.Origin == LampOrigin.Measured ? lamp.Confidence : 0;
+        if (reason != EstimateReason.Move || _lamp is not { } current || _target is not { } target)
         {
-            _lamp = (target.Item1, target.Tint, lamp);
+            _lamp = (mired, lamp.Tint, lamp);
+            _target = (mired, lamp.Tint);
+            _weight = weight;
             _lighting = lighting?.Values.ToArray();
         }
-        else
+        else if (weight > 0 || _weight == 0)
         {
-            _lamp = _lamp.Value with { Lamp = lamp };
+            var total = _weight + weight;
+            _target = total > 0
+                ? (((_weight * target.Mired) + (weight * mired)) / total, ((_weight * target.Tint) + (weight * lamp.Tint)) / total)
+                : (mired, lamp.Tint);
+            _weight = total;
+            _lamp = current with { Lamp = lamp with { Confidence = Math.Round(Math.Min(1, total), 3) } };
         }
 
-        _target = target;
         _targetLighting = lighting?.Values.ToArray();
         _current = null;
     }
