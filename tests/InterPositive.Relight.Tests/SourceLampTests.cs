@@ -52,6 +52,37 @@ public sealed class SourceLampTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_held_out_spectral_warm_interior_lit_at_3200_K_relit_to_5600_K_reads_5600_K()
+    {
+        using var temp = new TempFolder("lamp");
+        var scene = SpectralScenes.Render(HardSet.WarmInterior, 3200, cameraWhiteBalanceKelvin: 5600, width: W, height: H);
+        var input = temp.Combine("interior.png");
+        StillFrames.Write(input, StillFrames.FromRaster(scene.Image, input).Values, W, H, StillKind.Png16);
+        using var model = new BuiltInModel(ExecutionPreference.Cpu, 1);
+        var report = await new Relighter(model, new FakeTimeProvider()).RunAsync(new RelightRequest(input, temp.Combine("out.png"), LogC3 with { LampKelvin = 5600 }, Depth: 16), CancellationToken.None);
+        Assert.Equal(LampOrigin.Measured, report.Parameters.SourceLamp!.Origin);
+
+        // The white lampshade (upper left): a flat reflectance, so its colour is the lamp's.
+        var relit = StillFrames.Read(temp.Combine("out.png")).Values;
+        double r = 0, g = 0, b = 0;
+        var n = 0;
+        for (var y = (int)(H * 0.18); y < (int)(H * 0.32); y++)
+        {
+            for (var x = (int)(W * 0.13); x < (int)(W * 0.19); x++)
+            {
+                var p = (y * W) + x;
+                (r, g, b, n) = (r + relit[p], g + relit[(W * H) + p], b + relit[(2 * W * H) + p], n + 1);
+            }
+        }
+
+        var picture = Gamuts.RgbToXyz(Gamut.Awg3) * new Vector3d(r / n, g / n, b / n);
+        var light = Chromaticity.XyzToUv(ChromaticAdaptation.Matrix((Gamuts.D65X, Gamuts.D65Y), Cct.PlanckianXy(5600)) * picture);
+        var duv = Distance(light, Cct.PlanckianUv(5600));
+        output.WriteLine($"source lamp {report.Parameters.SourceLamp.Kelvin} K ({report.Parameters.SourceLamp.Confidence}); relit white {duv:F4} Δuv from 5600 K");
+        Assert.True(duv <= 0.004, $"relit white is {duv:F4} Δuv from 5600 K");
+    }
+
+    [Fact]
     public async Task A_given_source_lamp_overrides_the_measurement()
     {
         using var temp = new TempFolder("lamp");
