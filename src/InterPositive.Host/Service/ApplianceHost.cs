@@ -82,7 +82,7 @@ public static class ApplianceHost
         builder.Services.AddSingleton<Serilog.ILogger>(logger);
         if (options.Broker.Embedded.Enabled && options.Broker.Embedded.Port == 0)
         {
-            options.Broker.Embedded.Port = FreeTcpPort(options.Broker.Embedded.Bind);
+            options.Broker.Embedded.Port = FreeTcpPort(options.Broker.Embedded.Addresses()[0].ToString());
         }
 
         var tokens = ApiTokenStore.LoadOrCreate(dataFolder, out var issued);

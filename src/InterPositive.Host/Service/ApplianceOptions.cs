@@ -130,9 +130,32 @@ public sealed class EmbeddedBrokerOptions
 {
     public bool Enabled { get; set; } = true;
 
+    /// <summary>Addresses to listen on, comma-separated (e.g. <c>127.0.0.1,::1</c>); anything off loopback requires accounts.</summary>
     public string Bind { get; set; } = "127.0.0.1";
 
     public int Port { get; set; } = 1883;
+
+    /// <summary>Read-only accounts for set-side clients (video village, script supervisor), each limited to its productions.</summary>
+    public List<BrokerAccountOptions> Accounts { get; set; } = [];
+
+    /// <summary>Open connections from one remote address.</summary>
+    public int MaxConnectionsPerAddress { get; set; } = 16;
+
+    /// <summary>Publishes per second per client (the appliance's own publisher is not limited).</summary>
+    public int MaxPublishesPerSecond { get; set; } = 100;
+
+    /// <summary>The bind addresses, parsed.</summary>
+    public IReadOnlyList<System.Net.IPAddress> Addresses() =>
+        [.. Bind.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(System.Net.IPAddress.Parse)];
+}
+
+public sealed class BrokerAccountOptions
+{
+    public string Username { get; set; } = "";
+
+    public string Password { get; set; } = "";
+
+    public List<string> Productions { get; set; } = [];
 }
 
 public sealed class UpstreamBrokerOptions
