@@ -2,6 +2,7 @@ using InterPositive.Catalog;
 using InterPositive.Host.Api;
 using InterPositive.Host.Dashboard;
 using InterPositive.Host.Service.Ingest;
+using InterPositive.Takes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
@@ -88,12 +89,11 @@ public static class ApplianceHost
         var tokens = ApiTokenStore.LoadOrCreate(dataFolder, out var issued);
         if (issued is not null)
         {
-            // Shown now, once: only hashes are stored, and a start that fails later must not lose them.
-            var signIn = options.Dashboard.Urls.Split(';')[0].TrimEnd('/');
+            // Shown now, once: only hashes are stored, and a start that fails later must not lose them. The sign-in link
+            // follows once the server listens, with the port it really got (the configuration may say port 0).
             announcements.WriteLine("First start: these tokens are shown once and stored only as hashes.");
             announcements.WriteLine($"  operator token:  {issued.OperatorToken}");
             announcements.WriteLine($"  read-only token: {issued.ReadOnlyToken}");
-            announcements.WriteLine($"  dashboard sign-in (one time): {signIn}/#signin={issued.SignInCode}");
             announcements.Flush();
         }
 
@@ -115,8 +115,8 @@ public static class ApplianceHost
         builder.Services.AddHostedService(services => services.GetRequiredService<OffloadQueue>());
         builder.Services.AddHostedService<CardWatcher>();
         builder.Services.AddSingleton<Stages.InteractiveRelight>();
-        builder.Services.AddSingleton<Stages.TakeStages>();
-        builder.Services.AddHostedService(services => services.GetRequiredService<Stages.TakeStages>());
+        builder.Services.AddSingleton<Stages.TakeStage>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<Stages.TakeStage>());
         builder.Services.AddSingleton<FeedService>();
         builder.Services.AddHostedService(services => services.GetRequiredService<FeedService>());
         builder.Services.AddSingleton<SyncStage>();
@@ -136,7 +136,8 @@ public static class ApplianceHost
             services.GetRequiredService<ReadinessGate>(),
             services.GetRequiredService<IHostApplicationLifetime>(),
             services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>(),
-            announcements));
+            announcements,
+            issued?.SignInCode));
 
         configureServices?.Invoke(builder.Services);
         var app = builder.Build();

@@ -159,6 +159,15 @@ public sealed class RelightOptions
 
     /// <summary>Frames in each preview clip (0: a poster still only).</summary>
     public long PreviewFrames { get; set; } = 48;
+
+    /// <summary>The presets in the relight library's terms.</summary>
+    public List<Relight.Models.RelightPreset> ToPresets() =>
+        [.. Presets.Select(p => new Relight.Models.RelightPreset(
+            p.Name,
+            p.Cct,
+            p.Tint,
+            p.Exposure,
+            string.IsNullOrWhiteSpace(p.Key) ? null : Relight.Models.KeyChange.Parse(p.Key)))];
 }
 
 /// <summary>A preview preset: the lamps' CCT and tint, exposure change and key move ("AZIMUTH,ELEVATION,STOPS").</summary>
