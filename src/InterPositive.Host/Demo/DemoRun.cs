@@ -268,7 +268,9 @@ internal sealed class DemoRun(VerbContext context, string folder)
     {
         var json = ClipStore.View(catalog, clipId)?.Look?.PreviewsJson;
         using var previews = JsonDocument.Parse(string.IsNullOrWhiteSpace(json) ? "[]" : json);
-        var count = previews.RootElement.ValueKind == JsonValueKind.Array ? previews.RootElement.GetArrayLength() : 0;
+        var root = previews.RootElement;
+        var list = root.ValueKind == JsonValueKind.Object && root.TryGetProperty("previews", out var inner) ? inner : root;
+        var count = list.ValueKind == JsonValueKind.Array ? list.GetArrayLength() : 0;
         if (count == 0)
         {
             throw new InvalidDataException($"{clipId}: no previews: {TakeStore.Failure(catalog, clipId)?.Previews ?? "not made"}");
