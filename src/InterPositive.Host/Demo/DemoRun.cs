@@ -57,16 +57,6 @@ internal sealed class DemoRun(VerbContext context, string folder)
         _summary.Folder = folder;
         _stopping = context.CancellationToken;
         context.WriteLine("InterPositive Edge demo");
-        var cards = await StepAsync("make sample cards", async () =>
-        {
-            var roots = await SampleCards.CreateAsync(cardsFolder, context.CancellationToken);
-            return (roots, $"{roots.Count} cards ({string.Join(", ", SampleCards.Cameras.Select(c => $"{c.Make} {c.Model}"))}), {SampleCards.Cameras.Sum(c => c.Takes.Count)} clips");
-        });
-        if (cards is null)
-        {
-            return Report();
-        }
-
         var dataFolder = Path.Combine(folder, "data");
 
         // Under --json stdout carries only the summary: the tokens and the sign-in link go to stderr with the logs.
@@ -98,7 +88,13 @@ internal sealed class DemoRun(VerbContext context, string folder)
         _stopping = stop.Token;
         try
         {
-            return await RunStepsAsync(app, cards, mount, destinations, keepServing, stop.Token);
+            // The service is up (dashboard and all) while the cards are rendered.
+            var cards = await StepAsync("make sample cards", async () =>
+            {
+                var roots = await SampleCards.CreateAsync(cardsFolder, _stopping);
+                return (roots, $"{roots.Count} cards ({string.Join(", ", SampleCards.Cameras.Select(c => $"{c.Make} {c.Model}"))}), {SampleCards.Cameras.Sum(c => c.Takes.Count)} clips");
+            });
+            return cards is null ? Report() : await RunStepsAsync(app, cards, mount, destinations, keepServing, stop.Token);
         }
         finally
         {
