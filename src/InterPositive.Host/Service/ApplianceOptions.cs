@@ -23,6 +23,58 @@ public sealed class ApplianceOptions
     public RelightOptions Relight { get; set; } = new();
 
     public LoggingOptions Logging { get; set; } = new();
+
+    /// <summary>Every problem with the configuration, one line each naming the key (empty when it is usable).</summary>
+    public IReadOnlyList<string> Validate()
+    {
+        var problems = new List<string>();
+        if (Cards.ScanInterval <= TimeSpan.Zero)
+        {
+            problems.Add("Cards:ScanInterval must be positive");
+        }
+
+        if (Cards.SettleTime < TimeSpan.Zero)
+        {
+            problems.Add("Cards:SettleTime must not be negative");
+        }
+
+        foreach (var hash in Cards.Hashes.Where(h => !Formats.AscMhl.MhlHashFormats.TryParse(h, out _)))
+        {
+            problems.Add($"Cards:Hashes: {hash} is not an ASC MHL hash format (xxh64, xxh3, xxh128, md5, sha1, c4)");
+        }
+
+        if (Broker.Embedded.Port is < 0 or > 65535)
+        {
+            problems.Add("Broker:Embedded:Port must be 0–65535");
+        }
+
+        if (Relight.PreviewFrames < 0)
+        {
+            problems.Add("Relight:PreviewFrames must not be negative");
+        }
+
+        foreach (var preset in Relight.Presets)
+        {
+            if (string.IsNullOrWhiteSpace(preset.Name))
+            {
+                problems.Add("Relight:Presets: every preset needs a Name");
+            }
+
+            if (!string.IsNullOrWhiteSpace(preset.Key))
+            {
+                try
+                {
+                    InterPositive.Relight.Models.KeyChange.Parse(preset.Key);
+                }
+                catch (ArgumentException error)
+                {
+                    problems.Add($"Relight:Presets:{preset.Name}:Key: {error.Message}");
+                }
+            }
+        }
+
+        return problems;
+    }
 }
 
 public sealed class LoggingOptions
@@ -182,6 +234,15 @@ public sealed class RelightOptions
 
     /// <summary>Frames in each preview clip (0: a poster still only).</summary>
     public long PreviewFrames { get; set; } = 48;
+
+    /// <summary>The presets in the relight library's terms.</summary>
+    public List<InterPositive.Relight.Models.RelightPreset> ToPresets() =>
+        [.. Presets.Select(p => new InterPositive.Relight.Models.RelightPreset(
+            p.Name,
+            p.Cct,
+            p.Tint,
+            p.Exposure,
+            string.IsNullOrWhiteSpace(p.Key) ? null : InterPositive.Relight.Models.KeyChange.Parse(p.Key)))];
 }
 
 /// <summary>A preview preset: the lamps' CCT and tint, exposure change and key move ("AZIMUTH,ELEVATION,STOPS").</summary>
