@@ -1190,16 +1190,12 @@ public sealed class OffloadEngine
             }
 
             var ids = _destinations.Select(d => Catalog.Offload.OffloadFileRecord.MakeId(_cardId, d.Root, file.Path)).ToList();
-            return _engine._catalog.Read(db =>
-            {
-                var files = db.GetCollection<Catalog.Offload.OffloadFileRecord>(CatalogCollections.Files);
-                return ids.Select(id => files.FindById(id)).Where(r => r is not null).ToDictionary(r => r!.Destination, r => r!, StringComparer.Ordinal);
-            });
+            return Catalog.Offload.OffloadStore.FileRecords(_engine._catalog, ids).ToDictionary(r => r.Destination, StringComparer.Ordinal);
         }
 
         private void RecordStart() => _engine._catalog?.Write(tx =>
         {
-            tx.Database.GetCollection<Catalog.Offload.OffloadJobDocument>(CatalogCollections.OffloadJobs).Insert(new Catalog.Offload.OffloadJobDocument
+            Catalog.Offload.OffloadStore.InsertJob(tx, new Catalog.Offload.OffloadJobDocument
             {
                 Id = _jobId,
                 CardId = _cardId,
@@ -1216,8 +1212,7 @@ public sealed class OffloadEngine
 
         private CardDocument WriteCard(CatalogTransaction tx, string status, string? eventKind)
         {
-            var cards = tx.Database.GetCollection<CardDocument>(CatalogCollections.Cards);
-            var card = cards.FindById(_cardId) ?? new CardDocument { Id = _cardId, CreatedAt = tx.Now };
+            var card = Catalog.Cards.CardStore.Find(tx, _cardId) ?? new CardDocument { Id = _cardId, CreatedAt = tx.Now };
             card.Name = _name;
             card.SourcePath = _source;
             card.Status = status;
@@ -1235,7 +1230,7 @@ public sealed class OffloadEngine
                 MhlManifest = d.Mhl,
                 Error = d.BrokenBy ?? (status == CardStatus.Interrupted ? Stopped : null),
             })];
-            cards.Upsert(card);
+            Catalog.Cards.CardStore.Upsert(tx, card);
 
             // The card record post receives is the contract's one (ShotRecords), written in this same transaction.
             ShotRecords.EnqueueCard(tx, _cardId);
@@ -1322,14 +1317,7 @@ public sealed class OffloadEngine
 
             var started = _clock.Start();
             _recordedAt = _engine._time.GetTimestamp();
-            _engine._catalog.Write(tx =>
-            {
-                var files = tx.Database.GetCollection<Catalog.Offload.OffloadFileRecord>(CatalogCollections.Files);
-                foreach (var record in batch)
-                {
-                    files.Upsert(record);
-                }
-            });
+            _engine._catalog.Write(tx => Catalog.Offload.OffloadStore.UpsertFileRecords(tx, batch));
             _clock.Stop(OffloadStage.Catalog, started, batch.Count);
         }
 
@@ -1348,15 +1336,8 @@ public sealed class OffloadEngine
         }
 
         /// <summary>Closes this run's job record with its outcome and counts (inside the caller's transaction).</summary>
-        private void FinishJob(CatalogTransaction tx, string status, string? error)
+        private void FinishJob(CatalogTransaction tx, string status, string? error) => Catalog.Offload.OffloadStore.UpdateJob(tx, _jobId, job =>
         {
-            var jobs = tx.Database.GetCollection<Catalog.Offload.OffloadJobDocument>(CatalogCollections.OffloadJobs);
-            var job = jobs.FindById(_jobId);
-            if (job is null)
-            {
-                return;
-            }
-
             job.Status = status;
             job.FilesCopied = _filesCopied;
             job.FilesSkipped = _filesResumed;
@@ -1364,8 +1345,7 @@ public sealed class OffloadEngine
             job.ReReadMode = OverallReReadMode();
             job.Error = error;
             job.FinishedAt = tx.Now;
-            jobs.Update(job);
-        }
+        });
 
         private string OverallReReadMode()
         {

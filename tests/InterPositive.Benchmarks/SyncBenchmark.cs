@@ -23,6 +23,7 @@ public sealed class SyncBenchmark : IEndToEndBenchmark
 {
     private static readonly SyncIdentity Identity = new("bench", "main", "cart-a");
     private static readonly ILogger Log = new LoggerConfiguration().CreateLogger();
+    private static readonly BrokerAccount BenchAccount = new("cart-a", "bench", [Identity.Production]) { PublishAs = Identity.ApplianceKey, MaxPublishesPerSecond = 0 };
 
     public string Name => "sync";
 
@@ -64,13 +65,14 @@ public sealed class SyncBenchmark : IEndToEndBenchmark
 
         await using var mosquitto = useMosquitto ? await MosquittoBroker.StartPrivateAsync() : null;
         var port = mosquitto?.Port ?? LoopbackPort.Free();
-        await using var embedded = useMosquitto ? null : new EmbeddedBroker(new EmbeddedBrokerOptions { Port = port, AnonymousProductions = ["*"] }, Log);
+        await using var embedded = useMosquitto ? null : new EmbeddedBroker(new EmbeddedBrokerOptions { Port = port, Accounts = [BenchAccount] }, Log);
         if (embedded is not null)
         {
             await embedded.StartAsync();
         }
 
-        var endpoint = BrokerEndpoint.Parse($"mqtt://127.0.0.1:{port}");
+        // The embedded broker lets only an appliance's own account publish; Mosquitto's private test broker is open.
+        var endpoint = useMosquitto ? BrokerEndpoint.Parse($"mqtt://127.0.0.1:{port}") : BrokerEndpoint.Parse($"mqtt://127.0.0.1:{port}", BenchAccount.Username, BenchAccount.Password);
         using var folder = new TempFolder("bench-sync");
 
         // Warm-up of both paths (JIT, connections).

@@ -4,7 +4,6 @@ using InterPositive.Catalog.Shots;
 using InterPositive.Sync.Brokers;
 using InterPositive.Sync.Contract;
 using InterPositive.Sync.Post;
-using InterPositive.Testing.Brokers;
 using Serilog;
 
 namespace InterPositive.Sync.Tests;
@@ -93,10 +92,14 @@ internal static class SyncFixtures
         }
     }
 
+    /// <summary>The account <see cref="Identity"/>'s publisher uses: the only one that may publish as cart-a.</summary>
+    public static readonly BrokerAccount ApplianceAccount = new("cart-a", "cart-a-secret", [Identity.Production]) { PublishAs = Identity.ApplianceKey, MaxPublishesPerSecond = 0 };
+
+    /// <summary>An embedded broker on a free loopback port: the appliance account, and anonymous readers of <see cref="Identity"/>'s production.</summary>
     public static async Task<EmbeddedBroker> StartEmbeddedAsync(IReadOnlyList<BrokerAccount>? accounts = null, IReadOnlyList<string>? anonymous = null)
     {
         var broker = new EmbeddedBroker(
-            new EmbeddedBrokerOptions { Port = LoopbackPort.Free(), Accounts = accounts ?? [], AnonymousProductions = anonymous ?? ["*"] },
+            new EmbeddedBrokerOptions { Port = 0, Accounts = accounts ?? [ApplianceAccount], AnonymousProductions = anonymous ?? [Identity.Production] },
             Log);
         await broker.StartAsync();
         return broker;

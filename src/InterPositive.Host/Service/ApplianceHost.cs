@@ -1,7 +1,5 @@
-using InterPositive.Catalog;
 using InterPositive.Host.Api;
 using InterPositive.Host.Dashboard;
-using InterPositive.Host.Service.Ingest;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
@@ -45,6 +43,13 @@ public static class ApplianceHost
         }
 
         var options = builder.Configuration.Get<ApplianceOptions>() ?? new ApplianceOptions();
+
+        // A configuration mistake stops the service at start with every problem named, not hours later at the first card.
+        if (options.Validate() is { Count: > 0 } problems)
+        {
+            throw new InvalidDataException($"{configFile ?? "configuration"}: {string.Join("; ", problems)}");
+        }
+
         var dataFolder = Path.GetFullPath(dataFolderOverride
             ?? options.Data.Folder
             ?? Environment.GetEnvironmentVariable("INTERPOSITIVE_DATA")
@@ -82,18 +87,17 @@ public static class ApplianceHost
         builder.Services.AddSingleton<Serilog.ILogger>(logger);
         if (options.Broker.Embedded.Enabled && options.Broker.Embedded.Port == 0)
         {
-            options.Broker.Embedded.Port = FreeTcpPort(options.Broker.Embedded.Bind);
+            options.Broker.Embedded.Port = FreeTcpPort(options.Broker.Embedded.Addresses()[0].ToString());
         }
 
         var tokens = ApiTokenStore.LoadOrCreate(dataFolder, out var issued);
         if (issued is not null)
         {
-            // Shown now, once: only hashes are stored, and a start that fails later must not lose them.
-            var signIn = options.Dashboard.Urls.Split(';')[0].TrimEnd('/');
+            // Shown now, once: only hashes are stored, and a start that fails later must not lose them. The sign-in link
+            // follows once the server listens, with the port it really got (the configuration may say port 0).
             announcements.WriteLine("First start: these tokens are shown once and stored only as hashes.");
             announcements.WriteLine($"  operator token:  {issued.OperatorToken}");
             announcements.WriteLine($"  read-only token: {issued.ReadOnlyToken}");
-            announcements.WriteLine($"  dashboard sign-in (one time): {signIn}/#signin={issued.SignInCode}");
             announcements.Flush();
         }
 
@@ -106,28 +110,8 @@ public static class ApplianceHost
             host.ServicesStopConcurrently = true;
             host.ShutdownTimeout = TimeSpan.FromSeconds(20);
         });
-        builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(tokens);
-        builder.Services.AddSingleton(services => CatalogDatabase.Open(Path.Combine(dataFolder, "interpositive.db"), services.GetRequiredService<TimeProvider>()));
-        builder.Services.AddSingleton<ReadinessGate>();
-        builder.Services.AddSingleton<CardIngest>();
-        builder.Services.AddSingleton<OffloadQueue>();
-        builder.Services.AddHostedService(services => services.GetRequiredService<OffloadQueue>());
-        builder.Services.AddHostedService<CardWatcher>();
-        builder.Services.AddSingleton<Stages.InteractiveRelight>();
-        builder.Services.AddSingleton<Stages.TakeStages>();
-        builder.Services.AddHostedService(services => services.GetRequiredService<Stages.TakeStages>());
-        builder.Services.AddSingleton<FeedService>();
-        builder.Services.AddHostedService(services => services.GetRequiredService<FeedService>());
-        builder.Services.AddSingleton<SyncStage>();
-        builder.Services.AddHostedService(services => services.GetRequiredService<SyncStage>());
-        builder.Services.AddSingleton(services => new LightSensorStage(
-            options,
-            () => services.GetRequiredService<FeedService>().Live().FirstOrDefault(f => f.Timecode is not null)?.Timecode,
-            services.GetRequiredService<TimeProvider>(),
-            services.GetRequiredService<Serilog.ILogger>(),
-            services.GetService<I2cDeviceFactory>()));
-        builder.Services.AddHostedService(services => services.GetRequiredService<LightSensorStage>());
+        builder.Services.AddApplianceServices(options);
         builder.Services.AddHostedService<SystemdWatchdog>();
         builder.Services.AddHealthChecks().AddCheck<ReadinessGate>("ready", tags: ["ready"]);
         builder.Services.AddOpenApi("v1");
@@ -136,7 +120,8 @@ public static class ApplianceHost
             services.GetRequiredService<ReadinessGate>(),
             services.GetRequiredService<IHostApplicationLifetime>(),
             services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>(),
-            announcements));
+            announcements,
+            issued?.SignInCode));
 
         configureServices?.Invoke(builder.Services);
         var app = builder.Build();

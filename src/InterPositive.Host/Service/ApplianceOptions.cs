@@ -23,6 +23,58 @@ public sealed class ApplianceOptions
     public RelightOptions Relight { get; set; } = new();
 
     public LoggingOptions Logging { get; set; } = new();
+
+    /// <summary>Every problem with the configuration, one line each naming the key (empty when it is usable).</summary>
+    public IReadOnlyList<string> Validate()
+    {
+        var problems = new List<string>();
+        if (Cards.ScanInterval <= TimeSpan.Zero)
+        {
+            problems.Add("Cards:ScanInterval must be positive");
+        }
+
+        if (Cards.SettleTime < TimeSpan.Zero)
+        {
+            problems.Add("Cards:SettleTime must not be negative");
+        }
+
+        foreach (var hash in Cards.Hashes.Where(h => !Formats.AscMhl.MhlHashFormats.TryParse(h, out _)))
+        {
+            problems.Add($"Cards:Hashes: {hash} is not an ASC MHL hash format (xxh64, xxh3, xxh128, md5, sha1, c4)");
+        }
+
+        if (Broker.Embedded.Port is < 0 or > 65535)
+        {
+            problems.Add("Broker:Embedded:Port must be 0–65535");
+        }
+
+        if (Relight.PreviewFrames < 0)
+        {
+            problems.Add("Relight:PreviewFrames must not be negative");
+        }
+
+        foreach (var preset in Relight.Presets)
+        {
+            if (string.IsNullOrWhiteSpace(preset.Name))
+            {
+                problems.Add("Relight:Presets: every preset needs a Name");
+            }
+
+            if (!string.IsNullOrWhiteSpace(preset.Key))
+            {
+                try
+                {
+                    InterPositive.Relight.Models.KeyChange.Parse(preset.Key);
+                }
+                catch (ArgumentException error)
+                {
+                    problems.Add($"Relight:Presets:{preset.Name}:Key: {error.Message}");
+                }
+            }
+        }
+
+        return problems;
+    }
 }
 
 public sealed class LoggingOptions
@@ -94,7 +146,7 @@ public sealed class ConfiguredFeed
 
 public sealed class SensorOptions
 {
-    /// <summary>tcs34725 (colour: lux and CCT) or bh1750 (lux).</summary>
+    /// <summary>tcs34725 (colour: lux and CCT), bh1750 (lux) or max44009 (lux, 0.045 to 188 000: interiors to sunlight).</summary>
     public string Kind { get; set; } = "";
 
     /// <summary>A name for the dashboard and the lighting record (key-side, camera); default KIND-BUS-ADDRESS.</summary>
@@ -103,7 +155,7 @@ public sealed class SensorOptions
     /// <summary>Linux I²C bus number (/dev/i2c-N).</summary>
     public int Bus { get; set; } = 1;
 
-    /// <summary>7-bit address; 0 for the chip's default (TCS34725 0x29 = 41, BH1750 0x23 = 35).</summary>
+    /// <summary>7-bit address; 0 for the chip's default (TCS34725 0x29 = 41, BH1750 0x23 = 35, MAX44009 0x4A = 74).</summary>
     public int Address { get; set; }
 
     /// <summary>How often the sensor is read.</summary>
@@ -130,9 +182,32 @@ public sealed class EmbeddedBrokerOptions
 {
     public bool Enabled { get; set; } = true;
 
+    /// <summary>Addresses to listen on, comma-separated (e.g. <c>127.0.0.1,::1</c>); anything off loopback requires accounts.</summary>
     public string Bind { get; set; } = "127.0.0.1";
 
     public int Port { get; set; } = 1883;
+
+    /// <summary>Read-only accounts for set-side clients (video village, script supervisor), each limited to its productions.</summary>
+    public List<BrokerAccountOptions> Accounts { get; set; } = [];
+
+    /// <summary>Open connections from one remote address.</summary>
+    public int MaxConnectionsPerAddress { get; set; } = 16;
+
+    /// <summary>Publishes per second per client (the appliance's own publisher is not limited).</summary>
+    public int MaxPublishesPerSecond { get; set; } = 100;
+
+    /// <summary>The bind addresses, parsed.</summary>
+    public IReadOnlyList<System.Net.IPAddress> Addresses() =>
+        [.. Bind.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(System.Net.IPAddress.Parse)];
+}
+
+public sealed class BrokerAccountOptions
+{
+    public string Username { get; set; } = "";
+
+    public string Password { get; set; } = "";
+
+    public List<string> Productions { get; set; } = [];
 }
 
 public sealed class UpstreamBrokerOptions
@@ -159,6 +234,15 @@ public sealed class RelightOptions
 
     /// <summary>Frames in each preview clip (0: a poster still only).</summary>
     public long PreviewFrames { get; set; } = 48;
+
+    /// <summary>The presets in the relight library's terms.</summary>
+    public List<InterPositive.Relight.Models.RelightPreset> ToPresets() =>
+        [.. Presets.Select(p => new InterPositive.Relight.Models.RelightPreset(
+            p.Name,
+            p.Cct,
+            p.Tint,
+            p.Exposure,
+            string.IsNullOrWhiteSpace(p.Key) ? null : InterPositive.Relight.Models.KeyChange.Parse(p.Key)))];
 }
 
 /// <summary>A preview preset: the lamps' CCT and tint, exposure change and key move ("AZIMUTH,ELEVATION,STOPS").</summary>

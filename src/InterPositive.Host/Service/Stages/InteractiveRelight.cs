@@ -1,8 +1,11 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using InterPositive.Catalog;
+using InterPositive.Catalog.Cards;
+using InterPositive.Catalog.Clips;
 using InterPositive.Relight.Media;
 using InterPositive.Relight.Models;
+using InterPositive.Takes;
 
 namespace InterPositive.Host.Service.Stages;
 
@@ -20,9 +23,9 @@ public sealed class InteractiveRelight(CatalogDatabase catalog, ApplianceOptions
     /// <summary>A JPEG of the clip's first frame relit with the given changes; null when the clip or a copy is missing.</summary>
     public async Task<byte[]?> RelightAsync(string clipId, double? lampKelvin, double? lampTint, double? exposureStops, KeyChange? key, CancellationToken cancellationToken)
     {
-        var clip = catalog.Read(db => db.GetCollection<ClipDocument>(CatalogCollections.Clips).FindById(clipId));
-        var card = clip is null ? null : catalog.Read(db => db.GetCollection<CardDocument>(CatalogCollections.Cards).FindById(clip.CardId));
-        var root = card?.Destinations.FirstOrDefault(d => d.Status == CardStatus.Verified)?.Path;
+        var clip = ClipStore.Document(catalog, clipId);
+        var card = clip is null ? null : CardStore.Find(catalog, clip.CardId);
+        var root = card is null ? null : CardStore.VerifiedRoot(card);
         if (clip is null || root is null)
         {
             return null;

@@ -9,7 +9,7 @@ using InterPositive.Lighting;
 using InterPositive.Lighting.Analysis;
 using InterPositive.Lighting.Colour;
 
-namespace InterPositive.Host.Service.Stages;
+namespace InterPositive.Takes;
 
 /// <summary>
 /// The lighting of a take from its clip: decoded by ffmpeg to 16-bit RGB on a pipe (one frame in memory at a time),
@@ -135,7 +135,16 @@ public sealed class ClipLighting(CatalogDatabase? catalog, ILogger log, Func<For
     /// </summary>
     public async Task<(LightingRecord Record, List<LightingAlert> Alerts)> AnalyseAndStoreAsync(ClipDocument clip, string cardRoot, int limit, CancellationToken cancellationToken)
     {
-        var path = Path.Combine(cardRoot, clip.Path);
+        var record = await AnalyseAsync(clip, Path.Combine(cardRoot, clip.Path), limit, cancellationToken);
+        return (record, Store(clip.Id, record));
+    }
+
+    /// <summary>
+    /// Measures a catalogued clip's file with the camera's curve, gamut, white balance and shutter from its typed clip
+    /// record (the same settings for the service and the analyze verb), and the light-sensor readings of the take.
+    /// </summary>
+    public async Task<LightingRecord> AnalyseAsync(ClipDocument clip, string path, int limit, CancellationToken cancellationToken)
+    {
         var defaults = CameraDefaults(clip) ?? (LogCurve.Bt1886, Gamut.Rec709);
         var metadata = Formats.Clips.ClipRecord.FromJson(clip.ClipJson);
         var probe = await ProbeAsync(path, cancellationToken);
@@ -146,7 +155,7 @@ public sealed class ClipLighting(CatalogDatabase? catalog, ILogger log, Func<For
             record = record with { Sensors = [.. record.Sensors, .. readings] };
         }
 
-        return (record, Store(clip.Id, record));
+        return record;
     }
 
     /// <summary>Compares with the scene's previous take, raises flicker and continuity alerts, and stores it all.</summary>

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using InterPositive.Catalog;
 using InterPositive.Catalog.Lighting;
-using InterPositive.Catalog.Shots;
+using InterPositive.Catalog.Takes;
 using InterPositive.Formats.Clips;
 using InterPositive.Lighting;
 using InterPositive.Lighting.Colour;
@@ -9,7 +9,7 @@ using InterPositive.Relight.Media;
 using InterPositive.Relight.Models;
 using RelightColour = InterPositive.Relight.Colour;
 
-namespace InterPositive.Host.Service.Stages;
+namespace InterPositive.Takes;
 
 /// <summary>
 /// A clip's relight preview set: every preset the DIT configured, made with the take's parameters (not per frame, so
@@ -18,15 +18,6 @@ namespace InterPositive.Host.Service.Stages;
 public sealed class ClipPreviews(CatalogDatabase catalog, IRelightModel model, TimeProvider time, ILogger log)
 {
     private readonly PreviewSetMaker _maker = new(model, time);
-
-    /// <summary>The presets from configuration in the relight library's terms.</summary>
-    public static List<RelightPreset> Presets(IEnumerable<RelightPresetOptions> configured) =>
-        [.. configured.Select(p => new RelightPreset(
-            p.Name,
-            p.Cct,
-            p.Tint,
-            p.Exposure,
-            string.IsNullOrWhiteSpace(p.Key) ? null : KeyChange.Parse(p.Key)))];
 
     /// <summary>How a clip is decoded for relighting: its camera's curve, gamut and white balance from its metadata.</summary>
     public static RelightSettings BaseSettings(ClipDocument clip)
@@ -83,15 +74,7 @@ public sealed class ClipPreviews(CatalogDatabase catalog, IRelightModel model, T
     {
         var settings = SettingsFor(clip);
         var record = await _maker.MakeAsync(Path.Combine(cardRoot, clip.Path), clip.Id, settings, presets, dataFolder, previewFrames, cancellationToken);
-        catalog.Write(tx =>
-        {
-            var looks = tx.Database.GetCollection<LookDocument>(CatalogCollections.Looks);
-            var look = looks.FindById(clip.Id) ?? new LookDocument { ClipId = clip.Id };
-            look.PreviewsJson = record.ToJson();
-            look.UpdatedAt = tx.Now;
-            looks.Upsert(look);
-            ShotRecords.Enqueue(tx, clip.Id);
-        });
+        TakeStore.SavePreviews(catalog, clip.Id, record.ToJson());
         log.Information("Previews for {Clip}: {Count} presets with {Model}", clip.Id, record.Previews.Count, record.Model);
         return record;
     }
