@@ -20,6 +20,7 @@ public static class CatalogApi
             catalog.Read(db => db.GetCollection<CardDocument>(CatalogCollections.Cards).FindById(id)) is { } card
                 ? Results.Ok(ToSummary(card))
                 : Results.NotFound(new ApiError($"no card {id}")))
+            .Produces<CardSummary>().Produces<ApiError>(StatusCodes.Status404NotFound)
             .WithName("GetCard");
 
         api.MapGet("/clips", (string? card, CatalogDatabase catalog) => new ListResponse<ClipSummary>(catalog.Read(db =>
@@ -34,6 +35,7 @@ public static class CatalogApi
             catalog.Read(db => db.GetCollection<ClipDocument>(CatalogCollections.Clips).FindById(id) is { } clip ? ToSummary(db, clip) : null) is { } summary
                 ? Results.Ok(summary)
                 : Results.NotFound(new ApiError($"no clip {id}")))
+            .Produces<ClipSummary>().Produces<ApiError>(StatusCodes.Status404NotFound)
             .WithName("GetClip");
 
         return api;

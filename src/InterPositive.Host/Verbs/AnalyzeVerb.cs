@@ -344,14 +344,14 @@ internal static class AnalyzeVerb
             return null;
         }
 
-        using var catalog = CatalogDatabase.Open(ctx.CatalogPath, ctx.Time);
+        using var catalog = CatalogDatabase.Open(ctx.CatalogPath, ctx.Time, $"interpositive {ctx.Verb}");
         var clip = catalog.Read(db => db.GetCollection<ClipDocument>(CatalogCollections.Clips).FindById(clipId));
         return clip is null ? null : ClipLighting.CameraDefaults(clip);
     }
 
     private static List<LightingAlert> Store(VerbContext ctx, string clipId, LightingRecord record)
     {
-        using var catalog = CatalogDatabase.Open(ctx.CatalogPath, ctx.Time);
+        using var catalog = CatalogDatabase.Open(ctx.CatalogPath, ctx.Time, $"interpositive {ctx.Verb}");
         return new ClipLighting(catalog, ctx.Log).Store(clipId, record);
     }
 

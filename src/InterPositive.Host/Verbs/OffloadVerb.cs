@@ -55,7 +55,7 @@ internal static class OffloadVerb
                     Comment = ctx.Value(comment),
                 };
 
-                using var catalog = CatalogDatabase.Open(ctx.CatalogPath, ctx.Time);
+                using var catalog = CatalogDatabase.Open(ctx.CatalogPath, ctx.Time, $"interpositive {ctx.Verb}");
                 var engine = new OffloadEngine(LinuxFileSystem.Instance, catalog, ctx.Time);
                 ctx.Log.Information("Offloading {Source} to {Destinations} with {Formats}", request.Source, request.Destinations, formats.Select(f => f.ElementName()));
                 OffloadResult result;
