@@ -87,7 +87,7 @@ public sealed class ApiTokenTests
         var time = new FakeTimeProvider(T0);
         // Only the token store runs on the fake clock: the stages' timers would stall on it.
         await using var app = TestAppliance.Build(folder, announcements, new Dictionary<string, string?> { ["Dashboard:SessionLifetime"] = "02:00:00" }, services =>
-            services.Replace(ServiceDescriptor.Singleton(_ => ApiTokenStore.LoadOrCreate(folder.Combine("data"), time, TimeSpan.FromHours(2), out _))));
+            services.Replace(ServiceDescriptor.Singleton(provider => ApiTokenStore.LoadOrCreate(folder.Combine("data"), time, TimeSpan.FromHours(2), out _))));
         await app.StartAsync();
         try
         {
