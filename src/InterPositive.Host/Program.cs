@@ -49,5 +49,6 @@ public static class Program
         RelightVerb.Create,
         AnalyzeVerb.Create,
         FeedVerb.Create,
+        TokensVerb.Create,
     ];
 }

@@ -20,6 +20,7 @@ public static class CatalogApi
             CardStore.Find(catalog, id) is { } card
                 ? Results.Ok(ToSummary(card))
                 : Results.NotFound(new ApiError($"no card {id}")))
+            .Produces<CardSummary>().Produces<ApiError>(StatusCodes.Status404NotFound)
             .WithName("GetCard");
 
         api.MapGet("/clips", (string? card, CatalogDatabase catalog) => new ListResponse<ClipSummary>([.. ClipStore.Views(catalog, card).Select(ToSummary)]))
@@ -29,6 +30,7 @@ public static class CatalogApi
             ClipStore.View(catalog, id) is { } view
                 ? Results.Ok(ToSummary(view))
                 : Results.NotFound(new ApiError($"no clip {id}")))
+            .Produces<ClipSummary>().Produces<ApiError>(StatusCodes.Status404NotFound)
             .WithName("GetClip");
 
         return api;

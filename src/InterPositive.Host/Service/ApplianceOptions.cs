@@ -225,7 +225,23 @@ public sealed class UpstreamBrokerOptions
 
 public sealed class DashboardOptions
 {
+    /// <summary>Where the dashboard and API listen, ';'-separated; https:// ones need <see cref="Certificate"/>.</summary>
     public string Urls { get; set; } = "http://127.0.0.1:8080";
+
+    /// <summary>
+    /// Host names (and addresses) the dashboard answers to besides loopback and the hosts in <see cref="Urls"/>: the name
+    /// the tablet uses on the set network. Any other Host header is answered 400 (DNS rebinding).
+    /// </summary>
+    public List<string> AllowedHosts { get; set; } = [];
+
+    /// <summary>PEM certificate for https:// URLs (the chain may follow the certificate in the same file).</summary>
+    public string? Certificate { get; set; }
+
+    /// <summary>PEM private key of <see cref="Certificate"/> (unencrypted; keep it 0600).</summary>
+    public string? CertificateKey { get; set; }
+
+    /// <summary>How long a dashboard sign-in lasts.</summary>
+    public TimeSpan SessionLifetime { get; set; } = TimeSpan.FromHours(12);
 }
 
 public sealed class RelightOptions

@@ -2,6 +2,7 @@ using InterPositive.Catalog;
 using InterPositive.Host.Service.Ingest;
 using InterPositive.Takes;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace InterPositive.Host.Service;
 
@@ -15,8 +16,11 @@ public static class ApplianceServices
     public static IServiceCollection AddApplianceServices(this IServiceCollection services, ApplianceOptions options)
     {
         var dataFolder = options.Data.Folder ?? throw new InvalidOperationException("the data folder is resolved before the services are added");
-        services.AddSingleton(TimeProvider.System);
-        services.AddSingleton(provider => CatalogDatabase.Open(Path.Combine(dataFolder, "interpositive.db"), provider.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton(provider => CatalogDatabase.Open(
+            Path.Combine(dataFolder, "interpositive.db"),
+            provider.GetRequiredService<TimeProvider>(),
+            $"the interpositive service (serve, API {options.Dashboard.Urls})"));
         services.AddSingleton<ReadinessGate>();
         services.AddSingleton<CardIngest>();
         services.AddSingleton<OffloadQueue>();

@@ -67,7 +67,7 @@ internal static class AnalyzeVerb
                 // A clip of an offloaded card is found in the catalog by its path (or named with --clip): its record is
                 // stored with the clip and its shot update queued for post, as the service's take stage does.
                 var clipId = ctx.Value(clip);
-                using var catalog = clipId is not null || File.Exists(ctx.CatalogPath) ? CatalogDatabase.Open(ctx.CatalogPath, ctx.Time) : null;
+                using var catalog = clipId is not null || File.Exists(ctx.CatalogPath) ? CatalogDatabase.Open(ctx.CatalogPath, ctx.Time, $"interpositive {ctx.Verb}") : null;
                 var catalogued = catalog is null ? null
                     : clipId is not null ? ClipStore.Document(catalog, clipId)
                     : kind == InputKind.Clip ? ClipStore.FindByFile(catalog, path)?.Clip : null;

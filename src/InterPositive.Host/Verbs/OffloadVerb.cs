@@ -55,7 +55,7 @@ internal static class OffloadVerb
                     Comment = ctx.Value(comment),
                 };
 
-                using var catalog = CatalogDatabase.Open(ctx.CatalogPath, ctx.Time);
+                using var catalog = CatalogDatabase.Open(ctx.CatalogPath, ctx.Time, $"interpositive {ctx.Verb}");
 
                 // The one ingest path (as the service and the demo): offload, then the card's clips indexed and a shot
                 // record per clip queued for post in the same transaction.
