@@ -132,6 +132,7 @@ public static class ApplianceHost
         builder.Services.AddHealthChecks().AddCheck<ReadinessGate>("ready", tags: ["ready"]);
         builder.Services.AddOpenApi("v1");
         builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, ApiJsonContext.Default));
+        builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Add(LookApiJsonContext.Default));
         builder.Services.AddHostedService<StartupAnnouncer>(services => new StartupAnnouncer(
             services.GetRequiredService<ReadinessGate>(),
             services.GetRequiredService<IHostApplicationLifetime>(),
@@ -166,6 +167,7 @@ public static class ApplianceHost
         var api = app.MapGroup("/api/v1");
         api.MapCatalogApi();
         api.MapServiceApi();
+        api.MapLookApi();
         app.MapDashboard();
         return app;
     }

@@ -1,4 +1,5 @@
 using InterPositive.Catalog;
+using InterPositive.Catalog.Looks;
 using InterPositive.Catalog.Shots;
 using InterPositive.Formats.Clips;
 using InterPositive.Lighting.Colour;
@@ -41,7 +42,8 @@ public sealed class ClipPreviews(CatalogDatabase catalog, IRelightModel model, T
 
     public async Task<PreviewSetRecord> MakeAsync(ClipDocument clip, string cardRoot, IReadOnlyList<RelightPreset> presets, string dataFolder, long previewFrames, CancellationToken cancellationToken)
     {
-        var settings = BaseSettings(clip);
+        // The DIT's look is part of what the previews show: the graph applies the clip's ASC CDL before display.
+        var settings = LookStore.Find(catalog, clip.Id) is { } look ? BaseSettings(clip) with { Cdl = CdlBridge.ToValues(look) } : BaseSettings(clip);
         var record = await _maker.MakeAsync(Path.Combine(cardRoot, clip.Path), clip.Id, settings, presets, dataFolder, previewFrames, cancellationToken);
         catalog.Write(tx =>
         {
