@@ -31,7 +31,7 @@ public sealed class CdlMatchTests
     [Fact]
     public void Every_correction_is_either_matched_or_named_as_unmatched()
     {
-        var ids = Gen.OneOfConst("A", "B", "C", "A/B", "X/C", "", "D");
+        var ids = Gen.OneOf("A", "B", "C", "A/B", "X/C", "", "D");
         ids.Array[0, 12].Sample(list =>
         {
             var match = CdlMatch.Match(list.Select(id => Look(id.Length == 0 ? null : id)), ["A", "B", "C"]);
