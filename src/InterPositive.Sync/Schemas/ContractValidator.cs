@@ -11,6 +11,10 @@ public sealed class ContractValidator
 {
     private static readonly Lazy<ContractValidator> Shared = new(() => new ContractValidator());
 
+    // One options object each, reused: evaluation state built per options instance is then built once, not per message.
+    private static readonly EvaluationOptions Flag = new() { OutputFormat = OutputFormat.Flag, RequireFormatValidation = true };
+    private static readonly EvaluationOptions Full = new() { OutputFormat = OutputFormat.Hierarchical, RequireFormatValidation = true };
+
     private readonly Dictionary<string, JsonSchema> _schemas = new(StringComparer.Ordinal);
 
     private ContractValidator()
@@ -32,12 +36,12 @@ public sealed class ContractValidator
         // Formats are assertions here: a createdAt that is not a date-time is as invalid as a missing one. The flag
         // pass stops at the first failure and is what nearly every message costs; only an invalid one is evaluated
         // again, in full, to say why.
-        if (_schemas[schema].Evaluate(instance, new EvaluationOptions { OutputFormat = OutputFormat.Flag, RequireFormatValidation = true }).IsValid)
+        if (_schemas[schema].Evaluate(instance, Flag).IsValid)
         {
             return null;
         }
 
-        return Describe(_schemas[schema].Evaluate(instance, new EvaluationOptions { OutputFormat = OutputFormat.Hierarchical, RequireFormatValidation = true }));
+        return Describe(_schemas[schema].Evaluate(instance, Full));
     }
 
     private static string Describe(EvaluationResults result)
