@@ -2,6 +2,8 @@ using System.Text.Json;
 using InterPositive.Catalog;
 using InterPositive.Catalog.Lighting;
 using InterPositive.Catalog.Takes;
+using InterPositive.Catalog.Looks;
+using InterPositive.Catalog.Shots;
 using InterPositive.Formats.Clips;
 using InterPositive.Lighting;
 using InterPositive.Lighting.Colour;
@@ -73,6 +75,12 @@ public sealed class ClipPreviews(CatalogDatabase catalog, IRelightModel model, T
     public async Task<PreviewSetRecord> MakeAsync(ClipDocument clip, string cardRoot, IReadOnlyList<RelightPreset> presets, string dataFolder, long previewFrames, CancellationToken cancellationToken)
     {
         var settings = SettingsFor(clip);
+        // The DIT's look is part of what the previews show: the graph applies the clip's ASC CDL before display.
+        if (LookStore.Find(catalog, clip.Id) is { } look)
+        {
+            settings = settings with { Cdl = CdlBridge.ToValues(look) };
+        }
+
         var record = await _maker.MakeAsync(Path.Combine(cardRoot, clip.Path), clip.Id, settings, presets, dataFolder, previewFrames, cancellationToken);
         TakeStore.SavePreviews(catalog, clip.Id, record.ToJson());
         log.Information("Previews for {Clip}: {Count} presets with {Model}", clip.Id, record.Previews.Count, record.Model);

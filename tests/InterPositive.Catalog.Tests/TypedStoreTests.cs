@@ -18,7 +18,7 @@ public sealed class TypedStoreTests
         using var catalog = CatalogDatabase.Open(folder.Combine("catalog.db"), TimeProvider.System);
         var clipId = AddCard(catalog, "A001R1AB");
 
-        ClipLooks.SetLook(catalog, clipId, new Cdl("A001C001", new CdlTriple(0.00001, 1, 1.2), new CdlTriple(-0.0123456789, 0, 0), new CdlTriple(1, 1, 1), 0.85));
+        LookStore.Set(catalog, clipId, new Cdl("A001C001", new CdlTriple(0.00001, 1, 1.2), new CdlTriple(-0.0123456789, 0, 0), new CdlTriple(1, 1, 1), 0.85), "test");
         using (var shot = JsonDocument.Parse(catalog.Outbox.ReadAfter(0, 100)[^1].Body))
         {
             var cdl = shot.RootElement.GetProperty("look").GetProperty("cdl");
@@ -28,13 +28,13 @@ public sealed class TypedStoreTests
             Assert.Equal(0.85, cdl.GetProperty("saturation").GetDouble());
         }
 
-        ClipLooks.SetLook(catalog, clipId, null);
+        LookStore.Set(catalog, clipId, null, null);
         using (var shot = JsonDocument.Parse(catalog.Outbox.ReadAfter(0, 100)[^1].Body))
         {
             Assert.Equal(JsonValueKind.Null, shot.RootElement.GetProperty("look").ValueKind);
         }
 
-        Assert.Throws<KeyNotFoundException>(() => ClipLooks.SetLook(catalog, "A001R1AB/none", Cdl.Identity));
+        Assert.False(LookStore.Set(catalog, "A001R1AB/none", Cdl.Identity, "test"));
     }
 
     [Fact]

@@ -171,7 +171,7 @@ internal sealed class DemoRun(VerbContext context, string folder)
             await StepAsync($"set look {name}", () =>
             {
                 var cdl = new Cdl(name, new CdlTriple(1.05, 1.0, 0.94), new CdlTriple(0.01, 0.0, -0.012), new CdlTriple(1.0, 1.0, 1.02), 0.9);
-                ClipLooks.SetLook(catalog, looked.Id, cdl);
+                LookStore.Set(catalog, looked.Id, cdl, "demo");
                 return Task.FromResult((cdl, Invariant($"ASC CDL slope ({cdl.Slope.R} {cdl.Slope.G} {cdl.Slope.B}), saturation {cdl.Saturation}")));
             });
         }

@@ -114,6 +114,7 @@ public static class ApplianceHost
         builder.Services.AddHealthChecks().AddCheck<ReadinessGate>("ready", tags: ["ready"]);
         builder.Services.AddApiSecurity(options);
         builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, ApiJsonContext.Default));
+        builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Add(LookApiJsonContext.Default));
         builder.Services.AddHostedService<StartupAnnouncer>(services => new StartupAnnouncer(
             services.GetRequiredService<ReadinessGate>(),
             services.GetRequiredService<IHostApplicationLifetime>(),
@@ -144,6 +145,7 @@ public static class ApplianceHost
         api.MapCatalogApi();
         api.MapServiceApi();
         api.MapTokensApi();
+        api.MapLookApi();
         app.MapDashboard();
         return app;
     }

@@ -144,6 +144,32 @@ function renderTake(clip) {
   document.getElementById("take-plots").replaceChildren(...Plots.take(l));
 }
 
+// The clip's look: the form shows the stored ASC CDL; Set and Clear write it (operator session), and post gets it with
+// the shot. Filled only when another clip is selected, so the refresh does not overwrite what the DIT is typing.
+function showLook(clip) {
+  const form = document.getElementById("look-form");
+  const cdl = clip.look ?? null;
+  form.slope.value = (cdl?.slope ?? [1, 1, 1]).join(" ");
+  form.offset.value = (cdl?.offset ?? [0, 0, 0]).join(" ");
+  form.power.value = (cdl?.power ?? [1, 1, 1]).join(" ");
+  form.saturation.value = cdl?.saturation ?? 1;
+  document.getElementById("look-status").textContent = cdl ? `look ${cdl.id ?? ""} set` : "no look";
+}
+async function writeLook(method, body) {
+  const id = state.selected;
+  if (!id) return;
+  const headers = { "Content-Type": "application/json", ...(state.token ? { Authorization: `Bearer ${state.token}` } : {}) };
+  const r = await fetch(`/api/v1/looks/${id}`, { method, headers, credentials: "same-origin", body: body ? JSON.stringify(body) : undefined });
+  const answer = await r.json().catch(() => ({}));
+  document.getElementById("look-status").textContent = r.ok ? (answer.cdl ? "look set" : "look cleared") : (answer.error ?? `failed (${r.status})`);
+}
+document.getElementById("look-form").addEventListener("submit", ev => {
+  ev.preventDefault();
+  const f = ev.target, triple = s => s.trim().split(/[\s,]+/).map(Number);
+  writeLook("PUT", { slope: triple(f.slope.value), offset: triple(f.offset.value), power: triple(f.power.value), saturation: Number(f.saturation.value) });
+});
+document.getElementById("look-clear").addEventListener("click", () => writeLook("DELETE"));
+
 // Relight sliders: each move asks the appliance for the clip's first frame relit (debounced, last request wins).
 const relight = { clip: null, timer: null, seq: 0, url: null };
 function openRelight(clip) {
@@ -186,6 +212,7 @@ document.querySelector("#clips tbody").addEventListener("click", ev => {
   state.selected = clip.id;
   for (const r of document.querySelectorAll("#clips tbody tr")) r.classList.toggle("selected", r === row);
   renderTake(clip);
+  showLook(clip);
   openRelight(clip);
   document.getElementById("take-panel").scrollIntoView({ behavior: "smooth", block: "start" });
 });
