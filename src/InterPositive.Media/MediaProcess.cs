@@ -52,6 +52,7 @@ public sealed class MediaProcess : IAsyncDisposable
     private readonly Task _errorPump;
     private readonly StringBuilder _errors = new();
     private readonly bool _writesInput;
+    private bool _disposed;
 
     private MediaProcess(Process process, string tool, string input, bool writesInput)
     {
@@ -79,7 +80,7 @@ public sealed class MediaProcess : IAsyncDisposable
     /// <summary>The child's stdin, for frames piped in; only when started with <c>writeInput</c>.</summary>
     public Stream Stdin => _writesInput ? _process.StandardInput.BaseStream : throw new InvalidOperationException($"{Tool} was started without an input pipe");
 
-    public bool HasExited => _process.HasExited;
+    public bool HasExited => _disposed || _process.HasExited;
 
     /// <summary>The tail of stderr so far (complete once <see cref="WaitForExitAsync"/> returned).</summary>
     public string Errors
@@ -177,6 +178,11 @@ public sealed class MediaProcess : IAsyncDisposable
     /// <summary>Stops the child (and anything it started) now.</summary>
     public void Kill()
     {
+        if (_disposed)
+        {
+            return;
+        }
+
         try
         {
             if (!_process.HasExited)
@@ -192,6 +198,12 @@ public sealed class MediaProcess : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
         Kill();
         await _process.WaitForExitAsync(CancellationToken.None);
         await _errorPump;

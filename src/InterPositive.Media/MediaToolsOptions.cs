@@ -3,12 +3,12 @@ namespace InterPositive.Media;
 /// <summary>
 /// Where ffmpeg and ffprobe are: a bare name is looked up on PATH (the default), a path is used as it is.
 /// Bound from the <c>Media</c> section of the appliance configuration; the CLI reads
-/// <c>INTERPOSITIVE_FFMPEG</c> and <c>INTERPOSITIVE_FFPROBE</c>.
+/// the same keys from <c>INTERPOSITIVE_MEDIA__FFMPEG</c> and <c>INTERPOSITIVE_MEDIA__FFPROBE</c>.
 /// </summary>
 public sealed record MediaToolsOptions
 {
-    public const string FfmpegVariable = "INTERPOSITIVE_FFMPEG";
-    public const string FfprobeVariable = "INTERPOSITIVE_FFPROBE";
+    public const string FfmpegVariable = "INTERPOSITIVE_MEDIA__FFMPEG";
+    public const string FfprobeVariable = "INTERPOSITIVE_MEDIA__FFPROBE";
 
     public string Ffmpeg { get; init; } = "ffmpeg";
 

@@ -45,7 +45,7 @@ internal sealed class DemoRun(VerbContext context, string folder)
         context.WriteLine("InterPositive Edge demo");
         var cards = await StepAsync("make sample cards", async () =>
         {
-            var roots = await SampleCards.CreateAsync(cardsFolder, context.CancellationToken);
+            var roots = await SampleCards.CreateAsync(cardsFolder, context.CancellationToken, context.Media);
             return (roots, $"{roots.Count} cards ({string.Join(", ", SampleCards.Cameras.Select(c => $"{c.Make} {c.Model}"))}), {SampleCards.Cameras.Sum(c => c.Takes.Count)} clips");
         });
         if (cards is null)
@@ -114,7 +114,7 @@ internal sealed class DemoRun(VerbContext context, string folder)
 
         var clips = catalog.Read(db => db.GetCollection<ClipDocument>(CatalogCollections.Clips).FindAll().OrderBy(c => c.Id, StringComparer.Ordinal).ToList());
         var roots = ingested.ToDictionary(i => i.Offload.CardId, i => i.Offload.VerifiedRoots.First(), StringComparer.Ordinal);
-        var lighting = new ClipLighting(catalog, log);
+        var lighting = new ClipLighting(catalog, log, media: context.Media);
         foreach (var clip in clips)
         {
             await StepAsync($"measure light {clip.Path.Split('/')[^1]}", async () =>
@@ -127,7 +127,7 @@ internal sealed class DemoRun(VerbContext context, string folder)
 
         using (var model = new BuiltInModel())
         {
-            var previews = new ClipPreviews(catalog, model, time, log);
+            var previews = new ClipPreviews(catalog, model, time, log, context.Media);
             var presets = new List<RelightPreset>
             {
                 new("tungsten-lamps", LampKelvin: 3200),

@@ -23,6 +23,9 @@ public sealed class ApplianceOptions
     public RelightOptions Relight { get; set; } = new();
 
     public LoggingOptions Logging { get; set; } = new();
+
+    /// <summary>ffmpeg and ffprobe (default: from PATH).</summary>
+    public InterPositive.Media.MediaToolsOptions Media { get; set; } = new();
 }
 
 public sealed class LoggingOptions

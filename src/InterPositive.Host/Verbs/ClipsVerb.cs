@@ -61,7 +61,7 @@ internal static class ClipsVerb
                 if (ctx.Value(report) is { } reportPath)
                 {
                     var root = Directory.Exists(target) ? target : Path.GetDirectoryName(target)!;
-                    var grabber = new FfmpegFrameGrabber();
+                    var grabber = new FfmpegFrameGrabber(ctx.Media);
                     var thumbnails = new Dictionary<string, byte[]>(StringComparer.Ordinal);
                     foreach (var clip in card.Clips)
                     {

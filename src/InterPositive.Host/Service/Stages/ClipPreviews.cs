@@ -12,9 +12,9 @@ namespace InterPositive.Host.Service.Stages;
 /// A clip's relight preview set: every preset the DIT configured, made with the take's parameters (not per frame, so
 /// previews do not flicker), stored beside the clip (LookDocument.PreviewsJson) with its shot message in one transaction.
 /// </summary>
-public sealed class ClipPreviews(CatalogDatabase catalog, IRelightModel model, TimeProvider time, ILogger log)
+public sealed class ClipPreviews(CatalogDatabase catalog, IRelightModel model, TimeProvider time, ILogger log, InterPositive.Media.MediaTools? media = null)
 {
-    private readonly PreviewSetMaker _maker = new(model, time);
+    private readonly PreviewSetMaker _maker = new(model, time, media: media);
 
     /// <summary>The presets from configuration in the relight library's terms.</summary>
     public static List<RelightPreset> Presets(IEnumerable<RelightPresetOptions> configured) =>

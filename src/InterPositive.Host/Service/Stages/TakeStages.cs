@@ -25,7 +25,7 @@ public sealed class TakeStages : BackgroundService
         _options = options;
         _time = time;
         _log = log.ForContext<TakeStages>();
-        _lighting = new ClipLighting(catalog, _log, sensors.During);
+        _lighting = new ClipLighting(catalog, _log, sensors.During, new InterPositive.Media.MediaTools(options.Media));
         offloads.Ingested += (_, result) =>
         {
             if (result.Clips is null || result.Offload.VerifiedRoots.FirstOrDefault() is not { } root)
@@ -49,7 +49,7 @@ public sealed class TakeStages : BackgroundService
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var model = new BuiltInModel();
-        var previews = new ClipPreviews(_catalog, model, _time, _log);
+        var previews = new ClipPreviews(_catalog, model, _time, _log, new InterPositive.Media.MediaTools(_options.Media));
         var presets = ClipPreviews.Presets(_options.Relight.Presets);
         await foreach (var (clip, root) in _clips.Reader.ReadAllAsync(stoppingToken))
         {
