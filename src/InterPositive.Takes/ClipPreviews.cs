@@ -1,12 +1,12 @@
 using System.Text.Json;
 using InterPositive.Catalog;
 using InterPositive.Catalog.Lighting;
-using InterPositive.Catalog.Takes;
 using InterPositive.Catalog.Looks;
-using InterPositive.Catalog.Shots;
+using InterPositive.Catalog.Takes;
 using InterPositive.Formats.Clips;
 using InterPositive.Lighting;
 using InterPositive.Lighting.Colour;
+using InterPositive.Media;
 using InterPositive.Relight.Media;
 using InterPositive.Relight.Models;
 using RelightColour = InterPositive.Relight.Colour;
@@ -17,9 +17,9 @@ namespace InterPositive.Takes;
 /// A clip's relight preview set: every preset the DIT configured, made with the take's parameters (not per frame, so
 /// previews do not flicker), stored beside the clip (LookDocument.PreviewsJson) with its shot message in one transaction.
 /// </summary>
-public sealed class ClipPreviews(CatalogDatabase catalog, IRelightModel model, TimeProvider time, ILogger log)
+public sealed class ClipPreviews(CatalogDatabase catalog, IRelightModel model, TimeProvider time, ILogger log, MediaTools? media = null)
 {
-    private readonly PreviewSetMaker _maker = new(model, time);
+    private readonly PreviewSetMaker _maker = new(model, time, media: media);
 
     /// <summary>How a clip is decoded for relighting: its camera's curve, gamut and white balance from its metadata.</summary>
     public static RelightSettings BaseSettings(ClipDocument clip)

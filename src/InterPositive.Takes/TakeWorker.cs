@@ -2,6 +2,7 @@ using InterPositive.Catalog;
 using InterPositive.Catalog.Takes;
 using InterPositive.Formats.Clips;
 using InterPositive.Lighting;
+using InterPositive.Media;
 using InterPositive.Relight.Media;
 using InterPositive.Relight.Models;
 
@@ -11,7 +12,8 @@ namespace InterPositive.Takes;
 /// <param name="Presets">Preview presets; empty makes no previews.</param>
 /// <param name="DataFolder">The data folder; previews go under <c>previews/</c>.</param>
 /// <param name="PreviewFrames">Frames in each preview clip (0: a poster still only).</param>
-public sealed record TakeWorkOptions(IReadOnlyList<RelightPreset> Presets, string DataFolder, long PreviewFrames);
+/// <param name="Media">Where ffmpeg and ffprobe are (null: on the PATH).</param>
+public sealed record TakeWorkOptions(IReadOnlyList<RelightPreset> Presets, string DataFolder, long PreviewFrames, MediaTools? Media = null);
 
 /// <summary>
 /// Works through the takes the catalog is owed (<see cref="TakeStore.Pending"/>): the lighting of each clip, then its
@@ -34,8 +36,8 @@ public sealed class TakeWorker : IDisposable
         _catalog = catalog;
         _options = options;
         _log = log.ForContext<TakeWorker>();
-        _lighting = new ClipLighting(catalog, _log, sensorsDuring);
-        _previews = new(() => new ClipPreviews(catalog, _model.Value, time, _log));
+        _lighting = new ClipLighting(catalog, _log, sensorsDuring, options.Media);
+        _previews = new(() => new ClipPreviews(catalog, _model.Value, time, _log, options.Media));
     }
 
     /// <summary>Takes worked (successfully or not) since this worker was made.</summary>

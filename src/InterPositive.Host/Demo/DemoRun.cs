@@ -91,7 +91,7 @@ internal sealed class DemoRun(VerbContext context, string folder)
             // The service is up (dashboard and all) while the cards are rendered.
             var cards = await StepAsync("make sample cards", async () =>
             {
-                var roots = await SampleCards.CreateAsync(cardsFolder, _stopping);
+                var roots = await SampleCards.CreateAsync(cardsFolder, _stopping, context.Media);
                 return (roots, $"{roots.Count} cards ({string.Join(", ", SampleCards.Cameras.Select(c => $"{c.Make} {c.Model}"))}), {SampleCards.Cameras.Sum(c => c.Takes.Count)} clips");
             });
             return cards is null ? Report() : await RunStepsAsync(app, cards, mount, destinations, keepServing, stop.Token);

@@ -99,6 +99,7 @@ public static class ApplianceHost
         }
 
         builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton(new InterPositive.Media.MediaTools(options.Media));
 
         // Stages stop together: the offload queue parks its copy at once instead of waiting behind the feeds and sync,
         // and the whole service stays inside systemd's stop timeout (TimeoutStopSec=120s in appliance/systemd/interpositive.service).

@@ -75,6 +75,8 @@ public sealed class ApplianceOptions
 
         return problems;
     }
+    /// <summary>ffmpeg and ffprobe (default: from PATH).</summary>
+    public InterPositive.Media.MediaToolsOptions Media { get; set; } = new();
 }
 
 public sealed class LoggingOptions

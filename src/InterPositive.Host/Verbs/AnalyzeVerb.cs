@@ -97,12 +97,12 @@ internal static class AnalyzeVerb
                         record = await AnalyseFeedAsync(ctx, path, ctx.Value(width), ctx.Value(height), ctx.Value(fps), Settings(ctx.Value(fps) ?? 25), ctx.Value(frames) ?? 240);
                         break;
                     case InputKind.Clip when catalogued is not null && catalog is not null && !Overridden(ctx, log, gamut, wb, fps, width, readout, shutter):
-                        record = await new ClipLighting(catalog, ctx.Log).AnalyseAsync(catalogued, path, limit, ctx.CancellationToken);
+                        record = await new ClipLighting(catalog, ctx.Log, media: ctx.Media).AnalyseAsync(catalogued, path, limit, ctx.CancellationToken);
                         break;
                     case InputKind.Clip:
-                        var probe = await ClipLighting.ProbeAsync(path, ctx.CancellationToken);
+                        var probe = await ClipLighting.ProbeAsync(path, ctx.CancellationToken, ctx.Media);
                         var size = ctx.Value(width) is { } w ? (w, ctx.Value(height)!.Value) : (probe.Width, probe.Height);
-                        record = await ClipLighting.AnalyseClipAsync(path, size, ctx.Value(width) is not null, Settings(ctx.Value(fps) ?? probe.Fps ?? 24), limit, ctx.CancellationToken);
+                        record = await ClipLighting.AnalyseClipAsync(path, size, ctx.Value(width) is not null, Settings(ctx.Value(fps) ?? probe.Fps ?? 24), limit, ctx.CancellationToken, ctx.Media);
                         break;
                     default:
                         var bytes = await File.ReadAllBytesAsync(path, ctx.CancellationToken);
@@ -187,7 +187,7 @@ internal static class AnalyzeVerb
         }
 
         var pixel = path.EndsWith(".uyvy", StringComparison.OrdinalIgnoreCase) ? FramePixelFormat.Uyvy : FramePixelFormat.V210;
-        var options = new FeedSourceOptions { Width = width, Height = height, Rate = rate, Pixel = pixel, RealTime = false, FrameLimit = limit };
+        var options = new FeedSourceOptions { Width = width, Height = height, Rate = rate, Pixel = pixel, RealTime = false, FrameLimit = limit, Media = ctx.Media };
         var source = FeedSources.Open(path, options, "analyze", ctx.Time);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ctx.CancellationToken);
         var sink = new AnalysisSink(new TakeAnalyzer(settings), limit, stop);

@@ -63,7 +63,7 @@ internal static class ClipsVerb
 
                 if (ctx.Value(report) is { } reportPath)
                 {
-                    var grabber = new FfmpegFrameGrabber();
+                    var grabber = new FfmpegFrameGrabber(ctx.Media);
                     var thumbnails = new Dictionary<string, byte[]>(StringComparer.Ordinal);
                     foreach (var clip in card.Clips)
                     {
@@ -183,7 +183,7 @@ internal static class ClipsVerb
                 Cell(c.Iso is null && c.ExposureIndex is null ? null : FormattableString.Invariant($"{c.Iso}/{c.ExposureIndex}")),
                 Cell(c.WhiteBalanceK?.ToString(CultureInfo.InvariantCulture)),
                 Cell(c.ShutterAngle is { } a ? FormattableString.Invariant($"{a:0.#}°") : c.ShutterSeconds is { } s && s > 0 ? FormattableString.Invariant($"1/{Math.Round(1 / s)}") : null),
-                Cell(string.Join(' ', new[] { c.Lens.Model, c.Lens.FocalLengthMm is { } mm ? FormattableString.Invariant($"{mm:0.#}mm") : null, c.Lens.FNumber is { } f ? FormattableString.Invariant($"f/{f:0.0}") : null }.Where(p => p is not null))),
+                Cell(string.Join(' ', new[] { c.Lens.Model, c.Lens.FocalLengthMm is { } mm ? FormattableString.Invariant($"{mm:0.#}mm") : null, c.Lens.TStop is { } t ? FormattableString.Invariant($"T{t:0.0}") : c.Lens.FNumber is { } f ? FormattableString.Invariant($"f/{f:0.0}") : null }.Where(p => p is not null))),
                 Cell(c.Errors.Count == 0 ? null : c.Errors.Count.ToString(CultureInfo.InvariantCulture)));
         }
 

@@ -121,7 +121,7 @@ internal static class RelightVerb
 
                 using var before = new BuiltInModel(preference);
                 using IRelightModel relightModel = ctx.Value(model) is { } folder ? new ByoModel(ModelFolder.Load(folder), preference) : new BuiltInModel(preference);
-                var relighter = new Relighter(relightModel, ctx.Time, before);
+                var relighter = new Relighter(relightModel, ctx.Time, before, ctx.Media);
                 RelightReport report;
                 try
                 {

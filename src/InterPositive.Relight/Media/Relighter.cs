@@ -1,5 +1,6 @@
 using System.Threading.Channels;
 using InterPositive.Lighting.Colour;
+using InterPositive.Media;
 using InterPositive.Relight.Colour;
 using InterPositive.Relight.Models;
 using InterPositive.Relight.Runtime;
@@ -65,12 +66,15 @@ public sealed class Relighter
     private readonly IRelightModel _model;
     private readonly BuiltInModel? _before;
     private readonly TimeProvider _time;
+    private readonly MediaTools _media;
 
     /// <param name="model">The model to run (built-in or bring-your-own).</param>
     /// <param name="time">Clock for timings.</param>
     /// <param name="before">Built-in model for the "before" half of side-by-side output (the same output transform, nothing changed).</param>
-    public Relighter(IRelightModel model, TimeProvider time, BuiltInModel? before = null)
+    /// <param name="media">ffmpeg and ffprobe for clips (default: from PATH).</param>
+    public Relighter(IRelightModel model, TimeProvider time, BuiltInModel? before = null, MediaTools? media = null)
     {
+        _media = media ?? MediaTools.Default;
         _model = model;
         _time = time;
         _before = before ?? model as BuiltInModel;
@@ -154,7 +158,7 @@ public sealed class Relighter
         }
 
         var start = _time.GetTimestamp();
-        await using var reader = await ClipReader.OpenAsync(request.Input, cancellationToken, maxFrames: request.MaxFrames is { } m ? (int)Math.Min(m, int.MaxValue) : null);
+        await using var reader = await ClipReader.OpenAsync(request.Input, cancellationToken, maxFrames: request.MaxFrames is { } m ? (int)Math.Min(m, int.MaxValue) : null, media: _media);
         var (width, height) = (reader.Info.Width, reader.Info.Height);
         var frameSize = 3 * width * height;
         // Batches fill the session without holding seconds of 4K in memory.
@@ -213,7 +217,7 @@ public sealed class Relighter
                 }
 
                 prepareMs += _time.GetElapsedTime(t0).TotalMilliseconds;
-                writer ??= outputKind == ClipOutputKind.Sequence ? null : ClipWriter.Start(request.Output, outWidth, height, reader.Info.FrameRate, outputKind);
+                writer ??= outputKind == ClipOutputKind.Sequence ? null : ClipWriter.Start(request.Output, outWidth, height, reader.Info.FrameRate, outputKind, _media);
                 var t1 = _time.GetTimestamp();
                 _model.Run(take!, item.Frames, null, output, stop.Token);
                 if (before is not null)

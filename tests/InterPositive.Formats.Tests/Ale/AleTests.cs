@@ -148,7 +148,7 @@ public sealed class AleTests
     {
         var json = System.Text.Json.JsonDocument.Parse(new ClipRecord { Path = "a.mov" }.ToJson());
         var keys = json.RootElement.EnumerateObject().Select(p => p.Name).ToArray();
-        Assert.Equal(["path", "camera", "reel", "clip", "scene", "take", "timecode", "fps", "width", "height", "codec", "durationFrames", "iso", "exposureIndex", "whiteBalanceK", "tint", "shutterAngle", "shutterSeconds", "nd", "lens", "errors"], keys);
+        Assert.Equal(["path", "camera", "reel", "clip", "scene", "take", "timecode", "fps", "width", "height", "codec", "codecId", "durationFrames", "iso", "exposureIndex", "whiteBalanceK", "tint", "shutterAngle", "shutterSeconds", "nd", "lens", "errors"], keys);
         Assert.Equal(["make", "model", "serial"], json.RootElement.GetProperty("camera").EnumerateObject().Select(p => p.Name).ToArray());
         Assert.Equal(["model", "serial", "focalLengthMm", "fNumber", "tStop", "focusDistanceM"], json.RootElement.GetProperty("lens").EnumerateObject().Select(p => p.Name).ToArray());
         var withTc = System.Text.Json.JsonDocument.Parse(new ClipRecord { Timecode = new TimecodeInfo("01:00:00;00", "29.97", true) }.ToJson());

@@ -21,7 +21,7 @@ public sealed class TakeStage : BackgroundService
     {
         _catalog = catalog;
         _log = log.ForContext<TakeStage>();
-        _worker = new TakeWorker(catalog, new TakeWorkOptions(options.Relight.ToPresets(), options.Data.Folder!, options.Relight.PreviewFrames), time, log, sensors.During);
+        _worker = new TakeWorker(catalog, new TakeWorkOptions(options.Relight.ToPresets(), options.Data.Folder!, options.Relight.PreviewFrames, new InterPositive.Media.MediaTools(options.Media)), time, log, sensors.During);
     }
 
     /// <summary>Takes worked since start.</summary>
