@@ -16,6 +16,7 @@ command -v mosquitto >/dev/null && [ -x /usr/sbin/mosquitto -o -x /usr/bin/mosqu
 command -v mosquitto_pub >/dev/null || need+=(mosquitto-clients)
 [ -x /usr/lib/postgresql/15/bin/initdb ] || need+=(postgresql)
 command -v chromium >/dev/null || need+=(chromium)
+command -v oiiotool >/dev/null || need+=(openimageio-tools)
 if [ ${#need[@]} -gt 0 ]; then
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
   log "installing: ${need[*]}"
