@@ -6,4 +6,5 @@ namespace InterPositive.Relight.Passes;
 [JsonSourceGenerationOptions(WriteIndented = true, PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
 [JsonSerializable(typeof(PassManifest))]
 [JsonSerializable(typeof(PassLighting))]
+[JsonSerializable(typeof(MatchReport))]
 public sealed partial class PostToolsJsonContext : JsonSerializerContext;
