@@ -29,6 +29,48 @@ public sealed class ProviderTests
     }
 
     [Fact]
+    public void The_gpu_package_here_offers_cuda_but_falls_back_naming_what_is_missing()
+    {
+        if (GpuFactAttribute.GpuPresent)
+        {
+            return;
+        }
+
+        // The appliance build is the GPU package: it offers the GPU providers even on a machine without CUDA.
+        Assert.Contains(ProviderChoice.Cuda, ExecutionProviders.Available());
+        using var options = ExecutionProviders.CreateOptions(ExecutionPreference.Auto, out var choice);
+        Assert.Equal(ProviderChoice.Cpu, choice.Provider);
+        Assert.Contains("CUDAExecutionProvider needs", choice.Reason, StringComparison.Ordinal);
+        Assert.Contains("TensorrtExecutionProvider needs", choice.Reason, StringComparison.Ordinal);
+        Assert.Contains(GpuProbe.Cuda.Missing[0], choice.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_probe_names_the_libraries_each_provider_lacks()
+    {
+        using var temp = new InterPositive.Testing.TempFolder("probe");
+        File.WriteAllBytes(temp.Combine(GpuProbe.CudaProviderLibrary), []);
+        File.WriteAllBytes(temp.Combine(GpuProbe.TensorRtProviderLibrary), []);
+        var all = GpuProbe.Probe(_ => true, [temp.Path]);
+        Assert.True(all.Cuda.Ready);
+        Assert.True(all.TensorRt.Ready);
+        Assert.Equal("", all.Cuda.Why);
+
+        var noCudnn = GpuProbe.Probe(l => l != "libcudnn.so.9", [temp.Path]);
+        Assert.False(noCudnn.Cuda.Ready);
+        Assert.Equal(["libcudnn.so.9"], noCudnn.Cuda.Missing);
+        Assert.Equal(["libcudnn.so.9"], noCudnn.TensorRt.Missing);
+
+        var noTensorRt = GpuProbe.Probe(l => !l.StartsWith("libnv", StringComparison.Ordinal), [temp.Path]);
+        Assert.True(noTensorRt.Cuda.Ready);
+        Assert.Equal(["libnvinfer.so.10", "libnvonnxparser.so.10"], noTensorRt.TensorRt.Missing);
+
+        var cpuPackage = GpuProbe.Probe(_ => true, [temp.Combine("elsewhere")]);
+        Assert.False(cpuPackage.Cuda.Ready);
+        Assert.Contains("a CPU-only ONNX Runtime", cpuPackage.Cuda.Why, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Engine_reuses_one_session_per_structure()
     {
         using var engine = new RelightEngine(ExecutionPreference.Cpu, 1);
@@ -71,9 +113,10 @@ public sealed class GpuFactAttribute : FactAttribute
     {
         if (!GpuPresent)
         {
-            Skip = "no GPU: this ONNX Runtime build offers no CUDA provider";
+            Skip = "no GPU: " + (GpuProbe.Cuda.Ready ? "this ONNX Runtime build offers no CUDA provider" : GpuProbe.Cuda.Why);
         }
     }
 
-    public static bool GpuPresent { get; } = ExecutionProviders.Available().Contains(ProviderChoice.Cuda, StringComparer.Ordinal);
+    /// <summary>The CUDA provider is offered and its libraries load (the GPU package offers it on any machine).</summary>
+    public static bool GpuPresent { get; } = ExecutionProviders.Available().Contains(ProviderChoice.Cuda, StringComparer.Ordinal) && GpuProbe.Cuda.Ready;
 }

@@ -1,6 +1,9 @@
+using System.Text.Json;
 using InterPositive.Catalog;
+using InterPositive.Catalog.Lighting;
 using InterPositive.Catalog.Shots;
 using InterPositive.Formats.Clips;
+using InterPositive.Lighting;
 using InterPositive.Lighting.Colour;
 using InterPositive.Relight.Media;
 using InterPositive.Relight.Models;
@@ -39,9 +42,46 @@ public sealed class ClipPreviews(CatalogDatabase catalog, IRelightModel model, T
         };
     }
 
-    public async Task<PreviewSetRecord> MakeAsync(ClipDocument clip, string cardRoot, IReadOnlyList<RelightPreset> presets, string dataFolder, long previewFrames, CancellationToken cancellationToken)
+    /// <summary>
+    /// The take's source lamp from its stored lighting record, in the same white-balance terms as <paramref name="settings"/>;
+    /// null when there is none to use (the relighter then measures the frames it relights).
+    /// </summary>
+    public static SourceLamp? StoredLamp(CatalogDatabase catalog, string clipId, RelightSettings settings)
+    {
+        if (LightingStore.Find(catalog, clipId) is not { } document)
+        {
+            return null;
+        }
+
+        LightingRecord? record;
+        try
+        {
+            record = JsonSerializer.Deserialize(document.LightingJson, LightingJsonContext.Default.LightingRecord);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+
+        // A record measured without the camera's white balance describes the picture, not the light.
+        if (record?.Light.Cct is null || record.WhiteBalanceK is not { } wb || Math.Abs(wb - settings.CameraKelvin) > 1)
+        {
+            return null;
+        }
+
+        return SourceLamps.FromLight(record.Light, settings, "lighting record");
+    }
+
+    /// <summary>The take's decoding and its source lamp (stored, or measured by the relighter).</summary>
+    public RelightSettings SettingsFor(ClipDocument clip)
     {
         var settings = BaseSettings(clip);
+        return settings with { SourceLamp = StoredLamp(catalog, clip.Id, settings) };
+    }
+
+    public async Task<PreviewSetRecord> MakeAsync(ClipDocument clip, string cardRoot, IReadOnlyList<RelightPreset> presets, string dataFolder, long previewFrames, CancellationToken cancellationToken)
+    {
+        var settings = SettingsFor(clip);
         var record = await _maker.MakeAsync(Path.Combine(cardRoot, clip.Path), clip.Id, settings, presets, dataFolder, previewFrames, cancellationToken);
         catalog.Write(tx =>
         {

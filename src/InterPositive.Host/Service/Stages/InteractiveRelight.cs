@@ -29,8 +29,10 @@ public sealed class InteractiveRelight(CatalogDatabase catalog, ApplianceOptions
         }
 
         var still = await _stills.GetOrAdd(clipId, _ => ExtractStillAsync(Path.Combine(root, clip.Path), clipId, CancellationToken.None));
-        var settings = ClipPreviews.BaseSettings(clip) with
+        var decoding = ClipPreviews.BaseSettings(clip);
+        var settings = decoding with
         {
+            SourceLamp = ClipPreviews.StoredLamp(catalog, clipId, decoding),
             LampKelvin = lampKelvin,
             LampTint = lampTint ?? 0,
             ExposureStops = exposureStops ?? 0,
