@@ -85,8 +85,9 @@ public sealed class TakeMatcherTests(ITestOutputHelper output)
         var request = new MatchRequest("a.png", "b.png", "c.png", LogTransfer.LogC3, Gamut.Awg3);
 
         var settings = TakeMatcher.Plan(Take(3200, 0.002, 0.9, -1), Take(5600, -0.001, 0.9, 0), request, out var changes, "catalog");
-        Assert.Equal(3200, settings.CameraKelvin);
-        Assert.Equal(-2, settings.CameraTint, 6);
+        Assert.Equal(3200, settings.SourceKelvin);
+        Assert.Equal(-2, settings.SourceTint, 6);
+        Assert.Equal(LampOrigin.Measured, settings.SourceLamp!.Origin);
         Assert.Equal(5600, settings.LampKelvin);
         Assert.Equal(1, settings.LampTint, 6);
         Assert.Equal(1, settings.ExposureStops, 6);

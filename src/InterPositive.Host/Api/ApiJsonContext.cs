@@ -40,6 +40,7 @@ public sealed record StartOffload(string Source, string? Name);
 [JsonSerializable(typeof(ListResponse<InterPositive.Host.Service.Ingest.OffloadJobState>))]
 [JsonSerializable(typeof(InterPositive.Host.Service.Ingest.OffloadJobState))]
 [JsonSerializable(typeof(StartOffload))]
+[JsonSerializable(typeof(MatchSummary))]
 [JsonSerializable(typeof(ListResponse<InterPositive.Host.Service.FeedLive>))]
 [JsonSerializable(typeof(ListResponse<InterPositive.Host.Service.SensorLive>))]
 public sealed partial class ApiJsonContext : JsonSerializerContext;

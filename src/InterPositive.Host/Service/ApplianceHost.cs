@@ -115,6 +115,7 @@ public static class ApplianceHost
         builder.Services.AddHostedService(services => services.GetRequiredService<OffloadQueue>());
         builder.Services.AddHostedService<CardWatcher>();
         builder.Services.AddSingleton<Stages.InteractiveRelight>();
+        builder.Services.AddSingleton(services => new Stages.ClipMatching(services.GetRequiredService<CatalogDatabase>(), dataFolder, services.GetRequiredService<TimeProvider>(), services.GetRequiredService<Serilog.ILogger>()));
         builder.Services.AddSingleton<Stages.TakeStages>();
         builder.Services.AddHostedService(services => services.GetRequiredService<Stages.TakeStages>());
         builder.Services.AddSingleton<FeedService>();
@@ -166,6 +167,7 @@ public static class ApplianceHost
         var api = app.MapGroup("/api/v1");
         api.MapCatalogApi();
         api.MapServiceApi();
+        api.MapMatchApi();
         app.MapDashboard();
         return app;
     }

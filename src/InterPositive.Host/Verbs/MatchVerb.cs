@@ -1,10 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Json;
 using InterPositive.Catalog;
 using InterPositive.Host.Cli;
 using InterPositive.Host.Service.Stages;
-using InterPositive.Lighting;
 using InterPositive.Lighting.Colour;
 using InterPositive.Relight.Colour;
 using InterPositive.Relight.Models;
@@ -45,8 +43,7 @@ internal static class MatchVerb
             {
                 var takePath = ctx.Value(take)!;
                 var referencePath = ctx.Value(reference)!;
-                var (takeRecord, camera) = FromCatalog(ctx, takePath);
-                var (referenceRecord, _) = FromCatalog(ctx, referencePath);
+                var (takeFound, referenceFound) = FromCatalog(ctx, takePath, referencePath);
                 MatchRequest request;
                 ExecutionPreference preference;
                 try
@@ -56,9 +53,9 @@ internal static class MatchVerb
                         throw new ArgumentException("--frames must be at least 1");
                     }
 
-                    var curve = ctx.Value(log) is { } l ? TransferCurve.Parse(l) : camera is { } c ? TransferCurve.Parse(LogCurves.Name(c.Curve)) : TransferCurve.Parse("srgb");
-                    var g = ctx.Value(gamut) is { } name ? Gamuts.Parse(name) : camera?.Gamut ?? Gamut.Rec709;
-                    request = new MatchRequest(takePath, referencePath, ctx.Value(output)!, curve, g, takeRecord, referenceRecord, ctx.Value(wb), ctx.Value(frames) ?? 48);
+                    var curve = ctx.Value(log) is { } l ? TransferCurve.Parse(l) : takeFound?.Decoding.InputCurve ?? TransferCurve.Parse("srgb");
+                    var g = ctx.Value(gamut) is { } name ? Gamuts.Parse(name) : takeFound?.Decoding.CameraGamut ?? Gamut.Rec709;
+                    request = new MatchRequest(takeFound?.File ?? takePath, referenceFound?.File ?? referencePath, ctx.Value(output)!, curve, g, takeFound?.Record, referenceFound?.Record, ctx.Value(wb) ?? takeFound?.Decoding.CameraKelvin, ctx.Value(frames) ?? 48);
                     preference = Enum.Parse<ExecutionPreference>(ctx.Value(provider) ?? "auto", ignoreCase: true);
                 }
                 catch (ArgumentException error)
@@ -96,27 +93,16 @@ internal static class MatchVerb
             });
     }
 
-    /// <summary>The clip's lighting record and camera curve/gamut when the catalog has a clip at this path.</summary>
-    private static (LightingRecord? Record, (LogCurve Curve, Gamut Gamut)? Camera) FromCatalog(VerbContext ctx, string path)
+    /// <summary>Both takes as the catalog knows them (by clip id or by a verified copy's path), when it does.</summary>
+    private static (CatalogTake? Take, CatalogTake? Reference) FromCatalog(VerbContext ctx, string take, string reference)
     {
         if (!File.Exists(ctx.CatalogPath))
         {
             return (null, null);
         }
 
-        var full = Path.GetFullPath(path);
         using var catalog = CatalogDatabase.Open(ctx.CatalogPath, ctx.Time);
-        var (clip, lighting) = catalog.Read(db =>
-        {
-            var found = db.GetCollection<ClipDocument>(CatalogCollections.Clips).FindOne(c => c.Path == full || c.Id == path);
-            return (found, found is null ? null : db.GetCollection<LightingDocument>(CatalogCollections.Lighting).FindById(found.Id));
-        });
-        if (clip is null)
-        {
-            return (null, null);
-        }
-
-        var record = lighting?.LightingJson is { } json ? JsonSerializer.Deserialize(json, LightingJsonContext.Default.LightingRecord) : null;
-        return (record, ClipLighting.CameraDefaults(clip));
+        var matching = new ClipMatching(catalog, ctx.DataDirectory, ctx.Time, ctx.Log);
+        return (matching.Find(take), matching.Find(reference));
     }
 }

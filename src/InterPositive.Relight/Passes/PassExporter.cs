@@ -30,7 +30,7 @@ public enum PassFormat
 /// <param name="Format">Image format of the passes.</param>
 /// <param name="Curve">The input's transfer curve.</param>
 /// <param name="Gamut">The input's (camera) gamut: albedo and shading are in it, scene-linear.</param>
-/// <param name="WhiteBalanceKelvin">The camera's white balance, undone for the light's CCT; null when unknown.</param>
+/// <param name="WhiteBalanceKelvin">The camera's white balance, undone for the light's CCT; relight's default (5600 K) when null.</param>
 /// <param name="MaxFrames">Stop after this many frames.</param>
 public sealed record PassRequest(string Input, string OutputFolder, PassFormat Format, TransferCurve Curve, Gamut Gamut, double? WhiteBalanceKelvin = null, long? MaxFrames = null);
 
@@ -92,6 +92,9 @@ public sealed class PassExporter(ExecutionPreference preference = ExecutionPrefe
     public const string ManifestName = "manifest.json";
     public const string LightingName = "lighting.json";
 
+    /// <summary>The camera white balance assumed when none is given (relight's default, <see cref="RelightSettings.CameraKelvin"/>).</summary>
+    public const double CameraDefaultKelvin = 5600;
+
     public async Task<PassManifest> RunAsync(PassRequest request, CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(request.OutputFolder);
@@ -102,7 +105,7 @@ public sealed class PassExporter(ExecutionPreference preference = ExecutionPrefe
         }
 
         var rate = await TakeFrames.FrameRateAsync(request.Input, cancellationToken);
-        var meter = new TakeLightMeter(request.Curve, request.Gamut, request.WhiteBalanceKelvin, rate ?? 24);
+        var meter = new LampMeter(new RelightSettings { InputCurve = request.Curve, CameraGamut = request.Gamut, CameraKelvin = request.WhiteBalanceKelvin ?? CameraDefaultKelvin });
         var frames = new List<PassFrame>();
         Take? take = null;
         try
@@ -119,7 +122,7 @@ public sealed class PassExporter(ExecutionPreference preference = ExecutionPrefe
                     throw new InvalidDataException($"{item.Source}: {frame.Width}×{frame.Height}, the take's first frame is {take.Width}×{take.Height}");
                 }
 
-                meter.Add(frame);
+                meter.Add(frame.Values, frame.Height, frame.Width);
                 var (normals, albedo, shading) = take.Run(frame.Values, cancellationToken);
                 var names = Names.Select(p => string.Create(CultureInfo.InvariantCulture, $"{p}/{p}.{item.Index:000000}.{extension}")).ToArray();
                 Write(request, take, Path.Combine(request.OutputFolder, names[0]), "normals", normals, v => (v + 1) / 2, null);
@@ -133,7 +136,7 @@ public sealed class PassExporter(ExecutionPreference preference = ExecutionPrefe
                 throw new InvalidDataException($"{request.Input}: no frames");
             }
 
-            var record = meter.Build(request.Input);
+            var record = meter.Record(request.Input);
             var lighting = new PassLighting(ShCoefficients.Of(take.Lighting), KeyLight.Of(take.Lighting, request.Gamut), record.Light, record.Exposure.AverageStops, record.Frames);
             await WriteJsonAsync(Path.Combine(request.OutputFolder, LightingName), lighting, PostToolsJsonContext.Default.PassLighting, cancellationToken);
             var linear = string.Create(CultureInfo.InvariantCulture, $"scene-linear, {Gamuts.Name(request.Gamut)} primaries, decoded from {request.Curve.Name}");

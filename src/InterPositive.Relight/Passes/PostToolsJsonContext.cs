@@ -7,4 +7,5 @@ namespace InterPositive.Relight.Passes;
 [JsonSerializable(typeof(PassManifest))]
 [JsonSerializable(typeof(PassLighting))]
 [JsonSerializable(typeof(MatchReport))]
+[JsonSerializable(typeof(MatchAdjustment))]
 public sealed partial class PostToolsJsonContext : JsonSerializerContext;

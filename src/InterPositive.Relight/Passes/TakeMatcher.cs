@@ -17,7 +17,8 @@ namespace InterPositive.Relight.Passes;
 /// <param name="ReferenceRecord">The reference's lighting record from the catalog, when it has one.</param>
 /// <param name="WhiteBalanceKelvin">The camera white balance of both takes, when known.</param>
 /// <param name="AnalysisFrames">How many frames of a clip or sequence are analysed on the fly.</param>
-public sealed record MatchRequest(string Take, string Reference, string Output, TransferCurve Curve, Gamut Gamut, LightingRecord? TakeRecord = null, LightingRecord? ReferenceRecord = null, double? WhiteBalanceKelvin = null, int AnalysisFrames = 48);
+/// <param name="MaxFrames">Write only the first frames of a clip (a preview of the match).</param>
+public sealed record MatchRequest(string Take, string Reference, string Output, TransferCurve Curve, Gamut Gamut, LightingRecord? TakeRecord = null, LightingRecord? ReferenceRecord = null, double? WhiteBalanceKelvin = null, int AnalysisFrames = 48, long? MaxFrames = null);
 
 /// <summary>The changes that bring a take to its reference, as the relight applies them.</summary>
 /// <param name="FromKelvin">The take's light (CCT) the lamp change starts from; null when the light colour is not changed.</param>
@@ -38,7 +39,14 @@ public sealed record MatchChanges(double? FromKelvin, double? FromTint, double? 
 public sealed record MatchDifference(double? CctK, double? DeltaUv, double ExposureStops, double KeyFillStops, double KeyAngleDeg);
 
 /// <summary>What <c>interpositive match --json</c> prints.</summary>
-public sealed record MatchReport(string Take, string Reference, string Output, MatchChanges Changes, MatchDifference Before, MatchDifference After, RelightReport Relight);
+public sealed record MatchReport(string Take, string Reference, string Output, MatchChanges Changes, MatchDifference Before, MatchDifference After, RelightReport Relight)
+{
+    /// <summary>The look adjustment an accepted match stores and sends to post: the changes and the differences, no paths or timings.</summary>
+    public MatchAdjustment Adjustment(string referenceClip) => new(referenceClip, Changes, Before, After);
+}
+
+/// <summary>A match as the clip's look adjustment.</summary>
+public sealed record MatchAdjustment(string ReferenceClip, MatchChanges Changes, MatchDifference Before, MatchDifference After);
 
 /// <summary>
 /// Matches one take to another from their lighting: the lamp colour change (von Kries in the camera's RGB, from the
@@ -64,8 +72,9 @@ public sealed class TakeMatcher(IRelightModel model, TimeProvider time)
 
         // Refine the exposure once on the take's representative frame: the key change adds light on the key side.
         var matched = Apply(settings, take.Frame, cancellationToken);
-        var measured = TakeLightMeter.Measure([matched], OutputCurve(settings), OutputGamut(settings), null, request.Take);
-        var residual = reference.Record.Exposure.AverageStops - measured.Exposure.AverageStops;
+        var measured = Meter(OutputCurve(settings), OutputGamut(settings), request.WhiteBalanceKelvin);
+        measured.Add(matched.Values, matched.Height, matched.Width);
+        var residual = reference.Record.Exposure.AverageStops - measured.Record(request.Take).Exposure.AverageStops;
         if (Math.Abs(residual) > 0.02)
         {
             settings = settings with { ExposureStops = Math.Clamp(settings.ExposureStops + residual, -10, 10) };
@@ -73,8 +82,8 @@ public sealed class TakeMatcher(IRelightModel model, TimeProvider time)
         }
 
         var relighter = new Relighter(model, time);
-        var report = await relighter.RunAsync(new RelightRequest(request.Take, request.Output, settings, Depth: 16), cancellationToken);
-        var written = await MeasureAsync(OutputInput(request.Output), OutputCurve(settings), OutputGamut(settings), null, null, request.AnalysisFrames, cancellationToken);
+        var report = await relighter.RunAsync(new RelightRequest(request.Take, request.Output, settings, Depth: 16, MaxFrames: request.MaxFrames), cancellationToken);
+        var written = await MeasureAsync(OutputInput(request.Output), OutputCurve(settings), OutputGamut(settings), request.WhiteBalanceKelvin, null, request.AnalysisFrames, cancellationToken);
         return new MatchReport(request.Take, request.Reference, request.Output, changes, Difference(take, reference), Difference(written, reference), report);
     }
 
@@ -83,14 +92,14 @@ public sealed class TakeMatcher(IRelightModel model, TimeProvider time)
 
     public static async Task<Measured> MeasureAsync(string path, TransferCurve curve, Gamut gamut, double? whiteBalanceKelvin, LightingRecord? record, int frames, CancellationToken cancellationToken)
     {
-        var meter = new TakeLightMeter(curve, gamut, whiteBalanceKelvin, await TakeFrames.FrameRateAsync(path, cancellationToken) ?? 24);
+        var meter = Meter(curve, gamut, whiteBalanceKelvin);
         PlanarFrame? first = null;
         await foreach (var item in TakeFrames.ReadAsync(path, record is null ? frames : 1, cancellationToken))
         {
             first ??= item.Frame;
             if (record is null)
             {
-                meter.Add(item.Frame);
+                meter.Add(item.Frame.Values, item.Frame.Height, item.Frame.Width);
             }
         }
 
@@ -101,8 +110,12 @@ public sealed class TakeMatcher(IRelightModel model, TimeProvider time)
 
         var settings = new RelightSettings { InputCurve = curve, CameraGamut = gamut, Output = OutputKind.Linear };
         var sh = TakePreparation.SourceLighting(settings, first.Values, first.Height, first.Width, default);
-        return new Measured(record ?? meter.Build(path), first, sh, KeyLight.Of(sh, gamut));
+        return new Measured(record ?? meter.Record(path), first, sh, KeyLight.Of(sh, gamut));
     }
+
+    /// <summary>The relight's own meter (the lighting analysis), with the camera's white balance as relight assumes it.</summary>
+    private static LampMeter Meter(TransferCurve curve, Gamut gamut, double? whiteBalanceKelvin) =>
+        new(new RelightSettings { InputCurve = curve, CameraGamut = gamut, CameraKelvin = whiteBalanceKelvin ?? PassExporter.CameraDefaultKelvin });
 
     /// <summary>The relight settings that bring <paramref name="take"/> to <paramref name="reference"/>.</summary>
     public static RelightSettings Plan(Measured take, Measured reference, MatchRequest request, out MatchChanges changes, string lightingFrom = "analysed")
@@ -116,7 +129,7 @@ public sealed class TakeMatcher(IRelightModel model, TimeProvider time)
             // The lamp change takes the take's light to the reference's. Von Kries adaptations in one cone space commute,
             // so the camera's own white balance, applied to both, drops out.
             (fromK, fromTint, toK, toTint) = (tk, Math.Clamp(-td * 1000, -100, 100), rk, Math.Clamp(-rd * 1000, -100, 100));
-            settings = settings with { CameraKelvin = tk, CameraTint = fromTint.Value, LampKelvin = rk, LampTint = toTint.Value };
+            settings = settings with { SourceLamp = SourceLamps.FromLight(t, settings, "the take's lighting"), LampKelvin = rk, LampTint = toTint.Value };
         }
 
         var exposure = Math.Clamp(reference.Record.Exposure.AverageStops - take.Record.Exposure.AverageStops, -10, 10);
@@ -153,7 +166,7 @@ public sealed class TakeMatcher(IRelightModel model, TimeProvider time)
     /// <summary>Output in the take's own encoding where the output format allows it, so the result cuts in with the reference.</summary>
     private static RelightSettings OutputFor(MatchRequest request)
     {
-        var settings = new RelightSettings { InputCurve = request.Curve, CameraGamut = request.Gamut };
+        var settings = new RelightSettings { InputCurve = request.Curve, CameraGamut = request.Gamut, CameraKelvin = request.WhiteBalanceKelvin ?? PassExporter.CameraDefaultKelvin };
         var previewClip = Ffmpeg.IsClip(request.Output);
         if (request.Curve.IsLog && !previewClip)
         {
