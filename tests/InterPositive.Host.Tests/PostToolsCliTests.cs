@@ -75,7 +75,8 @@ public sealed class PostToolsCliTests(ITestOutputHelper output) : IDisposable
         await File.WriteAllBytesAsync(_temp.Combine("broken.png"), [0x89, 0x50, 0x4E, 0x47, 1, 2, 3]);
         var (bad, badOut, badErr) = await RunAsync("passes", _temp.Combine("broken.png"), "--out", _temp.Combine("p3"), "--json");
         Assert.Equal(3, bad);
-        Assert.Single(badErr.Split('\n', StringSplitOptions.RemoveEmptyEntries), l => l.Contains("broken.png", StringComparison.Ordinal));
+        var line = Assert.Single(badErr.Split('\n', StringSplitOptions.RemoveEmptyEntries), l => l.StartsWith("interpositive passes: error:", StringComparison.Ordinal));
+        Assert.Contains("broken.png", line, StringComparison.Ordinal);
         Assert.Equal(3, JsonDocument.Parse(badOut).RootElement.GetProperty("exitCode").GetInt32());
     }
 

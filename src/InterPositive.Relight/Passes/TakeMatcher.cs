@@ -74,7 +74,7 @@ public sealed class TakeMatcher(IRelightModel model, TimeProvider time)
         var matched = Apply(settings, take.Frame, cancellationToken);
         var measured = Meter(OutputCurve(settings), OutputGamut(settings), request.WhiteBalanceKelvin);
         measured.Add(matched.Values, matched.Height, matched.Width);
-        var residual = reference.Record.Exposure.AverageStops - measured.Record(request.Take).Exposure.AverageStops;
+        var residual = Stops(reference) - (measured.Record(request.Take).Exposure?.AverageStops ?? 0);
         if (Math.Abs(residual) > 0.02)
         {
             settings = settings with { ExposureStops = Math.Clamp(settings.ExposureStops + residual, -10, 10) };
@@ -122,7 +122,7 @@ public sealed class TakeMatcher(IRelightModel model, TimeProvider time)
     {
         var settings = OutputFor(request);
         double? fromK = null, fromTint = null, toK = null, toTint = null;
-        var (t, r) = (take.Record.Light, reference.Record.Light);
+        var (t, r) = (take.Record.Light ?? new(), reference.Record.Light ?? new());
         if (t.Confidence >= MinimumConfidence && r.Confidence >= MinimumConfidence && t is { Cct: { } tk, Duv: { } td } && r is { Cct: { } rk, Duv: { } rd }
             && tk is >= 1000 and <= 25000 && rk is >= 1000 and <= 25000)
         {
@@ -132,7 +132,7 @@ public sealed class TakeMatcher(IRelightModel model, TimeProvider time)
             settings = settings with { SourceLamp = SourceLamps.FromLight(t, settings, "the take's lighting"), LampKelvin = rk, LampTint = toTint.Value };
         }
 
-        var exposure = Math.Clamp(reference.Record.Exposure.AverageStops - take.Record.Exposure.AverageStops, -10, 10);
+        var exposure = Math.Clamp(Stops(reference) - Stops(take), -10, 10);
         KeyChange? key = null;
         var keyFill = reference.Key.KeyFillStops - take.Key.KeyFillStops;
         if (Math.Abs(keyFill) >= KeyFillTolerance)
@@ -149,7 +149,7 @@ public sealed class TakeMatcher(IRelightModel model, TimeProvider time)
     /// <summary>Take minus reference.</summary>
     public static MatchDifference Difference(Measured take, Measured reference)
     {
-        var (t, r) = (take.Record.Light, reference.Record.Light);
+        var (t, r) = (take.Record.Light ?? new(), reference.Record.Light ?? new());
         double? cct = t.Cct is { } a && r.Cct is { } b ? Math.Round(a - b, 0) : null;
         double? uv = null;
         if (t is { X: { } tx, Y: { } ty } && r is { X: { } rx, Y: { } ry })
@@ -160,8 +160,10 @@ public sealed class TakeMatcher(IRelightModel model, TimeProvider time)
         }
 
         var angle = Continuity.AngleBetween(take.Key.AzimuthDeg, take.Key.ElevationDeg, reference.Key.AzimuthDeg, reference.Key.ElevationDeg);
-        return new MatchDifference(cct, uv, Math.Round(take.Record.Exposure.AverageStops - reference.Record.Exposure.AverageStops, 3), Math.Round(take.Key.KeyFillStops - reference.Key.KeyFillStops, 3), Math.Round(angle, 1));
+        return new MatchDifference(cct, uv, Math.Round(Stops(take) - Stops(reference), 3), Math.Round(take.Key.KeyFillStops - reference.Key.KeyFillStops, 3), Math.Round(angle, 1));
     }
+
+    private static double Stops(Measured m) => m.Record.Exposure?.AverageStops ?? 0;
 
     /// <summary>Output in the take's own encoding where the output format allows it, so the result cuts in with the reference.</summary>
     private static RelightSettings OutputFor(MatchRequest request)

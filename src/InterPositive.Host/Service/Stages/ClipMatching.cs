@@ -68,7 +68,8 @@ public sealed class ClipMatching(CatalogDatabase catalog, string dataFolder, Tim
         {
             try
             {
-                record = JsonSerializer.Deserialize(json, LightingJsonContext.Default.LightingRecord);
+                // A record of no frames (a document holding only alerts) is no measurement: the take is analysed instead.
+                record = JsonSerializer.Deserialize(json, LightingJsonContext.Default.LightingRecord) is { Frames: > 0 } stored ? stored : null;
             }
             catch (JsonException error)
             {
