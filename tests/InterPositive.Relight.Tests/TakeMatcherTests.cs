@@ -20,7 +20,7 @@ public sealed class TakeMatcherTests(ITestOutputHelper output)
 {
     internal static string WriteChart(string path, double kelvin, double stops)
     {
-        var scene = SceneRenderer.Render(new SceneSpec { Width = 240, Height = 136, Illuminant = new SceneIlluminant(kelvin), ExposureStops = stops, Curve = LogCurve.LogC3, Gamut = Gamut.Awg3 });
+        var scene = SceneRenderer.Render(new SceneSpec { Width = 240, Height = 136, Illuminant = new SceneIlluminant(kelvin), ExposureStops = stops, Curve = LogCurve.LogC3, Gamut = Gamut.Awg3, CameraWhiteBalanceKelvin = 5600 });
         using var stream = File.Create(path);
         PngCodec.Write(stream, scene.Image);
         return path;
