@@ -47,6 +47,8 @@ public static class Program
         PostVerb.Create,
         ClipsVerb.Create,
         RelightVerb.Create,
+        PassesVerb.Create,
+        MatchVerb.Create,
         AnalyzeVerb.Create,
         FeedVerb.Create,
         TokensVerb.Create,

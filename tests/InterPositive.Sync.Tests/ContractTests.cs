@@ -106,6 +106,25 @@ public sealed class ContractTests
     }
 
     [Fact]
+    public void An_accepted_match_rides_with_the_shot_record_and_validates()
+    {
+        using var folder = new TempFolder();
+        using var catalog = CatalogDatabase.Open(folder.Combine("catalog.db"), new FakeTimeProvider(T0));
+        SyncFixtures.AddCard(catalog, "A001R1AB", clips: 2);
+        var clipId = catalog.Outbox.ReadAfter(0, 100).First(e => e.Kind == "shots").Key;
+        var adjustment = $$$"""{"referenceClip":"{{{clipId}}}-ref","changes":{"fromKelvin":3800,"toKelvin":5200,"exposureStops":0.5,"key":null,"lightingFrom":"catalog"},"before":{"cctK":-1400},"after":{"cctK":3}}""";
+        InterPositive.Catalog.Looks.MatchStore.Offer(catalog, clipId, clipId + "-ref", adjustment, null);
+        var offered = catalog.Outbox.LastSequence();
+        InterPositive.Catalog.Looks.MatchStore.Decide(catalog, clipId, accept: true);
+        var entry = Assert.Single(catalog.Outbox.ReadAfter(offered, 100));
+        using var document = JsonDocument.Parse(Envelope.ToBytes(SyncFixtures.Identity, entry, T0.AddSeconds(1)));
+        var result = EnvelopeSchema.Value.Evaluate(document.RootElement, new EvaluationOptions { OutputFormat = OutputFormat.List });
+        Assert.True(result.IsValid, Describe(result));
+        using var shot = JsonDocument.Parse(entry.Body);
+        Assert.Equal(5200, shot.RootElement.GetProperty("match").GetProperty("adjustment").GetProperty("changes").GetProperty("toKelvin").GetInt32());
+    }
+
+    [Fact]
     public void A_schema_rejects_a_shot_without_its_clip_record()
     {
         using var folder = new TempFolder();

@@ -92,6 +92,7 @@ public static class ShotRecords
         var card = db.GetCollection<CardDocument>(CatalogCollections.Cards).FindById(clip.CardId);
         var lighting = db.GetCollection<LightingDocument>(CatalogCollections.Lighting).FindById(clipId);
         var look = db.GetCollection<LookDocument>(CatalogCollections.Looks).FindById(clipId);
+        var match = Looks.MatchStore.Accepted(db, clipId);
 
         var buffer = new ArrayBufferWriter<byte>(4096);
         using (var writer = new Utf8JsonWriter(buffer))
@@ -140,11 +141,22 @@ public static class ShotRecords
                 writer.WriteNullValue();
             }
 
+            if (match is not null)
+            {
+                // Optional: only a shot whose match the DIT accepted carries one (its look adjustment to the reference take).
+                writer.WriteStartObject("match");
+                writer.WriteString("referenceClip", match.ReferenceClip);
+                writer.WriteString("acceptedAt", match.DecidedAt ?? match.OfferedAt);
+                writer.WritePropertyName("adjustment");
+                WriteEmbedded(writer, match.AdjustmentJson, "{}", $"clip {clipId}", "adjustmentJson");
+                writer.WriteEndObject();
+            }
+
             writer.WritePropertyName("previews");
             WritePreviews(writer, look?.PreviewsJson, $"clip {clipId}");
             writer.WritePropertyName("alerts");
             WriteEmbedded(writer, lighting?.AlertsJson, "[]", $"clip {clipId}", "alertsJson");
-            writer.WriteString("updatedAt", Latest(clip.UpdatedAt, card?.UpdatedAt, lighting?.UpdatedAt, look?.UpdatedAt));
+            writer.WriteString("updatedAt", Latest(clip.UpdatedAt, card?.UpdatedAt, lighting?.UpdatedAt, look?.UpdatedAt, match?.DecidedAt));
             writer.WriteEndObject();
         }
 

@@ -46,6 +46,7 @@ public sealed record StartOffload(string Source, string? Name);
 [JsonSerializable(typeof(CreatedToken))]
 [JsonSerializable(typeof(TokenInfo))]
 [JsonSerializable(typeof(ListResponse<TokenInfo>))]
+[JsonSerializable(typeof(MatchSummary))]
 [JsonSerializable(typeof(ListResponse<InterPositive.Host.Service.FeedLive>))]
 [JsonSerializable(typeof(ListResponse<InterPositive.Host.Service.SensorLive>))]
 public sealed partial class ApiJsonContext : JsonSerializerContext;

@@ -147,6 +147,7 @@ public static class ApplianceHost
         api.MapServiceApi();
         api.MapTokensApi();
         api.MapLookApi();
+        api.MapMatchApi();
         app.MapDashboard();
         return app;
     }

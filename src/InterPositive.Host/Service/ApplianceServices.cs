@@ -27,6 +27,7 @@ public static class ApplianceServices
         services.AddHostedService(provider => provider.GetRequiredService<OffloadQueue>());
         services.AddHostedService<CardWatcher>();
         services.AddSingleton<Stages.InteractiveRelight>();
+        services.AddSingleton(provider => new Stages.ClipMatching(provider.GetRequiredService<CatalogDatabase>(), dataFolder, provider.GetRequiredService<TimeProvider>(), provider.GetRequiredService<Serilog.ILogger>()));
         services.AddSingleton<Stages.TakeStage>();
         services.AddHostedService(provider => provider.GetRequiredService<Stages.TakeStage>());
         services.AddSingleton<FeedService>();

@@ -129,6 +129,9 @@ public sealed class LampMeter(RelightSettings settings)
     /// <summary>The light over the frames so far.</summary>
     public LightColour Light() => _take.Light();
 
+    /// <summary>The whole lighting record of the frames so far (exposure, light, key/fill), as <c>analyze</c> builds it.</summary>
+    public LightingRecord Record(string? source) => _take.Build(source);
+
     /// <summary>The source lamp the frames so far give (the camera's white balance when they cannot tell).</summary>
     public SourceLamp Lamp() => SourceLamps.FromLight(
         Frames == 0 ? null : Light(),
