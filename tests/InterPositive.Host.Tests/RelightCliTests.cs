@@ -22,7 +22,8 @@ public sealed class RelightCliTests : IDisposable
         StillFrames.Write(input, StillFrames.FromRaster(scene.Image, input).Values, 160, 90, StillKind.Png16);
         string[] common = ["relight", input, "--log", "logc3", "--gamut", "awg3", "--camera-wb", "5600", "--cct", "5600", "--provider", "cpu", "--json", "--data", _temp.Combine("data")];
 
-        var measured = await Cli.RunAsync([.. common, "--out", _temp.Combine("a.jpg")]);
+        // --verbose: information-level log lines (the source lamp's) reach stderr as well as the log file.
+        var measured = await Cli.RunAsync([.. common, "--out", _temp.Combine("a.jpg"), "--verbose"]);
         Assert.True(measured.ExitCode == 0, measured.Stderr);
         using (var json = JsonDocument.Parse(measured.Stdout))
         {

@@ -106,14 +106,17 @@ public sealed class ContractEnforcementTests
         await using var store = await PostStores.OpenAsync(postgres?.Url ?? folder.Combine("post.db"), CancellationToken.None);
         using var stop = new CancellationTokenSource();
         var endpoint = $"mqtt://127.0.0.1:{broker.Port}";
-        await using var receiver = new PostReceiver(store, MosquittoFaultTests.ReceiverOptions(endpoint), TimeProvider.System, SyncFixtures.Log);
+        // A post receiver reads a named production: the embedded broker refuses a wildcard at the production level.
+        await using var receiver = new PostReceiver(store, MosquittoFaultTests.ReceiverOptions(endpoint) with { Production = SyncFixtures.Identity.Production }, TimeProvider.System, SyncFixtures.Log);
         var receiving = receiver.RunAsync(stop.Token);
         await receiver.Subscribed.WaitAsync(Bound);
 
         var identity = SyncFixtures.Identity;
         var factory = new MqttClientFactory();
         using var injector = factory.CreateMqttClient();
-        await injector.ConnectAsync(BrokerEndpoint.Parse(endpoint).CreateOptions("injector").Build());
+        // Bad messages arrive as if from the appliance itself: only its own account may publish under its prefix.
+        var account = SyncFixtures.ApplianceAccount;
+        await injector.ConnectAsync(BrokerEndpoint.Parse($"mqtt://{account.Username}:{account.Password}@127.0.0.1:{broker.Port}").CreateOptions("injector").Build());
 
         // A shot whose hash is right and whose body is 5: the old receiver stored it and every later export failed.
         var five = new OutboxEntry { Sequence = 10, MessageId = Guid.CreateVersion7().ToString("D"), Kind = "shots", Key = "A001R1AB/A001C009_261125_R1AB", Body = "5", Retained = true, CreatedAt = DateTimeOffset.UnixEpoch };

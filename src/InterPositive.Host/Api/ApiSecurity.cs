@@ -121,6 +121,7 @@ public static class ApiSecurity
             throw new InvalidDataException($"{dashboard.Certificate}: not a PEM certificate matching {dashboard.CertificateKey} ({error.Message})", error);
         }
 
+        web.UseKestrelHttpsConfiguration();
         web.ConfigureKestrel(kestrel => kestrel.ConfigureHttpsDefaults(https => https.ServerCertificate = certificate));
     }
 

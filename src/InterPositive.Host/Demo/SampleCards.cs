@@ -107,6 +107,8 @@ public static class SampleCards
             ],
             output,
             writeInput: true);
+        // A write blocked on ffmpeg's full pipe does not see the token: a stop kills ffmpeg, which breaks the pipe.
+        using var stop = cancellationToken.Register(process.Kill);
         var scene = new DemoScene(Width, Height, camera.Curve, camera.Gamut, take.Lighting);
         var frameBytes = Width * Height * 3 * sizeof(ushort);
         var buffer = ArrayPool<byte>.Shared.Rent(frameBytes);
@@ -121,6 +123,10 @@ public static class SampleCards
 
             await input.FlushAsync(cancellationToken);
             input.Close();
+        }
+        catch (IOException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw new OperationCanceledException(cancellationToken);
         }
         finally
         {
