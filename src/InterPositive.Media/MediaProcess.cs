@@ -203,8 +203,10 @@ public sealed class MediaProcess : IAsyncDisposable
             return;
         }
 
-        _disposed = true;
+        // Killed before it counts as disposed: Kill() does nothing once disposed, and a child blocked on a full stdout
+        // pipe that nobody reads any more would never exit on its own.
         Kill();
+        _disposed = true;
         await _process.WaitForExitAsync(CancellationToken.None);
         await _errorPump;
         _process.Dispose();

@@ -82,6 +82,19 @@ public sealed class MediaProcessTests
         Assert.Contains(state, new[] { "gone", "Z", "X" });
     }
 
+    [Fact]
+    public async Task Disposing_a_child_blocked_on_unread_output_stops_it()
+    {
+        // The relight clip path opens a decoder and may refuse the job before reading a frame: the decoder then sits
+        // on a full pipe, and disposal must kill it rather than wait for an exit that never comes.
+        var process = MediaProcess.Start("/bin/sh", ["-c", "exec cat /dev/zero"], "decoder");
+        var disposal = process.DisposeAsync().AsTask();
+        var finished = await Task.WhenAny(disposal, Task.Delay(TimeSpan.FromMinutes(1)));
+        Assert.Same(disposal, finished);
+        await disposal;
+        Assert.True(process.HasExited);
+    }
+
     private static string ProcessState(int pid)
     {
         try
