@@ -27,7 +27,7 @@ public sealed class IngestChainCliTests
         var offload = await SyncCli.RunAsync(data, Bound, "offload", card, "--dest", folder.Combine("raid"), "--json");
         Assert.True(offload.Code == 0, offload.Stderr);
 
-        var post = SyncCli.Start(folder.Combine("post-data"), "post", "--broker", broker.Url, "--db", folder.Combine("post.db"), "--production", "feature", "--until-idle", "3", "--json");
+        using var post = await SyncCli.StartPostAsync(folder.Combine("post-data"), Bound, "--broker", broker.Url, "--db", folder.Combine("post.db"), "--production", "feature", "--until-idle", "10", "--json");
         var sync = await SyncCli.RunAsync(data, Bound, "sync", "--broker", broker.Url, "--once", "--json");
         Assert.True(sync.Code == 0, sync.Stderr);
         var received = await SyncCli.FinishAsync(post, Bound);
@@ -85,7 +85,7 @@ public sealed class IngestChainCliTests
             cct = record.RootElement.GetProperty("light").GetProperty("cct").GetDouble();
         }
 
-        var post = SyncCli.Start(folder.Combine("post-data"), "post", "--broker", broker.Url, "--db", folder.Combine("post.db"), "--production", "feature", "--export", folder.Combine("exports"), "--until-idle", "3", "--json");
+        using var post = await SyncCli.StartPostAsync(folder.Combine("post-data"), Bound, "--broker", broker.Url, "--db", folder.Combine("post.db"), "--production", "feature", "--export", folder.Combine("exports"), "--until-idle", "10", "--json");
         var sync = await SyncCli.RunAsync(data, Bound, "sync", "--broker", broker.Url, "--once", "--json");
         Assert.True(sync.Code == 0, sync.Stderr);
         var received = await SyncCli.FinishAsync(post, Bound);

@@ -26,6 +26,36 @@ internal static class SyncCli
         return Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start");
     }
 
+    /// <summary>
+    /// Starts a post receiver and returns once it has subscribed, so what a sync publishes next reaches it. The receiver's
+    /// idle clock starts with it: on a loaded machine a sync started in the same breath may not publish before a short
+    /// <c>--until-idle</c> ends, so callers give it seconds to spare.
+    /// </summary>
+    public static async Task<Process> StartPostAsync(string dataFolder, TimeSpan bound, params string[] arguments)
+    {
+        var process = Start(dataFolder, ["post", .. arguments, "--verbose"]);
+        var seen = new StringBuilder();
+        using var timeout = new CancellationTokenSource(bound);
+        try
+        {
+            while (await process.StandardError.ReadLineAsync(timeout.Token) is { } line)
+            {
+                seen.AppendLine(line);
+                if (line.Contains("subscribed to", StringComparison.Ordinal))
+                {
+                    return process;
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        process.Kill(entireProcessTree: true);
+        process.Dispose();
+        throw new TimeoutException($"the post receiver did not subscribe within {bound}: {seen}");
+    }
+
     /// <summary>Runs to the end (bounded) and returns exit code, stdout and stderr.</summary>
     public static async Task<(int Code, string Stdout, string Stderr)> RunAsync(string dataFolder, TimeSpan bound, params string[] arguments)
     {

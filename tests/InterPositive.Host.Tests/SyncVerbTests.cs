@@ -22,7 +22,7 @@ public sealed class SyncVerbTests
             SyncTestCatalog.AddCard(catalog, "A001R1AB", clips: 3);
         }
 
-        var post = SyncCli.Start(folder.Combine("post-data"), "post", "--broker", broker.Url, "--db", folder.Combine("post.db"), "--export", folder.Combine("exports"), "--production", "feature", "--until-idle", "3", "--json");
+        using var post = await SyncCli.StartPostAsync(folder.Combine("post-data"), Bound, "--broker", broker.Url, "--db", folder.Combine("post.db"), "--export", folder.Combine("exports"), "--production", "feature", "--until-idle", "10", "--json");
         var sync = await SyncCli.RunAsync(data, Bound, "sync", "--broker", broker.Url, "--once", "--json");
         Assert.True(sync.Code == 0, sync.Stderr);
         using (var status = JsonDocument.Parse(sync.Stdout))
