@@ -30,7 +30,7 @@ public sealed class IngestChainCliTests
         using var post = await SyncCli.StartPostAsync(folder.Combine("post-data"), Bound, "--broker", broker.Url, "--db", folder.Combine("post.db"), "--production", "feature", "--until-idle", "10", "--json");
         var sync = await SyncCli.RunAsync(data, Bound, "sync", "--broker", broker.Url, "--once", "--json");
         Assert.True(sync.Code == 0, sync.Stderr);
-        var received = await SyncCli.FinishAsync(post, Bound);
+        var received = await post.FinishAsync(Bound);
         Assert.True(received.Code == 0, received.Stderr);
         using (var report = JsonDocument.Parse(received.Stdout))
         {
@@ -88,7 +88,7 @@ public sealed class IngestChainCliTests
         using var post = await SyncCli.StartPostAsync(folder.Combine("post-data"), Bound, "--broker", broker.Url, "--db", folder.Combine("post.db"), "--production", "feature", "--export", folder.Combine("exports"), "--until-idle", "10", "--json");
         var sync = await SyncCli.RunAsync(data, Bound, "sync", "--broker", broker.Url, "--once", "--json");
         Assert.True(sync.Code == 0, sync.Stderr);
-        var received = await SyncCli.FinishAsync(post, Bound);
+        var received = await post.FinishAsync(Bound);
         Assert.True(received.Code == 0, received.Stderr);
 
         var list = await SyncCli.RunAsync(folder.Combine("post-data"), Bound, "post", "list", "--db", folder.Combine("post.db"), "--json");

@@ -31,7 +31,7 @@ internal static class SyncCli
     /// idle clock starts with it: on a loaded machine a sync started in the same breath may not publish before a short
     /// <c>--until-idle</c> ends, so callers give it seconds to spare.
     /// </summary>
-    public static async Task<Process> StartPostAsync(string dataFolder, TimeSpan bound, params string[] arguments)
+    public static async Task<PostChild> StartPostAsync(string dataFolder, TimeSpan bound, params string[] arguments)
     {
         var process = Start(dataFolder, ["post", .. arguments, "--verbose"]);
         var seen = new StringBuilder();
@@ -43,7 +43,7 @@ internal static class SyncCli
                 seen.AppendLine(line);
                 if (line.Contains("subscribed to", StringComparison.Ordinal))
                 {
-                    return process;
+                    return new PostChild(process, seen.ToString());
                 }
             }
         }
@@ -79,5 +79,49 @@ internal static class SyncCli
         }
 
         return (process.ExitCode, await stdout, await stderr);
+    }
+}
+
+/// <summary>A subscribed post receiver whose verbose stderr is drained as it comes (a full pipe would stall its receiving).</summary>
+internal sealed class PostChild : IDisposable
+{
+    private readonly Process _process;
+    private readonly Task<string> _errors;
+    private readonly Task<string> _output;
+    private readonly string _start;
+
+    public PostChild(Process process, string start)
+    {
+        _process = process;
+        _start = start;
+        _errors = process.StandardError.ReadToEndAsync();
+        _output = process.StandardOutput.ReadToEndAsync();
+    }
+
+    /// <summary>Waits (bounded) for the receiver's own exit and returns its exit code, stdout and stderr.</summary>
+    public async Task<(int Code, string Stdout, string Stderr)> FinishAsync(TimeSpan bound)
+    {
+        using var timeout = new CancellationTokenSource(bound);
+        try
+        {
+            await _process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            _process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"post did not finish within {bound}: {_start}{await _errors}");
+        }
+
+        return (_process.ExitCode, await _output, _start + await _errors);
+    }
+
+    public void Dispose()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+        }
+
+        _process.Dispose();
     }
 }

@@ -31,7 +31,7 @@ public sealed class SyncVerbTests
             Assert.Equal(0, status.RootElement.GetProperty("backlogCount").GetInt32());
         }
 
-        var received = await SyncCli.FinishAsync(post, Bound);
+        var received = await post.FinishAsync(Bound);
         Assert.True(received.Code == 0, received.Stderr);
         using (var report = JsonDocument.Parse(received.Stdout))
         {
