@@ -21,8 +21,16 @@ public static class Program
             return ExitCode.Usage;
         }
 
-        return await parse.InvokeAsync();
+        return await parse.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = TerminationGrace });
     }
+
+    /// <summary>
+    /// How long a verb may take to finish after SIGINT or SIGTERM cancels its token before the process is ended with
+    /// 130/143. System.CommandLine's default of 2 s cut off <c>post</c>'s last export and report whenever systemd
+    /// stopped it on a busy machine (exit 143, nothing printed); a verb that honours its token still exits as soon as
+    /// it is done, and this stays well inside systemd's 90 s stop timeout.
+    /// </summary>
+    public static readonly TimeSpan TerminationGrace = TimeSpan.FromSeconds(30);
 
     public static RootCommand BuildRootCommand()
     {
