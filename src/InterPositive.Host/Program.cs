@@ -21,8 +21,20 @@ public static class Program
             return ExitCode.Usage;
         }
 
-        return await parse.InvokeAsync();
+        var grace = parse.CommandResult.Command.Name == "demo" ? DemoTerminationGrace : TerminationGrace;
+        return await parse.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = grace });
     }
+
+    /// <summary>
+    /// How long a verb may take to finish after SIGINT or SIGTERM cancels its token before the process is ended with
+    /// 130/143. System.CommandLine's default of 2 s cut off <c>post</c>'s last export and report whenever systemd
+    /// stopped it on a busy machine (exit 143, nothing printed); a verb that honours its token still exits as soon as
+    /// it is done, and this stays well inside systemd's stop timeouts (90 s; 120 s for serve).
+    /// </summary>
+    public static readonly TimeSpan TerminationGrace = TimeSpan.FromSeconds(30);
+
+    /// <summary>The demo promises to stop within 10 s of a signal: it stops cleanly when it can, and is ended at 10 s.</summary>
+    public static readonly TimeSpan DemoTerminationGrace = TimeSpan.FromSeconds(10);
 
     public static RootCommand BuildRootCommand()
     {

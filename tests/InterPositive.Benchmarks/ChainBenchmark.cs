@@ -48,16 +48,19 @@ public sealed class ChainBenchmark : IEndToEndBenchmark
         var baseline = copy.Elapsed.TotalSeconds;
 
         var port = LoopbackPort.Free();
-        await using var broker = new EmbeddedBroker(new EmbeddedBrokerOptions { Port = port, AnonymousProductions = ["*"] }, Log);
+        // As the appliance runs it: the publisher on its own account (unlimited rate), post reading the production anonymously.
+        var identity = new SyncIdentity("bench", "main", "cart-a");
+        var account = new BrokerAccount("cart-a", "bench-secret", [identity.Production]) { PublishAs = identity.ApplianceKey, MaxPublishesPerSecond = 0 };
+        await using var broker = new EmbeddedBroker(new EmbeddedBrokerOptions { Port = port, Accounts = [account], AnonymousProductions = [identity.Production] }, Log);
         await broker.StartAsync();
         var endpoint = BrokerEndpoint.Parse($"mqtt://127.0.0.1:{port}");
         await using var store = LiteDbPostStore.Open(folder.Combine("post.db"));
         using var catalog = CatalogDatabase.Open(folder.Combine("data", "interpositive.db"), TimeProvider.System);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        await using var receiver = new PostReceiver(store, new PostReceiverOptions { Broker = endpoint, ClientId = "bench-chain-post" }, TimeProvider.System, Log);
+        await using var receiver = new PostReceiver(store, new PostReceiverOptions { Broker = endpoint, Production = identity.Production, ClientId = "bench-chain-post" }, TimeProvider.System, Log);
         var receiving = receiver.RunAsync(stop.Token);
         await receiver.Subscribed.WaitAsync(TimeSpan.FromSeconds(30), cancellationToken);
-        await using var publisher = new OutboxPublisher(catalog, new PublisherOptions { Identity = new SyncIdentity("bench", "main", "cart-a"), Broker = endpoint, Sink = "post", PublishStatus = false }, TimeProvider.System, Log);
+        await using var publisher = new OutboxPublisher(catalog, new PublisherOptions { Identity = identity, Broker = BrokerEndpoint.Parse($"mqtt://127.0.0.1:{port}", account.Username, account.Password), Sink = "post", PublishStatus = false }, TimeProvider.System, Log);
         var publishing = publisher.RunAsync(untilEmpty: false, stop.Token);
 
         Directory.CreateDirectory(folder.Combine("raid"));

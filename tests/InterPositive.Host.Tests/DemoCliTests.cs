@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using InterPositive.Testing;
 
@@ -55,10 +54,7 @@ public sealed class DemoCliTests
         try
         {
             await ready.Task.WaitAsync(Bound);
-            using (var kill = Process.Start("kill", ["-s", signal, demo.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
-            {
-                await kill.WaitForExitAsync();
-            }
+            await SyncCli.SignalAsync(demo, signal);
 
             // A generous deadline, not a timing assertion: the demo must exit on its own rather than hang.
             using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));

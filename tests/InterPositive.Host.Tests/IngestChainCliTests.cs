@@ -1,6 +1,8 @@
 using System.Text.Json;
+using InterPositive.Formats.Cdl;
 using InterPositive.Testing;
 using InterPositive.Testing.Brokers;
+using InterPositive.Testing.Exports;
 using InterPositive.Testing.Media;
 
 namespace InterPositive.Host.Tests;
@@ -60,7 +62,7 @@ public sealed class IngestChainCliTests
     }
 
     [Fact]
-    public async Task Offload_analyze_sync_once_then_post_export_delivers_the_lighting_in_the_shot()
+    public async Task Offload_clips_cdl_analyze_sync_once_then_post_export_delivers_the_lighting_and_the_look_in_the_shot_and_complete_exports()
     {
         Assert.True(Ffmpeg.Available, "ffmpeg is needed to make decodable clips");
         using var folder = new TempFolder();
@@ -74,6 +76,16 @@ public sealed class IngestChainCliTests
 
         var offload = await SyncCli.RunAsync(data, Bound, "offload", card, "--dest", folder.Combine("raid"), "--json");
         Assert.True(offload.Code == 0, offload.Stderr);
+
+        // The DIT's grade for the first clip, matched by its ColorCorrection id (the clip name), stored for post.
+        var grade = new Cdl("day1", new CdlTriple(1.1, 1.0, 0.9), new CdlTriple(0.01, 0, -0.01), CdlTriple.One, 0.9);
+        using (var ccc = File.Create(folder.Combine("day1.ccc")))
+        {
+            CdlXml.Write(CdlXml.ToCollection([grade with { Id = "A001C001_261125_R1AB" }]), ccc);
+        }
+
+        var looks = await SyncCli.RunAsync(data, Bound, "clips", card, "--cdl", folder.Combine("day1.ccc"), "--json");
+        Assert.True(looks.Code == 0, looks.Stderr);
 
         // The copy's clip, named by its path only: the catalog knows which clip it is.
         var copy = Path.Combine(folder.Combine("raid"), "A001R1AB", Path.GetRelativePath(card, first));
@@ -100,9 +112,33 @@ public sealed class IngestChainCliTests
         Assert.Equal(JsonValueKind.Object, analysed.ValueKind);
         Assert.Equal(cct, analysed.GetProperty("light").GetProperty("cct").GetDouble());
         Assert.Equal(JsonValueKind.Null, items["A001C002_261125_R1AB"].GetProperty("lighting").ValueKind);
+        var look = items["A001C001_261125_R1AB"].GetProperty("look");
+        Assert.Equal("day1.ccc", look.GetProperty("source").GetString());
+        Assert.Equal([1.1, 1.0, 0.9], look.GetProperty("cdl").GetProperty("slope").EnumerateArray().Select(v => v.GetDouble()));
+        Assert.Equal(JsonValueKind.Null, items["A001C002_261125_R1AB"].GetProperty("look").ValueKind);
 
-        var csv = Directory.GetFiles(folder.Combine("exports"), "*.csv", SearchOption.AllDirectories);
-        Assert.NotEmpty(csv);
-        Assert.Contains(csv.Select(File.ReadAllText), text => text.Contains("A001C001_261125_R1AB", StringComparison.Ordinal));
+        // The analysed, graded clip's row is complete in the CSV and the ALE; the other has its camera values.
+        var exports = folder.Combine("exports");
+        var rows = Directory.GetFiles(exports, "*.csv", SearchOption.AllDirectories).SelectMany(f => CsvTable.Read(File.ReadAllText(f)).Rows).ToDictionary(r => r["Name"], StringComparer.Ordinal);
+        Assert.Equal(2, rows.Count);
+        foreach (var column in new[] { "Start", "End", "Duration", "FPS", "Exposure EV", "CCT", "Duv", "Flicker", "Look", "ASC_SOP", "ASC_SAT" })
+        {
+            Assert.False(string.IsNullOrEmpty(rows["A001C001_261125_R1AB"][column]), $"CSV: {column} is empty");
+        }
+
+        Assert.Equal("(1.100000 1.000000 0.900000)(0.010000 0.000000 -0.010000)(1.000000 1.000000 1.000000)", rows["A001C001_261125_R1AB"]["ASC_SOP"]);
+        Assert.All(new[] { "Start", "End", "Duration", "FPS" }, c => Assert.False(string.IsNullOrEmpty(rows["A001C002_261125_R1AB"][c]), $"CSV: {c} is empty"));
+        var ale = Assert.Single(Directory.GetFiles(exports, "*.ale", SearchOption.AllDirectories));
+        OtioAleRules.Check(await File.ReadAllTextAsync(ale));
+        var cdl = Assert.Single(Directory.GetFiles(exports, "*.cdl", SearchOption.AllDirectories));
+        Assert.Equal("A001C001_261125_R1AB.cdl", Path.GetFileName(cdl));
+        if (OpenColorIO.Available)
+        {
+            var expected = grade.Apply(0.5, 0.4, 0.3);
+            var rgb = Assert.Single(await OpenColorIO.ApplyAsync([(cdl, "A001C001_261125_R1AB")], (0.5, 0.4, 0.3)));
+            Assert.Equal(expected.R, rgb[0], 5);
+            Assert.Equal(expected.G, rgb[1], 5);
+            Assert.Equal(expected.B, rgb[2], 5);
+        }
     }
 }

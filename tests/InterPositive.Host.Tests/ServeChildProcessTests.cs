@@ -208,10 +208,7 @@ internal sealed class ServeChild : IDisposable
     /// <summary>Sends SIGTERM (what systemd sends) and waits for the exit code, killing the child if it overstays.</summary>
     public async Task<int> TerminateAsync(TimeSpan bound)
     {
-        using (var kill = Process.Start("kill", ["-TERM", Process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
-        {
-            await kill.WaitForExitAsync();
-        }
+        await SyncCli.SignalAsync(Process, "TERM");
 
         using var timeout = new CancellationTokenSource(bound);
         try

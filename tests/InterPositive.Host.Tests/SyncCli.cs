@@ -63,6 +63,13 @@ internal static class SyncCli
         return await FinishAsync(process, bound);
     }
 
+    /// <summary>Sends a signal by name (TERM, what systemd sends; INT, Ctrl-C) to a child.</summary>
+    public static async Task SignalAsync(Process process, string signal)
+    {
+        using var kill = Process.Start("kill", ["-s", signal, process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        await kill.WaitForExitAsync();
+    }
+
     public static async Task<(int Code, string Stdout, string Stderr)> FinishAsync(Process process, TimeSpan bound)
     {
         var stdout = process.StandardOutput.ReadToEndAsync();

@@ -1,5 +1,3 @@
-using System.Buffers;
-using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -43,16 +41,7 @@ public sealed class ContractEnforcementTests
         var entries = catalog.Outbox.ReadAfter(0, 1000);
         Assert.Equal(["cards", "shots", "events"], entries.Select(e => e.Kind).Distinct());
 
-        var captured = new ConcurrentQueue<(string Topic, byte[] Payload)>();
-        var factory = new MqttClientFactory();
-        using var listener = factory.CreateMqttClient();
-        listener.ApplicationMessageReceivedAsync += e =>
-        {
-            captured.Enqueue((e.ApplicationMessage.Topic, e.ApplicationMessage.Payload.ToArray()));
-            return Task.CompletedTask;
-        };
-        await listener.ConnectAsync(BrokerEndpoint.Parse(broker.Url).CreateOptions("capture").Build());
-        await listener.SubscribeAsync(factory.CreateSubscribeOptionsBuilder().WithTopicFilter(f => f.WithTopic(SyncIdentity.DefaultRoot + "/#").WithAtLeastOnceQoS()).Build());
+        await using var capture = await BrokerCapture.StartAsync(broker.Url, SyncIdentity.DefaultRoot + "/#");
 
         await using (var publisher = new OutboxPublisher(catalog, MosquittoFaultTests.PublisherOptions(broker.Url), TimeProvider.System, SyncFixtures.Log))
         {
@@ -60,9 +49,10 @@ public sealed class ContractEnforcementTests
         }
 
         await SyncFixtures.WaitUntilAsync(
-            () => Task.FromResult(captured.Count(c => !c.Topic.EndsWith("/status", StringComparison.Ordinal)) >= entries.Count && captured.Any(c => c.Topic.EndsWith("/status", StringComparison.Ordinal))),
+            () => Task.FromResult(capture.Messages.Count(c => !c.Topic.EndsWith("/status", StringComparison.Ordinal)) >= entries.Count && capture.Messages.Any(c => c.Topic.EndsWith("/status", StringComparison.Ordinal))),
             Bound,
-            () => Task.FromResult($"captured {captured.Count} of {entries.Count} messages and a status"));
+            () => Task.FromResult($"captured {capture.Messages.Count} of {entries.Count} messages and a status"));
+        var captured = capture.Messages;
 
         var validator = ContractValidator.Instance;
         foreach (var (topic, payload) in captured)

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using CsCheck;
@@ -9,6 +8,7 @@ using InterPositive.Formats.Cdl;
 using InterPositive.Formats.Clips;
 using InterPositive.Sync.Post;
 using InterPositive.Testing;
+using InterPositive.Testing.Exports;
 using Microsoft.Extensions.Time.Testing;
 
 namespace InterPositive.Sync.Tests;
@@ -25,9 +25,8 @@ public sealed class PostExportTests
         var shots = Shots(folder, clips: 3);
         var result = PostExport.Export(folder.Combine("exports"), shots);
         Assert.Empty(result.Skipped);
-        var csv = File.ReadAllLines(folder.Combine("exports", "feature", "2026-11-25", "A001.csv"));
-        var header = csv[0].Split(',');
-        var row = Row(header, csv[1]);
+        var (_, rows) = CsvTable.Read(File.ReadAllText(folder.Combine("exports", "feature", "2026-11-25", "A001.csv")));
+        var row = rows[0];
         Assert.Equal("A001C001_261125_R1AB", row["Name"]);
         Assert.Equal("01:00:01:00", row["Start"]);
         Assert.Equal("01:00:01:12", row["End"]);
@@ -48,8 +47,7 @@ public sealed class PostExportTests
         Assert.Equal("look1", row["Look"]);
         Assert.Equal("(1.100000 1.000000 0.900000)(0.010000 0.000000 -0.010000)(1.000000 1.000000 1.000000)", row["ASC_SOP"]);
         Assert.Equal("0.900000", row["ASC_SAT"]);
-        Assert.Contains("flicker at 100 Hz", Row(header, csv[2])["Alerts"], StringComparison.Ordinal);
-        Assert.All(csv.Skip(1), line => Assert.Equal(header.Length, Row(header, line).Count));
+        Assert.Contains("flicker at 100 Hz", rows[1]["Alerts"], StringComparison.Ordinal);
     }
 
     [Theory]
@@ -160,49 +158,20 @@ public sealed class PostExportTests
         PostExport.Export(folder.Combine("exports"), shots);
         var day = folder.Combine("exports", "feature", "2026-11-25");
         var expected = new Cdl(null, new CdlTriple(1.1, 1.0, 0.9), new CdlTriple(0.01, 0, -0.01), CdlTriple.One, 0.9).Apply(0.5, 0.4, 0.3, CdlStyle.AscV12);
-        var script = """
-            import sys, json, PyOpenColorIO as OCIO
-            cfg = OCIO.Config.CreateRaw()
-            out = {}
-            for path, cccid in zip(sys.argv[1::2], sys.argv[2::2]):
-                t = OCIO.FileTransform(src=path, cccId=cccid, interpolation=OCIO.INTERP_LINEAR)
-                out[path + "#" + cccid] = cfg.getProcessor(t).getDefaultCPUProcessor().applyRGB([0.5, 0.4, 0.3])
-            print(json.dumps(out))
-            """;
-        await File.WriteAllTextAsync(folder.Combine("ocio.py"), script);
-        string[] args = [folder.Combine("ocio.py"),
-            Path.Combine(day, "A001.ccc"), "A001C001_261125_R1AB",
-            Path.Combine(day, "A001.ccc"), "A001C002_261125_R1AB",
-            Path.Combine(day, "A001", "A001C002_261125_R1AB.cdl"), "A001C002_261125_R1AB"];
-        var output = await RunPythonAsync(args);
-        using var document = JsonDocument.Parse(output);
-        foreach (var property in document.RootElement.EnumerateObject())
+        Assert.True(OpenColorIO.Available, "OpenColorIO's Python bindings are needed (Debian python3-pyopencolorio; tests/run.sh installs them)");
+        var colours = await OpenColorIO.ApplyAsync(
+        [
+            (Path.Combine(day, "A001.ccc"), "A001C001_261125_R1AB"),
+            (Path.Combine(day, "A001.ccc"), "A001C002_261125_R1AB"),
+            (Path.Combine(day, "A001", "A001C002_261125_R1AB.cdl"), "A001C002_261125_R1AB"),
+        ], (0.5, 0.4, 0.3));
+        Assert.Equal(3, colours.Count);
+        foreach (var rgb in colours)
         {
-            var rgb = property.Value.EnumerateArray().Select(v => v.GetDouble()).ToArray();
             Assert.Equal(expected.R, rgb[0], 5);
             Assert.Equal(expected.G, rgb[1], 5);
             Assert.Equal(expected.B, rgb[2], 5);
         }
-
-        Assert.Equal(3, document.RootElement.EnumerateObject().Count());
-    }
-
-    internal static async Task<string> RunPythonAsync(IEnumerable<string> args)
-    {
-        // Debian's python3-pyopencolorio installs for the system interpreter, not for any other python3 on PATH.
-        var python = File.Exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
-        var start = new ProcessStartInfo(python) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        Assert.True(process.ExitCode == 0, $"python3 (needs Debian python3-pyopencolorio) exited {process.ExitCode}: {await stderr}");
-        return await stdout;
     }
 
     private static List<PostShot> Shots(TempFolder folder, int clips, double? slope = null)
@@ -236,41 +205,5 @@ public sealed class PostExportTests
         var body = $$"""{"clipId":"A002/{{clip.Clip}}","cardId":"A002","path":"{{clip.Path}}","reel":"A002","scene":null,"take":null,"camera":null,"clip":{{clip.ToJson()}},"offload":null,"lighting":null,"look":null,"previews":[],"alerts":[],"updatedAt":"2026-11-25T09:00:00+00:00"}""";
         using var document = JsonDocument.Parse(body);
         return new PostShot("feature", "main", "cart-a", "A002/" + clip.Clip, sequence, Guid.CreateVersion7().ToString("D"), T0, T0, document.RootElement.Clone());
-    }
-
-    private static Dictionary<string, string> Row(string[] header, string line)
-    {
-        // The fixture's values hold no quotes or commas except the alerts text, which the CSV quotes.
-        var cells = new List<string>();
-        var current = new System.Text.StringBuilder();
-        var quoted = false;
-        for (var i = 0; i < line.Length; i++)
-        {
-            var c = line[i];
-            if (c == '"')
-            {
-                if (quoted && i + 1 < line.Length && line[i + 1] == '"')
-                {
-                    current.Append('"');
-                    i++;
-                }
-                else
-                {
-                    quoted = !quoted;
-                }
-            }
-            else if (c == ',' && !quoted)
-            {
-                cells.Add(current.ToString());
-                current.Clear();
-            }
-            else
-            {
-                current.Append(c);
-            }
-        }
-
-        cells.Add(current.ToString());
-        return header.Zip(cells).ToDictionary(p => p.First, p => p.Second, StringComparer.Ordinal);
     }
 }

@@ -1,7 +1,7 @@
 using System.Globalization;
 using InterPositive.Formats;
 
-namespace InterPositive.Sync.Tests;
+namespace InterPositive.Testing.Exports;
 
 /// <summary>
 /// The rules OpenTimelineIO's ALE adapter (otio-ale-adapter, <c>ale.py</c>) applies when it reads an ALE, restated so
@@ -10,7 +10,7 @@ namespace InterPositive.Sync.Tests;
 /// Start, End and Duration parse as timecode at that FPS (<c>;</c> = drop frame) and agree (End = Start + Duration);
 /// ASC_SOP holds at least nine numbers written with a decimal point; ASC_SAT parses as a float.
 /// </summary>
-internal static class OtioAleRules
+public static class OtioAleRules
 {
     private static readonly double[] SmpteRates = [23.976, 24, 25, 29.97, 30, 47.952, 48, 50, 59.94, 60];
 
