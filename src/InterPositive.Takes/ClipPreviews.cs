@@ -76,13 +76,14 @@ public sealed class ClipPreviews(CatalogDatabase catalog, IRelightModel model, T
     {
         var settings = SettingsFor(clip);
         // The DIT's look is part of what the previews show: the graph applies the clip's ASC CDL before display.
-        if (LookStore.Find(catalog, clip.Id) is { } look)
+        var look = LookStore.Find(catalog, clip.Id);
+        if (look is not null)
         {
             settings = settings with { Cdl = CdlBridge.ToValues(look) };
         }
 
         var record = await _maker.MakeAsync(Path.Combine(cardRoot, clip.Path), clip.Id, settings, presets, dataFolder, previewFrames, cancellationToken);
-        TakeStore.SavePreviews(catalog, clip.Id, record.ToJson());
+        TakeStore.SavePreviews(catalog, clip.Id, record.ToJson(), look is null ? null : LookStore.ToJson(look));
         log.Information("Previews for {Clip}: {Count} presets with {Model}", clip.Id, record.Previews.Count, record.Model);
         return record;
     }

@@ -2,8 +2,10 @@ using System.Text.Json;
 using InterPositive.Catalog;
 using InterPositive.Catalog.Cards;
 using InterPositive.Catalog.Clips;
+using InterPositive.Catalog.Looks;
 using InterPositive.Catalog.Takes;
 using InterPositive.Offload;
+using InterPositive.Formats.Cdl;
 using InterPositive.Relight.Models;
 using InterPositive.Testing;
 using InterPositive.Testing.Media;
@@ -55,6 +57,41 @@ public sealed class TakeWorkerTests : IDisposable
         using var last = JsonDocument.Parse(updates.Last(e => e.Key == views[0].Clip.Id).Body);
         Assert.Equal(JsonValueKind.Object, last.RootElement.GetProperty("lighting").ValueKind);
         Assert.Contains("warmer", last.RootElement.GetProperty("previews").GetRawText(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_look_set_or_cleared_after_the_previews_has_them_remade_with_it()
+    {
+        Assert.True(Ffmpeg.Available, "ffmpeg is needed to make decodable clips");
+        var card = _folder.Combine("A004R1AB");
+        Directory.CreateDirectory(Path.Combine(card, "A004R1AB"));
+        Ffmpeg.ProResMov(Path.Combine(card, "A004R1AB", "A004C001_261125_R1AB.mov"));
+        var cardId = await IngestAsync(card);
+        using var worker = Worker([new RelightPreset("warmer", LampKelvin: 3200)]);
+        Assert.Equal(1, await worker.RunPendingAsync(CancellationToken.None));
+        var clipId = Assert.Single(ClipStore.Documents(_catalog, cardId)).Id;
+        Assert.Empty(worker.Pending());
+
+        // The DIT grades the clip: the previews now owe the look, and the old ones stay until the new ones exist.
+        var look = new Cdl("day1", new CdlTriple(1.2, 1.0, 0.8), new CdlTriple(0.02, 0, -0.02), CdlTriple.One, 0.8);
+        Assert.True(LookStore.Set(_catalog, clipId, look, "api"));
+        var owed = Assert.Single(worker.Pending());
+        Assert.Equal((false, true), (owed.NeedsLighting, owed.NeedsPreviews));
+        Assert.Contains("warmer", ClipStore.View(_catalog, clipId)!.Look!.PreviewsJson, StringComparison.Ordinal);
+
+        var before = _catalog.Outbox.LastSequence();
+        Assert.Equal(1, await worker.RunPendingAsync(CancellationToken.None));
+        Assert.Empty(worker.Pending());
+        var stored = ClipStore.View(_catalog, clipId)!.Look!;
+        Assert.Equal(stored.CdlJson, stored.PreviewsCdlJson);
+        Assert.Single(_catalog.Outbox.ReadAfter(before, 10), e => e.Kind == "shots" && e.Key == clipId);
+
+        // Cleared: remade without it.
+        Assert.True(LookStore.Set(_catalog, clipId, null, null));
+        Assert.True(Assert.Single(worker.Pending()).NeedsPreviews);
+        Assert.Equal(1, await worker.RunPendingAsync(CancellationToken.None));
+        Assert.Null(ClipStore.View(_catalog, clipId)!.Look!.PreviewsCdlJson);
+        Assert.Empty(worker.Pending());
     }
 
     [Fact]

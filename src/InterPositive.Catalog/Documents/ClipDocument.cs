@@ -62,6 +62,9 @@ public sealed class LookDocument
     /// <summary>Preview references (paths relative to the data folder) as JSON array.</summary>
     public string PreviewsJson { get; set; } = "[]";
 
+    /// <summary>The look (<see cref="CdlJson"/>) the previews were made with: when the DIT changes the look, they are remade.</summary>
+    public string? PreviewsCdlJson { get; set; }
+
     public DateTimeOffset UpdatedAt { get; set; }
 }
 

@@ -31,7 +31,8 @@ public static class LookStore
                 continue;
             }
 
-            // The previews stay: they belong to the same document and were made before this look.
+            // The previews stay until the take stage has remade them with this look (TakeStore.Pending owes them again):
+            // post and the dashboard keep showing the old ones rather than none.
             var look = collection.FindById(clipId) ?? new LookDocument { ClipId = clipId };
             look.CdlJson = cdl is null ? null : ToJson(cdl);
             look.Source = cdl is null ? null : source;

@@ -14,7 +14,8 @@ public enum TakeWork
 }
 
 /// <summary>
-/// The take work the catalog is owed: clips of verified cards that have no lighting record or no preview set yet. The
+/// The take work the catalog is owed: clips of verified cards that have no lighting record, no preview set yet, or
+/// previews made with another look than the clip's current one. The
 /// catalog, not memory, is the work list: a take stage that starts, restarts after a crash or hears of a new card asks
 /// here, so nothing queued in memory can be lost or dropped. A clip whose work failed (a file no decoder reads) is
 /// recorded as such and not retried until its card is ingested again.
@@ -44,7 +45,7 @@ public static class TakeStore
             {
                 var failed = failures.FindById(clip.Id);
                 var needsLighting = failed?.LightingError is null && !lighting.Exists(Query.EQ("_id", clip.Id));
-                var needsPreviews = previewsWanted && failed?.PreviewsError is null && !HasPreviews(looks.FindById(clip.Id));
+                var needsPreviews = previewsWanted && failed?.PreviewsError is null && !HasCurrentPreviews(looks.FindById(clip.Id));
                 if (needsLighting || needsPreviews)
                 {
                     pending.Add(new PendingTake(clip, root, needsLighting, needsPreviews));
@@ -55,12 +56,17 @@ public static class TakeStore
         return (IReadOnlyList<PendingTake>)pending;
     });
 
-    /// <summary>Stores a clip's preview set (JSON array) beside its look and queues its shot update, in one transaction.</summary>
-    public static void SavePreviews(CatalogDatabase catalog, string clipId, string previewsJson) => catalog.Write(tx =>
+    /// <summary>
+    /// Stores a clip's preview set (JSON array) beside its look, with the look it was made with (<paramref name="madeWithCdlJson"/>,
+    /// null for none), and queues its shot update, in one transaction. A look changed while the previews were made leaves
+    /// them owed again.
+    /// </summary>
+    public static void SavePreviews(CatalogDatabase catalog, string clipId, string previewsJson, string? madeWithCdlJson) => catalog.Write(tx =>
     {
         var looks = tx.Database.GetCollection<LookDocument>(CatalogCollections.Looks);
         var look = looks.FindById(clipId) ?? new LookDocument { ClipId = clipId };
         look.PreviewsJson = previewsJson;
+        look.PreviewsCdlJson = madeWithCdlJson;
         look.UpdatedAt = tx.Now;
         looks.Upsert(look);
         Shots.ShotRecords.Enqueue(tx, clipId);
@@ -92,8 +98,10 @@ public static class TakeStore
     public static void ForgetFailures(CatalogTransaction tx, string cardId) =>
         tx.Database.GetCollection<TakeFailureDocument>(Failures).DeleteMany(Query.StartsWith("_id", cardId + "/"));
 
-    private static bool HasPreviews(LookDocument? look) =>
-        look is not null && !string.IsNullOrWhiteSpace(look.PreviewsJson) && look.PreviewsJson.Trim() != "[]";
+    /// <summary>Previews exist and show the clip's current look (the DIT may have set, changed or cleared it since).</summary>
+    private static bool HasCurrentPreviews(LookDocument? look) =>
+        look is not null && !string.IsNullOrWhiteSpace(look.PreviewsJson) && look.PreviewsJson.Trim() != "[]"
+        && string.Equals(look.PreviewsCdlJson, look.CdlJson, StringComparison.Ordinal);
 
     private sealed class TakeFailureDocument
     {
