@@ -160,6 +160,45 @@ public sealed class ByoModelTests
         Assert.Contains("not valid JSON", e2.Message, StringComparison.Ordinal);
     }
 
+    /// <summary>A model that takes estimated normals and writes them out: a shot's are smoothed over time like the built-in model's.</summary>
+    [Fact]
+    public void A_model_that_takes_normals_gets_them_smoothed_over_a_shot()
+    {
+        using var temp = new TempFolder("byo");
+        var g = new GraphBuilder("normals-out");
+        g.Input("frame", "N", "3", "H", "W");
+        var n = g.Input("n", "N", "3", "H", "W");
+        g.Output(g.Node("Identity", [n]), "result", "N", "3", "H", "W");
+        var manifest = new ModelManifest("normals-out", "1", [new ManifestTensor("frame", TensorRoles.Image, "NCHW", "scene-linear"), new ManifestTensor("n", TensorRoles.Normals, "NCHW")], [new ManifestTensor("result", TensorRoles.Image, "NCHW", "scene-linear")]);
+        using var model = new ByoModel(Save(temp.Path, g, manifest), ExecutionPreference.Cpu, 1);
+        const int h = 24, w = 32;
+        var frames = GraphHarness.SmoothFrames(2, h, w, 31);
+        var settings = new RelightSettings { Output = OutputKind.Linear };
+        var perFrame = RunModel(model, settings, frames, 2, h, w);
+
+        var take = model.Prepare(settings, frames.AsSpan(0, 3 * h * w), h, w);
+        using var history = new NormalHistory();
+        using var input = TensorBuffer.From(frames, 2, 3, h, w);
+        using var output = new TensorBuffer(2, 3, h, w);
+        model.RunShot(take, input, history, output);
+        Assert.Equal(2, history.Frames);
+
+        // The first frame as estimated; the second, the two frames' normals through the same filter.
+        using var expected = new NormalHistory();
+        var size = 3 * h * w;
+        var first = perFrame[..size];
+        var second = perFrame[size..];
+        var raw = (float[])second.Clone();
+        expected.Smooth(first);
+        expected.Smooth(second);
+        Assert.NotEqual(raw, second);
+        for (var i = 0; i < size; i++)
+        {
+            Assert.Equal(first[i], output.Span[i], 1e-6);
+            Assert.Equal(second[i], output.Span[size + i], 1e-6);
+        }
+    }
+
     internal static float[] RunModel(IRelightModel model, RelightSettings settings, float[] frames, int batch, int h, int w)
     {
         var frame = 3 * h * w;

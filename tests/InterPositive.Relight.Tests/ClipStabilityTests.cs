@@ -18,31 +18,91 @@ public sealed class ClipStabilityTests(ITestOutputHelper output)
     private const int W = 240;
     private const int H = 136;
 
-    /// <summary>What a relit locked-off shot may add to its input's frame-to-frame change (as a ratio, in the same log encoding).</summary>
-    private const double StabilityTolerance = 1.25;
+    /// <summary>
+    /// What a relit locked-off shot may add to its input's frame-to-frame change (as a ratio, in the same log encoding):
+    /// 10 %. Measured 0.99–1.05 with the normals smoothed over time; frame by frame the chart read 1.13.
+    /// </summary>
+    private const double StabilityTolerance = 1.10;
 
     private static readonly RelightSettings LogC3 = new() { InputCurve = LogTransfer.LogC3, CameraGamut = Gamut.Awg3, CameraKelvin = 5600 };
 
-    [Fact]
-    public async Task A_static_shot_relit_changes_no_more_than_its_input_does()
+    /// <summary>
+    /// A locked-off shot with sensor noise, relit with a lamp change, exposure and a key change from estimated normals:
+    /// its relit frames change no more than its input's (ratio ≤ <see cref="StabilityTolerance"/>, in the same log
+    /// encoding). Beside it, in the same run, the same frames relit one by one with the take's parameters and normals
+    /// estimated afresh on each (no smoothing over time): what the smoothing removes.
+    /// </summary>
+    [Theory]
+    [InlineData("chart", 0.004f)]
+    [InlineData("spheres", 0.004f)]
+    [InlineData("spheres", 0.012f)]
+    public async Task A_static_shot_relit_with_a_key_change_changes_no_more_than_its_input_does(string scene, float noise)
     {
         using var temp = new TempFolder("clip");
         const int frames = 12;
-        var code = Chart(new SceneIlluminant(3200), 0, seed: 7, W);
-        var clip = await RelightClips.StaticClipAsync(temp.Path, code, W, H, frames, noise: 0.004f, seed: 3, CancellationToken.None);
+        var code = scene == "chart" ? Chart(new SceneIlluminant(3200), 0, seed: 7, W) : Spheres(RelightScene.KeyAndFill());
+        var clip = await RelightClips.StaticClipAsync(temp.Path, code, W, H, frames, noise, seed: 3, CancellationToken.None);
         using var model = new BuiltInModel(ExecutionPreference.Cpu, 1);
+        var settings = LogC3 with { LampKelvin = 4300, ExposureStops = 0.5, Key = new KeyChange(60, 10, 1), Output = OutputKind.Log };
         var report = await new Relighter(model, new FakeTimeProvider()).RunAsync(
-            new RelightRequest(clip, temp.Combine("out", "f_%03d.png"), LogC3 with { LampKelvin = 4300, ExposureStops = 0.5, Key = new KeyChange(60, 10, 1), Output = OutputKind.Log }, Depth: 16),
+            new RelightRequest(clip, temp.Combine("out", "f_%03d.png"), settings, Depth: 16),
             CancellationToken.None);
         Assert.Equal(frames, report.Frames);
+        Assert.Equal("estimated", report.Parameters.Normals);
         var estimate = Assert.Single(report.Estimates);
-        Assert.Equal((0L, EstimateReason.Start, LampOrigin.Measured), (estimate.Frame, estimate.Reason, estimate.SourceLamp.Origin));
+        Assert.Equal((0L, EstimateReason.Start), (estimate.Frame, estimate.Reason));
 
         var input = await ReadClipAsync(clip);
         var relit = Enumerable.Range(0, frames).Select(i => StillFrames.Read(temp.Combine("out", $"f_{i:000}.png")).Values).ToArray();
-        var ratio = MeanStep(relit) / MeanStep(input);
-        output.WriteLine($"mean frame-to-frame change: input {MeanStep(input):E3}, relit {MeanStep(relit):E3}, ratio {ratio:F3} (tolerance {StabilityTolerance})");
-        Assert.True(ratio <= StabilityTolerance, $"relit static shot changes {ratio:F3}× as much as its input");
+        var take = model.Prepare(settings with { SourceLamp = report.Parameters.SourceLamp, SourceLighting = new ShLighting(report.Parameters.SourceLighting!) }, input[0], H, W);
+        var perFrame = input.Select(frame =>
+        {
+            using var image = TensorBuffer.From(frame, 1, 3, H, W);
+            using var result = new TensorBuffer(1, 3, H, W);
+            model.Run(take, image, null, result);
+            return result.Span.ToArray();
+        }).ToArray();
+        var (a, b, c) = (MeanStep(input), MeanStep(relit), MeanStep(perFrame));
+        // The relight's own flicker: the change over time of what it does to each pixel (relit − input in log code
+        // values, the log of its gain above LogC3's toe), which the input's noise does not enter.
+        var (ownSmoothed, ownPerFrame) = (MeanStep(Gain(relit, input)), MeanStep(Gain(perFrame, input)));
+        output.WriteLine($"{scene}, noise ±{noise}: mean frame-to-frame change input {a:E3}, relit {b:E3} (×{b / a:F3}, tolerance {StabilityTolerance}); normals estimated frame by frame {c:E3} (×{c / a:F3})");
+        output.WriteLine($"  the relight's own change (relit − input): normals smoothed {ownSmoothed:E3}, frame by frame {ownPerFrame:E3} (×{ownSmoothed / ownPerFrame:F3})");
+        Assert.True(b / a <= StabilityTolerance, $"relit static shot changes {b / a:F3}× as much as its input");
+        Assert.True(b <= c * 1.02, $"smoothing the normals made the relit shot less stable: {b:E3} against {c:E3} frame by frame");
+        // Measured 0.21–0.40 on these scenes.
+        Assert.True(ownSmoothed <= 0.6 * ownPerFrame, $"the relight's own change {ownSmoothed:E3} is not well under its frame-by-frame {ownPerFrame:E3}");
+    }
+
+    /// <summary>
+    /// A cut between two set-ups of the same set (the key moved, two stops apart): the frame after the cut is relit exactly
+    /// as the second shot alone is, its lighting re-estimated and no normals kept from the first shot.
+    /// </summary>
+    [Fact]
+    public async Task A_cut_forgets_the_first_shot_s_normals_and_lighting()
+    {
+        using var temp = new TempFolder("clip");
+        var first = Spheres(RelightScene.KeyAndFill());
+        var second = Spheres(RelightScene.KeyAndFill(keyAzimuth: 35, keyElevation: 15), stops: -2);
+        const int frames = 8;
+        var settings = LogC3 with { Key = new KeyChange(-60, 20, 1), Output = OutputKind.Log };
+        using var model = new BuiltInModel(ExecutionPreference.Cpu, 1);
+        Directory.CreateDirectory(temp.Combine("cut"));
+        Directory.CreateDirectory(temp.Combine("alone"));
+        var cutClip = await RelightClips.ClipAsync(temp.Combine("cut"), "cut.mov", f => f < 4 ? first : second, W, H, frames, 0, 1, CancellationToken.None);
+        var aloneClip = await RelightClips.ClipAsync(temp.Combine("alone"), "alone.mov", _ => second, W, H, 4, 0, 1, CancellationToken.None);
+        var cut = await new Relighter(model, new FakeTimeProvider()).RunAsync(new RelightRequest(cutClip, temp.Combine("cut", "f_%03d.png"), settings, Depth: 16), CancellationToken.None);
+        var alone = await new Relighter(model, new FakeTimeProvider()).RunAsync(new RelightRequest(aloneClip, temp.Combine("alone", "f_%03d.png"), settings, Depth: 16), CancellationToken.None);
+        Assert.Equal([(0L, EstimateReason.Start), (4L, EstimateReason.Cut)], cut.Estimates.Select(e => (e.Frame, e.Reason)));
+        Assert.Single(alone.Estimates);
+        for (var f = 0; f < 4; f++)
+        {
+            var a = StillFrames.Read(temp.Combine("cut", $"f_{f + 4:000}.png")).Values;
+            var b = StillFrames.Read(temp.Combine("alone", $"f_{f:000}.png")).Values;
+            var worst = a.Zip(b, (x, y) => Math.Abs(x - y)).Max();
+            output.WriteLine($"frame {f + 4} after the cut against the second shot alone: largest difference {worst:E2}");
+            Assert.True(worst <= 2e-4, $"frame {f + 4}: {worst:E2} from the second shot relit alone");
+        }
     }
 
     [Fact]
@@ -130,6 +190,9 @@ public sealed class ClipStabilityTests(ITestOutputHelper output)
         return StillFrames.FromRaster(scene.Image, "chart").Values;
     }
 
+    private static float[] Spheres(double[] lighting, double stops = 0) =>
+        [.. RelightScene.Spheres(W, H).Render(lighting, 0.6 * Math.Pow(2, stops)).Select(v => (float)LogTransfer.LogC3.Encode(v))];
+
     private static float[] Crop(float[] planar, int width, int x0, int cropWidth)
     {
         var result = new float[3 * cropWidth * H];
@@ -159,6 +222,8 @@ public sealed class ClipStabilityTests(ITestOutputHelper output)
             frames.Add(buffer);
         }
     }
+
+    private static float[][] Gain(float[][] relit, float[][] input) => [.. relit.Zip(input, (r, i) => r.Zip(i, (x, y) => x - y).ToArray())];
 
     private static double MeanStep(float[][] frames)
     {

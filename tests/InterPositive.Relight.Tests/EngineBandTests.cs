@@ -63,6 +63,42 @@ public sealed class EngineBandTests
         Assert.Equal(first, second);
     }
 
+    /// <summary>
+    /// A shot's normals smoothed over time run the key change in parts with the normals out of the graph and back in:
+    /// the first frame after a reset must come out as the one-pass graph makes it (banded apply, a height the scale
+    /// does not divide, full size, whole frames as on a GPU), and a repeated frame must not change.
+    /// </summary>
+    [Theory]
+    [InlineData("estimated/4", 72, 44, 16 * 40)]
+    [InlineData("estimated/4", 70, 44, 16 * 40)]
+    [InlineData("estimated/1", 40, 48, 16 * 40)]
+    [InlineData("estimated/2", 72, 44, 0)]
+    public void A_shot_s_first_frame_runs_as_the_one_pass_graph_does(string structure, int height, int width, int bandPixels)
+    {
+        var (options, conditioning) = Case(structure);
+        var frame = GraphHarness.SmoothFrames(1, height, width, 24);
+        for (var i = 0; i < frame.Length; i++)
+        {
+            frame[i] = (float)LogTransfer.LogC3.Encode(frame[i]);
+        }
+
+        using var engine = new RelightEngine(ExecutionPreference.Cpu, new RelightEngineOptions(Threads: 2, BandPixels: bandPixels));
+        var once = Run(engine, options, conditioning, frame, null, 1, height, width);
+        using var history = new NormalHistory();
+        using var image = TensorBuffer.From([.. frame, .. frame], 2, 3, height, width);
+        using var output = new TensorBuffer(2, 3, height, width);
+        engine.RunShot(options, conditioning, image, output, history);
+        Assert.Equal(2, history.Frames);
+        var size = 3 * height * width;
+        for (var n = 0; n < 2; n++)
+        {
+            for (var i = 0; i < size; i++)
+            {
+                Assert.Equal(once[i], output.Span[(n * size) + i], 2e-5 * Math.Max(1, Math.Abs(once[i])));
+            }
+        }
+    }
+
     private static (RelightGraphOptions Options, RelightConditioning Conditioning) Case(string structure)
     {
         var source = new ShLighting(RelightScene.KeyAndFill());

@@ -65,6 +65,8 @@ public sealed class FrameAnalyzer
     private float[] _y = [];
     private byte[] _flags = [];
     private float[] _rowMeans = [];
+    private float[] _logRg = [];
+    private float[] _logBg = [];
     private double[] _cells = [];
     private int[] _cellCounts = [];
     private float[] _cellMin = [];
@@ -275,6 +277,9 @@ public sealed class FrameAnalyzer
         }
 
         var brightLevel = (float)(Grey * Math.Pow(2, HistogramLowStops + (double)brightBin / HistogramBinsPerStop));
+
+        // The locus search's candidates are the bright pixels, where a set's whites are.
+        var candidates = 0;
         for (var gy = 0; gy < gh; gy++)
         {
             for (var gx = 0; gx < gw; gx++)
@@ -291,9 +296,16 @@ public sealed class FrameAnalyzer
                     continue;
                 }
 
-                e.Usable++;
                 var lrg = FastLog2((float)(r / g)) * Ln2;
                 var lbg = FastLog2((float)(b / g)) * Ln2;
+                if (_y[i] >= brightLevel)
+                {
+                    _logRg[candidates] = (float)lrg;
+                    _logBg[candidates] = (float)lbg;
+                    candidates++;
+                }
+
+                e.Usable++;
                 e.LogRg += lrg;
                 e.LogBg += lbg;
                 e.LogRg2 += lrg * lrg;
@@ -330,8 +342,9 @@ public sealed class FrameAnalyzer
         }
 
         // Grey pixels: average what looks neutral under the current estimate, tightening the tolerance. Started from the
-        // estimators' medoid and from the brightest surfaces (whites and highlights, the light's own colour on coloured
-        // sets); the start whose neutrals are many and whose light lies in the lamps' band wins.
+        // estimators' medoid, from the brightest surfaces (whites and highlights, the light's own colour on coloured
+        // sets) and from the lamp on the Planckian locus that most bright pixels are neutral under; the start whose
+        // light makes most bright pixels neutral (then most pixels) and lies in the lamps' band wins.
         var minimum = Math.Max(8, e.Usable / 200);
         (Vector3d White, int Neutral) RefineFrom(Vector3d start)
         {
@@ -344,14 +357,20 @@ public sealed class FrameAnalyzer
                     break;
                 }
 
-                white = refined.White;
+                // Each step's neutrals are judged under a light a lamp could be: surfaces that would need a teal or
+                // magenta light to be grey never become the picture's greys.
+                white = IlluminantEstimator.Constrain(refined.White, _toXyz, _balancedToScene);
                 neutral = refined.Count;
             }
 
             return (white, neutral);
         }
 
-        double Score((Vector3d White, int Neutral) r) => Math.Max(r.Neutral, 1) * IlluminantEstimator.Finish(r.White, _toXyz, _balancedToScene, 1).Confidence;
+        // A start wins by how many of the brightest pixels are neutral under its light (a set's whites are its brightest
+        // surfaces; a large warm wall is neutral under a far warmer guess, but is not white), then by all its neutrals.
+        double Score((Vector3d White, int Neutral) r) =>
+            ((IlluminantEstimator.CountNeutral(_logRg.AsSpan(0, candidates), _logBg.AsSpan(0, candidates), r.White) * (double)e.Usable) + Math.Max(r.Neutral, 1))
+            * IlluminantEstimator.Finish(r.White, _toXyz, _balancedToScene, 1).Confidence;
         var best = RefineFrom(initial.WhiteRgb);
         if (e.Bright >= 4 && e.BrightG > 0 && e.BrightR > 0 && e.BrightB > 0)
         {
@@ -359,6 +378,15 @@ public sealed class FrameAnalyzer
             if (Score(fromBright) > Score(best))
             {
                 best = fromBright;
+            }
+        }
+
+        if (IlluminantEstimator.SearchLocus(_logRg.AsSpan(0, candidates), _logBg.AsSpan(0, candidates), _toXyz, _balancedToScene) is { } locus)
+        {
+            var fromLocus = RefineFrom(locus.White);
+            if (Score(fromLocus) > Score(best))
+            {
+                best = fromLocus;
             }
         }
 
@@ -502,6 +530,8 @@ public sealed class FrameAnalyzer
         _y = new float[n];
         _flags = new byte[n];
         _rowMeans = new float[gh];
+        _logRg = new float[n];
+        _logBg = new float[n];
         var cells = ((gw + CellSize - 1) / CellSize) * ((gh + CellSize - 1) / CellSize);
         _cells = new double[cells];
         _cellCounts = new int[cells];

@@ -78,7 +78,9 @@ public sealed record IlluminantEstimate(Vector3d WhiteRgb, Vector3d LightXyz, do
 /// Colour constancy in three steps. (1) Bright-pixel, shades-of-grey, grey-edge and grey-world estimates are combined by
 /// a weighted median in CIE 1960 uv, with the camera's white balance (when known) as a weak prior. (2) The frame analyzer
 /// refines that by grey pixels: surfaces whose chromaticity, corrected by the current estimate, is close to neutral are
-/// averaged, with a shrinking tolerance (<see cref="Refine"/>). (3) A gamut constraint on the light itself: real sources
+/// averaged, with a shrinking tolerance (<see cref="Refine"/>), each step's light kept in the lamps' band
+/// (<see cref="Constrain"/>); a second start comes from the bright pixels, a third from the Planckian locus
+/// (<see cref="SearchLocus"/>), for sets whose average colour is their surfaces'. (3) A gamut constraint on the light itself: real sources
 /// lie near the Planckian/daylight band, so the estimate (in scene terms, white balance undone) is pulled into
 /// 1500–25000 K and |Duv| ≤ 0.02, and the confidence drops with how far it had to move. Clipped and crushed pixels never vote.
 /// </summary>
@@ -176,6 +178,16 @@ public static class IlluminantEstimator
     /// <summary>Step 3: the light in scene XYZ (white balance undone) with the gamut constraint applied.</summary>
     public static IlluminantEstimate Finish(Vector3d whiteRgb, Matrix3 rgbToXyz, Matrix3 balancedToScene, double confidence)
     {
+        var (xyz, moved) = InLampBand(whiteRgb, rgbToXyz, balancedToScene);
+        return new IlluminantEstimate(whiteRgb, xyz, Math.Clamp(confidence * Math.Exp(-moved / 0.01), 0, 1));
+    }
+
+    /// <summary>
+    /// The light a white in balanced camera RGB stands for, in scene XYZ (Y = 1), pulled into the band real lamps lie in
+    /// (1500–25000 K, |Duv| ≤ 0.02), and how far (Δuv) it had to move.
+    /// </summary>
+    public static (Vector3d Xyz, double Moved) InLampBand(Vector3d whiteRgb, Matrix3 rgbToXyz, Matrix3 balancedToScene)
+    {
         var xyz = balancedToScene * (rgbToXyz * whiteRgb);
         var (u, v) = Chromaticity.XyzToUv(xyz);
         var cct = Cct.FromUv(u, v);
@@ -188,7 +200,98 @@ public static class IlluminantEstimator
         }
 
         var (x, y) = Chromaticity.UvToXy(u, v);
-        return new IlluminantEstimate(whiteRgb, Chromaticity.XyToXyz(x, y), Math.Clamp(confidence * Math.Exp(-moved / 0.01), 0, 1));
+        return (Chromaticity.XyToXyz(x, y), moved);
+    }
+
+    /// <summary>The white in balanced camera RGB (unit green) that a light in scene XYZ renders as.</summary>
+    public static Vector3d WhiteOf(Vector3d lightXyz, Matrix3 rgbToXyz, Matrix3 balancedToScene)
+    {
+        var rgb = Gamuts.XyzToRgbFrom(rgbToXyz) * (balancedToScene.Inverse() * lightXyz);
+        return new Vector3d(rgb.X / rgb.Y, 1, rgb.Z / rgb.Y);
+    }
+
+    /// <summary>A white moved, where it has to be, into the lamps' band (<see cref="InLampBand"/>).</summary>
+    public static Vector3d Constrain(Vector3d whiteRgb, Matrix3 rgbToXyz, Matrix3 balancedToScene)
+    {
+        var (xyz, moved) = InLampBand(whiteRgb, rgbToXyz, balancedToScene);
+        return moved > 0 ? WhiteOf(xyz, rgbToXyz, balancedToScene) : whiteRgb;
+    }
+
+    /// <summary>Steps of the search along the Planckian locus, in mired (1500 K to 25000 K).</summary>
+    public const double LocusStepMired = 8;
+
+    /// <summary>How close (natural-log chromaticity, both axes) a pixel must be to a candidate light's white to count as neutral under it.</summary>
+    public const double LocusTolerance = 0.06;
+
+    /// <summary>
+    /// A start for the grey-pixel refinement that does not depend on the picture's average colour: the light on the
+    /// Planckian locus under which most of the brightest pixels look neutral (a white patch constrained to the locus).
+    /// On a set dominated by strongly coloured surfaces the average is theirs, and the grey pixels near it are the
+    /// surfaces again; but a teal wall cannot look neutral under any lamp on the locus, while the set's whites, its
+    /// brightest surfaces, do under the right one. (Warm surfaces can: an orange wall is neutral under a 1700 K guess,
+    /// which is why only the brightest pixels vote.) Log chromaticities ln(r/g), ln(b/g) of the candidates in; at most
+    /// about 16 000 of them are read.
+    /// Null when no candidate finds a neutral pixel.
+    /// </summary>
+    public static (Vector3d White, int Count)? SearchLocus(ReadOnlySpan<float> logRg, ReadOnlySpan<float> logBg, Matrix3 rgbToXyz, Matrix3 balancedToScene)
+    {
+        var stride = Math.Max(1, logRg.Length / 16_000);
+        var tol2 = (float)(LocusTolerance * LocusTolerance);
+        var best = (White: default(Vector3d), Count: 0, Weight: 0.0);
+        for (var mired = 1e6 / 25000; mired <= 1e6 / 1500; mired += LocusStepMired)
+        {
+            var (x, y) = Cct.PlanckianXy(1e6 / mired);
+            var white = WhiteOf(Chromaticity.XyToXyz(x, y), rgbToXyz, balancedToScene);
+            if (white.X <= 0 || white.Z <= 0)
+            {
+                continue;
+            }
+
+            // Each neutral pixel votes 1 − (d/tolerance)², so that of neighbouring candidates that see the same whites
+            // the one nearest them wins.
+            float lr = (float)Math.Log(white.X), lb = (float)Math.Log(white.Z);
+            var (count, weight) = (0, 0.0);
+            for (var i = 0; i < logRg.Length; i += stride)
+            {
+                float dr = logRg[i] - lr, db = logBg[i] - lb;
+                var d2 = (dr * dr) + (db * db);
+                if (d2 <= tol2)
+                {
+                    count++;
+                    weight += 1 - (d2 / tol2);
+                }
+            }
+
+            if (weight > best.Weight)
+            {
+                best = (white, count, weight);
+            }
+        }
+
+        return best.Count > 0 ? (best.White, best.Count) : null;
+    }
+
+    /// <summary>How many of the pixels (every <paramref name="stride"/>-th) look neutral under <paramref name="white"/>, within <see cref="LocusTolerance"/>.</summary>
+    public static int CountNeutral(ReadOnlySpan<float> logRg, ReadOnlySpan<float> logBg, Vector3d white, int stride = 1)
+    {
+        if (white.X <= 0 || white.Z <= 0)
+        {
+            return 0;
+        }
+
+        float lr = (float)Math.Log(white.X / white.Y), lb = (float)Math.Log(white.Z / white.Y);
+        var tol2 = (float)(LocusTolerance * LocusTolerance);
+        var count = 0;
+        for (var i = 0; i < logRg.Length; i += stride)
+        {
+            float dr = logRg[i] - lr, db = logBg[i] - lb;
+            if ((dr * dr) + (db * db) <= tol2)
+            {
+                count++;
+            }
+        }
+
+        return count;
     }
 
     private static double WeightedMedian(IEnumerable<(double Value, double Weight)> items)

@@ -59,7 +59,8 @@ public sealed record RelightTimings(double Prepare, double Decode, double Infere
 
 /// <summary>
 /// Runs relights for the CLI and the service alike: stills, and clips through ffmpeg with a bounded channel between
-/// decoding and inference. Parameters are prepared once per take from the first frames, so clip previews do not flicker.
+/// decoding and inference. Parameters are prepared once per take from the first frames, and a key change's estimated
+/// normals are smoothed over time within the shot (<see cref="NormalHistory"/>), so clip previews do not flicker.
 /// </summary>
 public sealed class Relighter
 {
@@ -182,6 +183,9 @@ public sealed class Relighter
         using var before = request.SideBySide ? new TensorBuffer(batch, 3, height, width) : null;
         ClipWriter? writer = null;
         var tracker = new TakeTracker(request.Settings);
+        // The shot's estimated normals, smoothed over time: one low-resolution field for the whole clip, forgotten at
+        // each cut and camera move (the tracker's re-estimates).
+        using var normalHistory = new NormalHistory();
         RelightSettings? current = null;
         float[]? representative = null;
         PreparedTake? first = null;
@@ -205,6 +209,7 @@ public sealed class Relighter
                         ? TakePreparation.SourceLighting(request.Settings, representative, height, width, default)
                         : null;
                     tracker.Estimate(item.First, reason, item.Signature, lamp, lighting);
+                    normalHistory.Reset();
                 }
 
                 var settings = tracker.Next(item.Count);
@@ -219,7 +224,7 @@ public sealed class Relighter
                 prepareMs += _time.GetElapsedTime(t0).TotalMilliseconds;
                 writer ??= outputKind == ClipOutputKind.Sequence ? null : ClipWriter.Start(request.Output, outWidth, height, reader.Info.FrameRate, outputKind, _media);
                 var t1 = _time.GetTimestamp();
-                _model.Run(take!, item.Frames, null, output, stop.Token);
+                _model.RunShot(take!, item.Frames, normalHistory, output, stop.Token);
                 if (before is not null)
                 {
                     _before!.Run(beforeTake!, item.Frames, null, before, stop.Token);

@@ -20,6 +20,15 @@ public enum GraphPart
 
     /// <summary>Bands of rows: decode, lamp change and exposure, the resized ratio, CDL and output. Image and the ratio's rows in.</summary>
     Apply,
+
+    /// <summary>Whole frames at low resolution: lamp change and exposure, estimated normals. Pooled in, <see cref="BuiltInRelightModel.EstimatedNormals"/> out (smoothed over time between this part and <see cref="Shade"/>).</summary>
+    Normals,
+
+    /// <summary>Whole frames at low resolution: the shading ratio of given unit normals. <see cref="BuiltInRelightModel.EstimatedNormals"/> in, <see cref="BuiltInRelightModel.Ratio"/> out.</summary>
+    Shade,
+
+    /// <summary>Whole frames: <see cref="Apply"/> with the whole low-resolution ratio resized to the frame (any height, any provider).</summary>
+    ApplyWhole,
 }
 
 /// <summary>
@@ -101,12 +110,16 @@ public static partial class BuiltInRelightModel
     /// <summary>The shading ratio at low resolution: output of <see cref="GraphPart.Ratio"/>, and (as a band of rows) input of <see cref="GraphPart.Apply"/>.</summary>
     public const string Ratio = "ratio";
 
+    /// <summary>Estimated unit normals at low resolution: output of <see cref="GraphPart.Normals"/>, input of <see cref="GraphPart.Shade"/>.</summary>
+    public const string EstimatedNormals = "estimated_normals";
+
     internal static Onnx.Proto.ModelProto BuildProto(RelightGraphOptions options, GraphPart part = GraphPart.Whole)
     {
         options.Validate();
-        if (part != GraphPart.Whole && !(options.Shading == ShadingMode.Estimated && options.ShadingScale > 1))
+        // At full size (scale 1) the pool is the decode alone and the apply's resize keeps every row.
+        if (part != GraphPart.Whole && options.Shading != ShadingMode.Estimated)
         {
-            throw new ArgumentException("only a graph that shades from estimated normals at reduced size splits into parts");
+            throw new ArgumentException("only a graph that shades from estimated normals splits into parts");
         }
 
         var g = new GraphBuilder(part == GraphPart.Whole ? Name : $"{Name}-{part.ToString().ToLowerInvariant()}");
@@ -123,6 +136,26 @@ public static partial class BuiltInRelightModel
                     var weights = g.Input(ShWeights, "6", "8", "1", "1");
                     var bias = g.Input(ShBias, "6");
                     g.Output(ShadingRatio(g, EstimateNormals(g, Adapt(g, g.Input(Pooled, "N", "3", "h", "w")), options), weights, bias), Ratio, "N", "3", "h", "w");
+                    break;
+                }
+
+            case GraphPart.Normals:
+                g.Output(EstimateNormals(g, Adapt(g, g.Input(Pooled, "N", "3", "h", "w")), options), EstimatedNormals, "N", "3", "h", "w");
+                break;
+            case GraphPart.Shade:
+                {
+                    var weights = g.Input(ShWeights, "6", "8", "1", "1");
+                    var bias = g.Input(ShBias, "6");
+                    g.Output(ShadingRatio(g, Normalise(g, g.Input(EstimatedNormals, "N", "3", "h", "w")), weights, bias), Ratio, "N", "3", "h", "w");
+                    break;
+                }
+
+            case GraphPart.ApplyWhole:
+                {
+                    x = Linear(g, options);
+                    var low = g.Input(Ratio, "N", "3", "h", "w");
+                    var ratio = g.Node("Resize", [low, "", "", g.Node("Shape", [x])], attributes: [OnnxAttribute.Of("mode", "linear"), OnnxAttribute.Of("coordinate_transformation_mode", "half_pixel")]);
+                    g.Output(Finish(g, g.Mul(x, ratio), options), Output, "N", "3", "H", "W");
                     break;
                 }
 
@@ -196,6 +229,11 @@ public static partial class BuiltInRelightModel
     private static string AveragePool(GraphBuilder g, string x, RelightGraphOptions options)
     {
         long f = options.ShadingScale;
+        if (f == 1)
+        {
+            return x;
+        }
+
         return g.Node("AveragePool", [x], attributes: [new OnnxAttribute("kernel_shape", Ints: [f, f]), new OnnxAttribute("strides", Ints: [f, f])]);
     }
 

@@ -32,6 +32,12 @@ public interface IRelightModel : IDisposable
     PreparedTake Prepare(RelightSettings settings, ReadOnlySpan<float> codeFrame, int height, int width, ReadOnlySpan<float> normals = default);
 
     void Run(PreparedTake take, TensorBuffer codeFrames, TensorBuffer? normals, TensorBuffer output, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Relights consecutive frames of a shot whose estimated normals (where the model estimates them) are smoothed over
+    /// time by <paramref name="history"/>, which the caller resets at cuts and camera moves. A normal pass is not taken here.
+    /// </summary>
+    void RunShot(PreparedTake take, TensorBuffer codeFrames, NormalHistory history, TensorBuffer output, CancellationToken cancellationToken = default);
 }
 
 /// <summary>Shared per-take helpers.</summary>
@@ -137,6 +143,9 @@ public sealed class BuiltInModel : IRelightModel
     public void Run(PreparedTake take, TensorBuffer codeFrames, TensorBuffer? normals, TensorBuffer output, CancellationToken cancellationToken = default) =>
         _engine.Run(take.Graph!, take.Conditioning!, codeFrames, output, take.Graph!.Shading == ShadingMode.Normals ? normals : null, cancellationToken);
 
+    public void RunShot(PreparedTake take, TensorBuffer codeFrames, NormalHistory history, TensorBuffer output, CancellationToken cancellationToken = default) =>
+        _engine.RunShot(take.Graph!, take.Conditioning!, codeFrames, output, history, cancellationToken);
+
     public void Dispose() => _engine.Dispose();
 }
 
@@ -233,7 +242,13 @@ public sealed class ByoModel : IRelightModel
         return new PreparedTake(settings, height, width, source, null, null, feeds);
     }
 
-    public void Run(PreparedTake take, TensorBuffer codeFrames, TensorBuffer? normals, TensorBuffer output, CancellationToken cancellationToken = default)
+    public void Run(PreparedTake take, TensorBuffer codeFrames, TensorBuffer? normals, TensorBuffer output, CancellationToken cancellationToken = default) =>
+        Run(take, codeFrames, normals, null, output, cancellationToken);
+
+    public void RunShot(PreparedTake take, TensorBuffer codeFrames, NormalHistory history, TensorBuffer output, CancellationToken cancellationToken = default) =>
+        Run(take, codeFrames, null, history, output, cancellationToken);
+
+    private void Run(PreparedTake take, TensorBuffer codeFrames, TensorBuffer? normals, NormalHistory? history, TensorBuffer output, CancellationToken cancellationToken)
     {
         var (batch, height, width) = ((int)codeFrames.Shape[0], take.Height, take.Width);
         var frame = 3 * height * width;
@@ -271,6 +286,7 @@ public sealed class ByoModel : IRelightModel
                     var linear = codeFrames.Span.Slice(n * frame, frame).ToArray();
                     RelightReference.Decode(linear, settings.InputCurve);
                     nf = RelightReference.EstimateNormals(linear, height, width, settings.CameraGamut, RelightGraphOptions.RadiusFor(height), TakeAnalysis.DefaultNormalScale(height));
+                    history?.Smooth(nf);
                 }
 
                 Place(nf, height, width, normalInput.Span.Slice(n * 3 * fh * fw, 3 * fh * fw), fh, fw, _normals!.Layout is null or "NCHW");

@@ -76,7 +76,18 @@ public sealed class RelightEngine : IDisposable
     /// Relights a batch. <paramref name="image"/> and <paramref name="output"/> are [N,3,H,W]; <paramref name="normals"/>
     /// likewise when the structure takes a normal pass.
     /// </summary>
-    public void Run(RelightGraphOptions options, RelightConditioning conditioning, TensorBuffer image, TensorBuffer output, TensorBuffer? normals = null, CancellationToken cancellationToken = default)
+    public void Run(RelightGraphOptions options, RelightConditioning conditioning, TensorBuffer image, TensorBuffer output, TensorBuffer? normals = null, CancellationToken cancellationToken = default) =>
+        Run(options, conditioning, image, output, normals, null, cancellationToken);
+
+    /// <summary>
+    /// Relights a batch of consecutive frames of a shot whose estimated normals are smoothed over time by
+    /// <paramref name="history"/> (frame by frame, in batch order; see <see cref="NormalHistory"/>). Structures that do
+    /// not estimate normals ignore it.
+    /// </summary>
+    public void RunShot(RelightGraphOptions options, RelightConditioning conditioning, TensorBuffer image, TensorBuffer output, NormalHistory history, CancellationToken cancellationToken = default) =>
+        Run(options, conditioning, image, output, null, history, cancellationToken);
+
+    private void Run(RelightGraphOptions options, RelightConditioning conditioning, TensorBuffer image, TensorBuffer output, TensorBuffer? normals, NormalHistory? history, CancellationToken cancellationToken)
     {
         if (options.Shading == ShadingMode.Normals && normals is null)
         {
@@ -92,6 +103,12 @@ public sealed class RelightEngine : IDisposable
         var feeds = _feeds.GetValue(conditioning, _ => new()).GetOrAdd(options, o => BuiltInRelightModel.ConditioningTensors(o, conditioning));
         var plan = Plan(options, (int)image.Shape[2]);
         using var conditioningValues = new Feeds(feeds);
+        if (history is not null && options.Shading == ShadingMode.Estimated)
+        {
+            RunParts(options, conditioningValues, image, output, history, cancellationToken);
+            return;
+        }
+
         if (plan.Count == 1 && !plan[0].Banded)
         {
             var session = SessionFor(options, GraphPart.Whole, banded: false);
@@ -114,7 +131,7 @@ public sealed class RelightEngine : IDisposable
             return;
         }
 
-        RunParts(options, conditioningValues, image, output, cancellationToken);
+        RunParts(options, conditioningValues, image, output, null, cancellationToken);
     }
 
     public void Dispose()
@@ -214,13 +231,20 @@ public sealed class RelightEngine : IDisposable
         }, cancellationToken);
     }
 
-    /// <summary>Key change from estimated normals at reduced size: pool in bands, ratio on whole low-resolution frames, apply in bands.</summary>
-    private void RunParts(RelightGraphOptions options, Feeds feeds, TensorBuffer image, TensorBuffer output, CancellationToken cancellationToken)
+    /// <summary>
+    /// Key change from estimated normals in parts: pool in bands, normals and shading ratio on whole low-resolution
+    /// frames, apply in bands. With a <paramref name="history"/> the normals come out of the graph between the two, are
+    /// smoothed over time frame by frame, and go back in for the ratio; then any scale and any provider run this way
+    /// (whole frames on a GPU, and where the height is not a whole number of the scale's rows, which the banded apply needs).
+    /// </summary>
+    private void RunParts(RelightGraphOptions options, Feeds feeds, TensorBuffer image, TensorBuffer output, NormalHistory? history, CancellationToken cancellationToken)
     {
         var (batch, height, width) = ((int)image.Shape[0], (int)image.Shape[2], (int)image.Shape[3]);
         var f = options.ShadingScale;
         int h = height / f, w = width / f;
-        var rows = BandRows(options, width);
+        var whole = Planned.IsGpu || _options.BandPixels <= 0;
+        var rows = whole ? (height + f - 1) / f * f : BandRows(options, width);
+        var bandedApply = !whole && height % f == 0;
         var bands = (height + rows - 1) / rows;
         using var pooled = new TensorBuffer(batch, 3, h, w);
         using var ratio = new TensorBuffer(batch, 3, h, w);
@@ -234,6 +258,12 @@ public sealed class RelightEngine : IDisposable
             var count = Math.Min(rows, height - top);
             var length = 3 * count * width;
             var small = 3 * (count / f) * w;
+            if (small == 0)
+            {
+                // The last few rows of a height that is not a whole number of the scale's rows: box-averaging drops them.
+                return;
+            }
+
             CopyRows(image.Span, n, height, width, top, count, local.Input.AsSpan(0, length));
             using var input = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, local.Input.AsMemory(0, length), [1, 3, count, width]);
             using var result = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, local.Output.AsMemory(0, small), [1, 3, count / f, w]);
@@ -241,11 +271,43 @@ public sealed class RelightEngine : IDisposable
             PasteRows(local.Output.AsSpan(0, small), pooled.Span, n, h, w, top / f, count / f);
         }, cancellationToken);
 
-        var shade = SessionFor(options, GraphPart.Ratio, banded: false);
-        var (shadeNames, shadeValues) = feeds.For(shade);
-        shadeNames.Insert(0, BuiltInRelightModel.Pooled);
-        shadeValues.Insert(0, pooled.Value);
-        shade.Run(shadeNames, shadeValues, [BuiltInRelightModel.Ratio], [ratio.Value], cancellationToken);
+        if (history is null)
+        {
+            var shade = SessionFor(options, GraphPart.Ratio, banded: false);
+            var (shadeNames, shadeValues) = feeds.For(shade);
+            shadeNames.Insert(0, BuiltInRelightModel.Pooled);
+            shadeValues.Insert(0, pooled.Value);
+            shade.Run(shadeNames, shadeValues, [BuiltInRelightModel.Ratio], [ratio.Value], cancellationToken);
+        }
+        else
+        {
+            using var normals = new TensorBuffer(batch, 3, h, w);
+            var estimate = SessionFor(options, GraphPart.Normals, banded: false);
+            var (estimateNames, estimateValues) = feeds.For(estimate);
+            estimateNames.Insert(0, BuiltInRelightModel.Pooled);
+            estimateValues.Insert(0, pooled.Value);
+            estimate.Run(estimateNames, estimateValues, [BuiltInRelightModel.EstimatedNormals], [normals.Value], cancellationToken);
+            for (var n = 0; n < batch; n++)
+            {
+                history.Smooth(normals.Span.Slice(n * 3 * h * w, 3 * h * w));
+            }
+
+            var shade = SessionFor(options, GraphPart.Shade, banded: false);
+            var (shadeNames, shadeValues) = feeds.For(shade);
+            shadeNames.Insert(0, BuiltInRelightModel.EstimatedNormals);
+            shadeValues.Insert(0, normals.Value);
+            shade.Run(shadeNames, shadeValues, [BuiltInRelightModel.Ratio], [ratio.Value], cancellationToken);
+        }
+
+        if (!bandedApply)
+        {
+            var applyWhole = SessionFor(options, GraphPart.ApplyWhole, banded: false);
+            var (wholeNames, wholeValues) = feeds.For(applyWhole);
+            wholeNames.InsertRange(0, [BuiltInRelightModel.Image, BuiltInRelightModel.Ratio]);
+            wholeValues.InsertRange(0, [image.Value, ratio.Value]);
+            applyWhole.Run(wholeNames, wholeValues, [BuiltInRelightModel.Output], [output.Value], cancellationToken);
+            return;
+        }
 
         var apply = SessionFor(options, GraphPart.Apply, banded: true);
         var (applyNames, applyValues) = feeds.For(apply);
