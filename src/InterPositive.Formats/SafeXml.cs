@@ -6,7 +6,7 @@ namespace InterPositive.Formats;
 /// <summary>
 /// Loads XML from cards and sidecars as hostile input: no DTD (so no entity expansion and no external entities, XXE),
 /// no resolver, a character budget checked while reading, and a nesting limit checked element by element before the
-/// tree grows (LINQ to XML reads <c>Value</c> recursively, so a 100 000-deep document would end in a stack overflow
+/// tree grows, and an element count (LINQ to XML reads <c>Value</c> recursively, so a 100 000-deep document would end in a stack overflow
 /// that no handler can catch). Every refusal is a <see cref="MalformedInputException"/> naming the source and line.
 /// </summary>
 public static class SafeXml
@@ -14,7 +14,13 @@ public static class SafeXml
     /// <summary>Deeper than any MHL, CDL or camera sidecar nests (they use fewer than ten levels).</summary>
     public const int MaxDepth = 64;
 
-    public static XDocument Load(Stream input, string source, long maxCharacters, bool lineInfo = false)
+    /// <summary>
+    /// Elements in one document: 4 Mi, a million MHL file entries. The character budget alone would let 128 Mi
+    /// characters of <c>&lt;a/&gt;</c> build 32 million nodes (gigabytes) before the document ended.
+    /// </summary>
+    public const int MaxElements = 4 * 1024 * 1024;
+
+    public static XDocument Load(Stream input, string source, long maxCharacters, bool lineInfo = false, int maxElements = MaxElements)
     {
         var settings = new XmlReaderSettings
         {
@@ -27,7 +33,7 @@ public static class SafeXml
         try
         {
             using var inner = XmlReader.Create(input, settings);
-            using var reader = new DepthLimitedReader(inner, MaxDepth, source);
+            using var reader = new DepthLimitedReader(inner, MaxDepth, maxElements, source);
             return XDocument.Load(reader, lineInfo ? LoadOptions.SetLineInfo : LoadOptions.None);
         }
         catch (XmlException error)
@@ -37,9 +43,11 @@ public static class SafeXml
         }
     }
 
-    /// <summary>Passes every call through, refusing an element that opens deeper than the limit.</summary>
-    private sealed class DepthLimitedReader(XmlReader inner, int maxDepth, string source) : XmlReader, IXmlLineInfo
+    /// <summary>Passes every call through, refusing an element that opens deeper than the limit or past the count.</summary>
+    private sealed class DepthLimitedReader(XmlReader inner, int maxDepth, int maxElements, string source) : XmlReader, IXmlLineInfo
     {
+        private int _elements;
+
         public override int AttributeCount => inner.AttributeCount;
 
         public override string BaseURI => inner.BaseURI;
@@ -95,10 +103,19 @@ public static class SafeXml
         public override bool Read()
         {
             var more = inner.Read();
-            if (more && inner.NodeType == XmlNodeType.Element && inner.Depth >= maxDepth)
+            if (more && inner.NodeType == XmlNodeType.Element)
             {
-                throw new MalformedInputException(
-                    FormattableString.Invariant($"elements nested deeper than {maxDepth} levels"), source, field: FormattableString.Invariant($"line {LineNumber}, <{inner.LocalName}>"));
+                if (inner.Depth >= maxDepth)
+                {
+                    throw new MalformedInputException(
+                        FormattableString.Invariant($"elements nested deeper than {maxDepth} levels"), source, field: FormattableString.Invariant($"line {LineNumber}, <{inner.LocalName}>"));
+                }
+
+                if (++_elements > maxElements)
+                {
+                    throw new MalformedInputException(
+                        FormattableString.Invariant($"more than {maxElements} elements"), source, field: FormattableString.Invariant($"line {LineNumber}, <{inner.LocalName}>"));
+                }
             }
 
             return more;

@@ -1,6 +1,7 @@
 using System.Text;
 using InterPositive.Formats.Ale;
 using InterPositive.Formats.AscMhl;
+using InterPositive.Formats.Blackmagic;
 using InterPositive.Formats.Cdl;
 using InterPositive.Formats.Sony;
 using InterPositive.Testing;
@@ -11,7 +12,8 @@ using CdlCorrection = InterPositive.Formats.Cdl.Cdl;
 namespace InterPositive.Formats.Tests.Fuzz;
 
 /// <summary>
-/// The text readers (ASC MHL manifests and <c>ascmhl_chain.xml</c>, ASC CDL .cc/.ccc/.cdl, ALE, Sony NonRealTimeMeta)
+/// The text readers (ASC MHL manifests and <c>ascmhl_chain.xml</c>, ASC CDL .cc/.ccc/.cdl, ALE, Sony NonRealTimeMeta,
+/// Blackmagic RAW sidecar JSON)
 /// against what a hostile card can hold: DTDs and external entities (XXE), entity expansion, deep nesting, huge and
 /// negative numbers, overlong lines, more fields than columns, and every truncation and random overwrite of a real
 /// sample. The answer is a result or one line of malformed input naming the file.
@@ -21,7 +23,7 @@ public sealed class TextParserFuzzTests
 {
     private static readonly string Scenario = ReferenceData.Path("ascmhl", "scenarios", "scenario_03", "file_server", "A002R2EC", "ascmhl");
 
-    public static TheoryData<string> Readers => ["mhl", "chain", "cdl", "nrt", "ale"];
+    public static TheoryData<string> Readers => ["mhl", "chain", "cdl", "nrt", "ale", "braw"];
 
     private static byte[] Sample(string reader) => reader switch
     {
@@ -29,6 +31,7 @@ public sealed class TextParserFuzzTests
         "chain" => File.ReadAllBytes(Path.Combine(Scenario, MhlNames.ChainFileName)),
         "cdl" => File.ReadAllBytes(ReferenceData.Path("cdl", "cdl_test1.ccc")),
         "nrt" => Encoding.UTF8.GetBytes(new SonyXmlWriter().Build()),
+        "braw" => Encoding.UTF8.GetBytes(BrawSidecarWriter.Build(BrawSidecarWriter.Typical())),
         _ => File.ReadAllBytes(ReferenceData.Path("ale", "sample_cdl.ale")),
     };
 
@@ -48,6 +51,9 @@ public sealed class TextParserFuzzTests
                 break;
             case "nrt":
                 _ = NonRealTimeMeta.Read(stream, Source, "Clip/C0001.MXF");
+                break;
+            case "braw":
+                _ = BrawSidecar.Read(stream, Source, "A001_05111841_C004.braw");
                 break;
             default:
                 using (var text = new StreamReader(stream, Encoding.UTF8))
@@ -135,6 +141,11 @@ public sealed class TextParserFuzzTests
         var error = Assert.Throws<MalformedInputException>(() => SafeXml.Load(endless, Source, maxCharacters: 1 << 20));
         Assert.Equal(Source, error.SourceName);
         Assert.InRange(endless.Position, 1 << 20, 4 << 20);
+
+        // And the element count, which bounds the tree where the characters alone would not.
+        using var elements = new EndlessStream("<hashlist><hashes>"u8.ToArray(), "<a/>"u8.ToArray());
+        var counted = Assert.Throws<MalformedInputException>(() => SafeXml.Load(elements, Source, maxCharacters: 64 << 20, maxElements: 10_000));
+        Assert.Contains("more than 10000 elements", counted.Message, StringComparison.Ordinal);
     }
 
     [Theory]
