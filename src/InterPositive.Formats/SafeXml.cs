@@ -30,16 +30,18 @@ public static class SafeXml
             MaxCharactersFromEntities = 1024,
             CloseInput = false,
         };
+        using var inner = XmlReader.Create(input, settings);
         try
         {
-            using var inner = XmlReader.Create(input, settings);
             using var reader = new DepthLimitedReader(inner, MaxDepth, maxElements, source);
             return XDocument.Load(reader, lineInfo ? LoadOptions.SetLineInfo : LoadOptions.None);
         }
         catch (XmlException error)
         {
-            // XmlException messages end with the position; the field names the line so the one-line error says where.
-            throw new MalformedInputException($"not well-formed XML: {error.Message}", source, field: FormattableString.Invariant($"line {error.LineNumber}"), innerException: error);
+            // The field names the line so the one-line error says where. A refused DTD is reported without a position.
+            var field = error.LineNumber > 0 ? FormattableString.Invariant($"line {error.LineNumber}")
+                : error.Message.Contains("DTD", StringComparison.Ordinal) ? "DOCTYPE" : "document";
+            throw new MalformedInputException($"not well-formed XML: {error.Message}", source, field: field, innerException: error);
         }
     }
 
@@ -119,16 +121,6 @@ public static class SafeXml
             }
 
             return more;
-        }
-
-        protected override void Dispose(bool disposing)
-        {
-            if (disposing)
-            {
-                inner.Dispose();
-            }
-
-            base.Dispose(disposing);
         }
     }
 }

@@ -97,6 +97,7 @@ public sealed class TextParserFuzzTests
         // XXE: a SYSTEM entity naming a local file; the DTD is refused before anything is resolved.
         var xxe = Refused(reader, $"<?xml version=\"1.0\"?>\n<!DOCTYPE {root} [<!ENTITY xxe SYSTEM \"file:///etc/passwd\">]>\n<{root}>&xxe;</{root}>");
         Assert.Contains("DTD", xxe.Message, StringComparison.Ordinal);
+        Assert.Equal("DOCTYPE", xxe.Field);
         Assert.DoesNotContain("root:", xxe.Message, StringComparison.Ordinal);
 
         // Billion laughs: nested internal entities.
@@ -161,6 +162,16 @@ public sealed class TextParserFuzzTests
         var end = text.IndexOf('"', at);
         var error = Refused("mhl", text[..at] + size + text[end..]);
         Assert.Equal("hash/path@size", error.Field);
+    }
+
+    [Fact]
+    public void A_value_with_line_breaks_quoted_in_the_error_stays_one_line()
+    {
+        // Found by the random run: a hash value holding a line feed split the error (and the CLI's line) in two.
+        var text = Encoding.UTF8.GetString(Sample("mhl"));
+        var at = text.IndexOf("</xxh64>", StringComparison.Ordinal);
+        var error = Refused("mhl", text[..at] + "\nFORGED LOG LINE" + text[at..]);
+        Assert.True(error.Message.Contains("\\nforged log line", StringComparison.Ordinal), error.Message);
     }
 
     [Theory]
