@@ -183,6 +183,17 @@ public sealed class St2110Source(St2110Options options, string feed, TimeProvide
     private readonly Dictionary<uint, (List<AncPacket> Packets, AncErrorCounts Errors)> _ancByTimestamp = [];
     private AncErrorCounts _unattributedAncErrors = new();
 
+    /// <summary>
+    /// The largest picture the receiver follows a stream to (DCI 8K): lines and pixel offsets are 15-bit fields, so
+    /// without a bound two datagrams naming line 32767, pixel 32767 would make the next frame buffer gigabytes.
+    /// </summary>
+    public const int MaxFollowedWidth = 8192;
+
+    public const int MaxFollowedHeight = 4320;
+
+    /// <summary>ANC packets kept for one RTP timestamp (a frame carries a few dozen at most); the rest are counted, not kept.</summary>
+    public const int MaxAncPacketsPerFrame = 512;
+
     private const int SolSocket = 1;
     private const int SoRcvBufForce = 33;
 
@@ -361,7 +372,7 @@ public sealed class St2110Source(St2110Options options, string feed, TimeProvide
     /// Builds frames from RFC 4175 datagrams on the receive thread: counts loss and reordering, copies each segment
     /// straight into the pooled frame, follows format changes and hands completed frames on with their ANC.
     /// </summary>
-    private sealed class Assembler : IDisposable
+    internal sealed class Assembler : IDisposable
     {
         // A packet this far behind the newest is a restarted sender, not reordering on a LAN; this far ahead (over a
         // second of UHD) with no quiet spell in between is a sender that restarted, not loss.
@@ -431,6 +442,17 @@ public sealed class St2110Source(St2110Options options, string feed, TimeProvide
             {
                 _statistics.Bad();
                 return;
+            }
+
+            // Segments carry whole 4:2:2 10-bit pixel groups: a length that is not a multiple of 5 would copy past the
+            // picture's last group (and past the frame buffer on the last line).
+            for (var i = 0; i < packet.SegmentCount; i++)
+            {
+                if (_segments[i].Length % Rfc4175.PgroupBytes != 0)
+                {
+                    _statistics.Bad();
+                    return;
+                }
             }
 
             _statistics.Packet();
@@ -522,7 +544,17 @@ public sealed class St2110Source(St2110Options options, string feed, TimeProvide
             var seenHeight = _maxLine + 1;
             if (seenHeight != _format.Height || _maxPixel != _format.Width)
             {
-                if (++_mismatches >= 2 && seenHeight > 1 && _maxPixel > 1)
+                if (++_mismatches >= 2 && seenHeight > 1 && _maxPixel > 1 && (_maxPixel > MaxFollowedWidth || seenHeight > MaxFollowedHeight))
+                {
+                    // Not followed: a stream this large is not a picture this appliance takes (or is an attacker's).
+                    if (_mismatches == 2)
+                    {
+                        _sink.OnEvent(
+                            FeedEventKind.Malformed,
+                            FormattableString.Invariant($"stream of {_maxPixel}x{seenHeight} is over the {MaxFollowedWidth}x{MaxFollowedHeight} the receiver follows; staying at {_format}"));
+                    }
+                }
+                else if (_mismatches >= 2 && seenHeight > 1 && _maxPixel > 1)
                 {
                     var changed = _format with { Width = _maxPixel, Height = seenHeight };
                     _sink.OnEvent(FeedEventKind.FormatChanged, FormattableString.Invariant($"{_format} -> {changed}"));
@@ -580,42 +612,60 @@ public sealed class St2110Source(St2110Options options, string feed, TimeProvide
         {
             var length = socket.Receive(datagram);
             Statistics.Anc();
-            var packets = new List<AncPacket>();
-            var errors = new AncErrorCounts();
-            uint timestamp;
-            try
-            {
-                (_, timestamp, _) = Rfc8331.Parse(datagram.AsSpan(0, length), packets, errors, _feed);
-            }
-            catch (MalformedInputException)
-            {
-                // Not even an RTP header to say which frame it belonged to: count it with the next frame.
-                lock (_ancGate)
-                {
-                    _unattributedAncErrors.Truncated++;
-                }
+            AcceptAnc(datagram.AsSpan(0, length));
+        }
+    }
 
-                continue;
-            }
-
+    /// <summary>Parses one ST 2110-40 datagram and keeps its packets with their RTP timestamp until the frame takes them.</summary>
+    internal void AcceptAnc(ReadOnlySpan<byte> datagram)
+    {
+        var packets = new List<AncPacket>();
+        var errors = new AncErrorCounts();
+        uint timestamp;
+        try
+        {
+            (_, timestamp, _) = Rfc8331.Parse(datagram, packets, errors, _feed);
+        }
+        catch (MalformedInputException)
+        {
+            // Not even an RTP header to say which frame it belonged to: count it with the next frame.
             lock (_ancGate)
             {
-                if (_ancByTimestamp.TryGetValue(timestamp, out var held))
-                {
-                    held.Packets.AddRange(packets);
-                    held.Errors.Add(errors);
-                }
-                else
-                {
-                    // Keep a few frames' worth: ANC for frames that never complete must not pile up.
-                    if (_ancByTimestamp.Count > 16)
-                    {
-                        _ancByTimestamp.Remove(_ancByTimestamp.Keys.Min());
-                    }
-
-                    _ancByTimestamp[timestamp] = (packets, errors);
-                }
+                _unattributedAncErrors.Truncated++;
             }
+
+            return;
+        }
+
+        lock (_ancGate)
+        {
+            if (_ancByTimestamp.TryGetValue(timestamp, out var held))
+            {
+                // A sender repeating one timestamp must not grow the list without end: past the cap, count only.
+                var room = Math.Max(0, MaxAncPacketsPerFrame - held.Packets.Count);
+                held.Packets.AddRange(packets.Take(room));
+                held.Errors.Add(errors);
+                held.Errors.Truncated += Math.Max(0, packets.Count - room);
+            }
+            else
+            {
+                // Keep a few frames' worth: ANC for frames that never complete must not pile up.
+                if (_ancByTimestamp.Count > 16)
+                {
+                    _ancByTimestamp.Remove(_ancByTimestamp.Keys.Min());
+                }
+
+                _ancByTimestamp[timestamp] = (packets, errors);
+            }
+        }
+    }
+
+    /// <summary>Packets held for a timestamp (tests: what a flood of ANC left in memory).</summary>
+    internal int HeldAncPackets(uint timestamp)
+    {
+        lock (_ancGate)
+        {
+            return _ancByTimestamp.TryGetValue(timestamp, out var held) ? held.Packets.Count : 0;
         }
     }
 

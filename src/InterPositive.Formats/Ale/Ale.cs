@@ -22,6 +22,18 @@ public static class AleFile
 {
     public const int MaxBytes = 64 * 1024 * 1024;
 
+    /// <summary>Characters in one line: a row of a hundred columns is a few KB. Checked as the line is read, before it is kept.</summary>
+    public const int MaxLineChars = 1024 * 1024;
+
+    /// <summary>Columns in the Column line (Avid writes well under a hundred).</summary>
+    public const int MaxColumns = 1024;
+
+    /// <summary>
+    /// Cells kept (rows × columns): short rows are padded to the Column line, so without a bound a wide Column line and
+    /// millions of one-character rows would take gigabytes from a few megabytes of text.
+    /// </summary>
+    public const long MaxCells = 4L * 1024 * 1024;
+
     public static AleDocument Read(TextReader reader, string source)
     {
         var heading = new List<KeyValuePair<string, string>>();
@@ -31,7 +43,8 @@ public static class AleFile
         var lineNumber = 0;
         long chars = 0;
         string? line;
-        while ((line = reader.ReadLine()) is not null)
+        var buffer = new StringBuilder();
+        while ((line = ReadLine(reader, buffer, source, lineNumber + 1)) is not null)
         {
             lineNumber++;
             chars += line.Length + 1;
@@ -78,11 +91,22 @@ public static class AleFile
                         columns.RemoveAt(columns.Count - 1);
                     }
 
+                    if (columns.Count > MaxColumns)
+                    {
+                        throw new MalformedInputException(FormattableString.Invariant($"{columns.Count} columns, more than {MaxColumns}"), source, field: FormattableString.Invariant($"line {lineNumber}, Column"));
+                    }
+
                     break;
                 case "Data":
                     if (columns.Count == 0)
                     {
                         throw new MalformedInputException("Data before any Column line", source, field: FormattableString.Invariant($"line {lineNumber}"));
+                    }
+
+                    if ((long)(rows.Count + 1) * columns.Count > MaxCells)
+                    {
+                        throw new MalformedInputException(
+                            FormattableString.Invariant($"more than {MaxCells} cells ({rows.Count + 1} rows of {columns.Count} columns)"), source, field: FormattableString.Invariant($"line {lineNumber}, Data"));
                     }
 
                     var cells = trimmed.Split('\t').ToList();
@@ -114,6 +138,42 @@ public static class AleFile
         }
 
         return new AleDocument(heading, columns, rows);
+    }
+
+    /// <summary>
+    /// One line as <see cref="TextReader.ReadLine"/> splits them (LF, CR LF or CR), refused past
+    /// <see cref="MaxLineChars"/> before more is read: ReadLine itself would keep a gigabyte line whole.
+    /// </summary>
+    private static string? ReadLine(TextReader reader, StringBuilder buffer, string source, int lineNumber)
+    {
+        buffer.Clear();
+        int c;
+        while ((c = reader.Read()) >= 0)
+        {
+            if (c == '\n')
+            {
+                return buffer.ToString();
+            }
+
+            if (c == '\r')
+            {
+                if (reader.Peek() == '\n')
+                {
+                    reader.Read();
+                }
+
+                return buffer.ToString();
+            }
+
+            if (buffer.Length == MaxLineChars)
+            {
+                throw new MalformedInputException(FormattableString.Invariant($"line longer than {MaxLineChars} characters"), source, field: FormattableString.Invariant($"line {lineNumber}"));
+            }
+
+            buffer.Append((char)c);
+        }
+
+        return buffer.Length > 0 ? buffer.ToString() : null;
     }
 
     public static AleDocument Parse(string text, string source)

@@ -11,6 +11,12 @@ namespace InterPositive.Formats.AscMhl;
 /// </summary>
 public static class MhlReader
 {
+    /// <summary>
+    /// Characters one manifest or chain file may hold: 128 Mi, some 250 000 file entries (a full card holds a few
+    /// thousand). Checked while reading, so a runaway file is refused before its tree is built.
+    /// </summary>
+    public const long MaxCharacters = 128L * 1024 * 1024;
+
 
     public static MhlManifest Read(Stream input, string source)
     {
@@ -107,18 +113,8 @@ public static class MhlReader
         return chain;
     }
 
-    private static XElement Load(Stream input, string source)
-    {
-        try
-        {
-            using var reader = XmlReader.Create(input, new XmlReaderSettings { DtdProcessing = DtdProcessing.Prohibit, XmlResolver = null, CloseInput = false });
-            return XDocument.Load(reader).Root ?? throw new MalformedInputException("empty XML document", source);
-        }
-        catch (XmlException error)
-        {
-            throw new MalformedInputException($"not well-formed XML: {error.Message}", source, field: FormattableString.Invariant($"line {error.LineNumber}"), innerException: error);
-        }
-    }
+    private static XElement Load(Stream input, string source) =>
+        SafeXml.Load(input, source, MaxCharacters).Root ?? throw new MalformedInputException("empty XML document", source);
 
     private static MhlFileHash ReadFile(XElement element, XNamespace ns, string source)
     {

@@ -98,14 +98,14 @@ public sealed record Cdl(string? Id, CdlTriple Slope, CdlTriple Offset, CdlTripl
     public string ToAscSat() => F(Saturation);
 
     /// <summary>Reads ALE/EDL <c>ASC_SOP</c> and <c>ASC_SAT</c> values into a correction.</summary>
-    public static Cdl FromAsc(string sop, string? sat, string? id = null)
+    public static Cdl FromAsc(string sop, string? sat, string? id = null, string? source = null)
     {
         var numbers = new List<double>(9);
         foreach (var part in sop.Split(['(', ')', ' ', '\t'], StringSplitOptions.RemoveEmptyEntries))
         {
             if (!double.TryParse(part, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) || !double.IsFinite(v))
             {
-                throw new MalformedInputException($"'{part}' is not a number", field: "ASC_SOP");
+                throw new MalformedInputException($"'{part}' is not a number", source, field: "ASC_SOP");
             }
 
             numbers.Add(v);
@@ -113,14 +113,14 @@ public sealed record Cdl(string? Id, CdlTriple Slope, CdlTriple Offset, CdlTripl
 
         if (numbers.Count != 9)
         {
-            throw new MalformedInputException(FormattableString.Invariant($"expected 9 numbers, found {numbers.Count}"), field: "ASC_SOP");
+            throw new MalformedInputException(FormattableString.Invariant($"expected 9 numbers, found {numbers.Count}"), source, field: "ASC_SOP");
         }
 
         var saturation = 1.0;
         if (!string.IsNullOrWhiteSpace(sat)
             && (!double.TryParse(sat.Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out saturation) || !double.IsFinite(saturation)))
         {
-            throw new MalformedInputException($"'{sat}' is not a number", field: "ASC_SAT");
+            throw new MalformedInputException($"'{sat}' is not a number", source, field: "ASC_SAT");
         }
 
         return new Cdl(

@@ -13,23 +13,15 @@ public static class CdlXml
 {
     public const string Namespace = "urn:ASC:CDL:v1.01";
 
+    /// <summary>Characters one .cc/.ccc/.cdl may hold (a day's collection is a few hundred KB).</summary>
+    public const long MaxCharacters = 64L * 1024 * 1024;
+
     private static readonly XNamespace Ns = Namespace;
 
     /// <summary>Reads every correction in a .cc, .ccc or .cdl document (the root element decides which).</summary>
     public static IReadOnlyList<Cdl> Read(Stream stream, string source)
     {
-        XDocument document;
-        try
-        {
-            var settings = new XmlReaderSettings { DtdProcessing = DtdProcessing.Prohibit, XmlResolver = null, MaxCharactersInDocument = 64L * 1024 * 1024 };
-            using var reader = XmlReader.Create(stream, settings);
-            document = XDocument.Load(reader, LoadOptions.SetLineInfo);
-        }
-        catch (XmlException e)
-        {
-            throw new MalformedInputException(e.Message, source, field: FormattableString.Invariant($"line {e.LineNumber}"), innerException: e);
-        }
-
+        var document = SafeXml.Load(stream, source, MaxCharacters, lineInfo: true);
         var root = document.Root ?? throw new MalformedInputException("no root element", source);
         var results = new List<Cdl>();
         switch (root.Name.LocalName)

@@ -230,6 +230,8 @@ public static class ExrCodec
             throw new MalformedInputException($"unsupported data window {width}x{height}", source, pos, "dataWindow");
         }
 
+        // The same decode budget as PNG, TIFF and DPX, on the declared window, before the channels are allocated.
+        ImageBudget.Check(width, height, channels.Count, source, pos, "dataWindow");
         int w = (int)width, h = (int)height;
         var linesPerBlock = LinesPerBlock(compression.Value);
         var blocks = (h + linesPerBlock - 1) / linesPerBlock;

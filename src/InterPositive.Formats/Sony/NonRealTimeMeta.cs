@@ -18,18 +18,7 @@ public static class NonRealTimeMeta
 
     public static ClipRecord Read(Stream stream, string source, string clipPath)
     {
-        XDocument document;
-        try
-        {
-            var settings = new XmlReaderSettings { DtdProcessing = DtdProcessing.Prohibit, XmlResolver = null, MaxCharactersInDocument = MaxBytes };
-            using var reader = XmlReader.Create(stream, settings);
-            document = XDocument.Load(reader);
-        }
-        catch (XmlException e)
-        {
-            throw new MalformedInputException(e.Message, source, field: FormattableString.Invariant($"line {e.LineNumber}"), innerException: e);
-        }
-
+        var document = SafeXml.Load(stream, source, MaxBytes);
         var root = document.Root;
         if (root is null || root.Name.LocalName != "NonRealTimeMeta")
         {
