@@ -8,6 +8,7 @@ public static class Program
 {
     public static async Task<int> Main(string[] args)
     {
+        ReserveThreads();
         var root = BuildRootCommand();
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
@@ -22,6 +23,16 @@ public static class Program
         }
 
         return await parse.InvokeAsync();
+    }
+
+    /// <summary>
+    /// Once, at start: the offload's file calls (pread, pwrite, fdatasync) each block a pool thread, and a small box's
+    /// pool would otherwise grow one thread at a time while the offload's stages wait on each other.
+    /// </summary>
+    private static void ReserveThreads()
+    {
+        ThreadPool.GetMinThreads(out var workers, out var completion);
+        ThreadPool.SetMinThreads(Math.Max(workers, InterPositive.Offload.OffloadEngine.ThreadsNeeded(destinations: 4, hashFormats: 3)), completion);
     }
 
     public static RootCommand BuildRootCommand()

@@ -18,6 +18,9 @@ public sealed record CardScan(IReadOnlyList<CardFile> Files, IReadOnlyList<CardF
     /// <summary>Suffix of the temporary name a copy is written under until it is verified.</summary>
     public const string PartialSuffix = ".ip-partial";
 
+    /// <summary>The file in a copy's <c>ascmhl</c> folder naming the card the copy belongs to (never a card's file).</summary>
+    public const string CardMarkerName = ".interpositive-card";
+
     public IEnumerable<CardFile> MediaFiles => Files.Where(f => !f.IsHistory);
 
     public long TotalBytes => Files.Sum(f => f.Size);
@@ -41,7 +44,7 @@ public sealed record CardScan(IReadOnlyList<CardFile> Files, IReadOnlyList<CardF
     }
 
     /// <summary>True for names the ASC MHL ignore list excludes by default.</summary>
-    public static bool IsIgnored(string name) => name is ".DS_Store" || name.EndsWith(PartialSuffix, StringComparison.Ordinal);
+    public static bool IsIgnored(string name) => name is ".DS_Store" or CardMarkerName || name.EndsWith(PartialSuffix, StringComparison.Ordinal);
 
     private static void Walk(IOffloadFileSystem fs, string absolute, string relative, bool inHistory, List<CardFile> files, List<CardFolder> folders, List<OffloadSymlink> links, List<string> historyRoots)
     {

@@ -81,6 +81,9 @@ public interface IOffloadFileSystem
 
     IOffloadReader OpenRead(string path);
 
+    /// <summary>Opens a file to read without following a link in its last component (O_NOFOLLOW): a link is an error.</summary>
+    IOffloadReader OpenReadNoFollow(string path) => Stat(path) is { Kind: EntryKind.File } ? OpenRead(path) : throw new IOException($"{path}: not a plain file (links are not followed)");
+
     /// <summary>Creates (truncating) a file to write; the parent folder exists.</summary>
     IOffloadWriter Create(string path);
 
@@ -104,4 +107,7 @@ public interface IOffloadFileSystem
     void Delete(string path);
 
     void CreateSymlink(string path, string target);
+
+    /// <summary>The tree a copy is created in, beneath <paramref name="root"/> and through no link.</summary>
+    IDestinationTree OpenDestination(string root) => new PathDestinationTree(this, root);
 }
