@@ -1,7 +1,7 @@
 using InterPositive.Catalog;
 using InterPositive.Formats.AscMhl;
 using InterPositive.Offload.FileSystem;
-using InterPositive.Testing;
+using InterPositive.Testing.Cards;
 
 namespace InterPositive.Offload.Tests;
 
