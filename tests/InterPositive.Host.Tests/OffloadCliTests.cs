@@ -79,12 +79,12 @@ public sealed class OffloadCliTests : IDisposable
     [Fact]
     public async Task Verify_exits_1_on_an_altered_history_and_0_on_a_good_one()
     {
-        var altered = await Cli.RunAsync(["verify", SharedData.Path("ascmhl", "scenarios", "scenario_04", "file_server", "A002R2EC"), "--data", Data]);
+        var altered = await Cli.RunAsync(["verify", ReferenceData.Path("ascmhl", "scenarios", "scenario_04", "file_server", "A002R2EC"), "--data", Data]);
         Assert.Equal(1, altered.ExitCode);
         Assert.Contains("Sidecar.txt", altered.Stderr, StringComparison.Ordinal);
         Assert.Contains("ALTERED", altered.Stdout, StringComparison.Ordinal);
 
-        var good = await Cli.RunAsync(["verify", SharedData.Path("ascmhl", "scenarios", "scenario_05", "file_server", "Reels"), "--json", "--data", Data]);
+        var good = await Cli.RunAsync(["verify", ReferenceData.Path("ascmhl", "scenarios", "scenario_05", "file_server", "Reels"), "--json", "--data", Data]);
         Assert.Equal(0, good.ExitCode);
     }
 

@@ -6,7 +6,7 @@ using Xunit.Abstractions;
 
 namespace InterPositive.Lighting.Tests;
 
-/// <summary>Every colour-science vector in ../shared/data/colour/VECTORS.tsv that applies to what we implement.</summary>
+/// <summary>Every colour-science vector in tests/data/colour/VECTORS.tsv that applies to what we implement.</summary>
 [Trait("Category", "Unit")]
 public sealed partial class ColourVectorTests(ITestOutputHelper output)
 {
@@ -36,7 +36,7 @@ public sealed partial class ColourVectorTests(ITestOutputHelper output)
 
     public static IEnumerable<(string Call, string Function, double[] Args, double[] Expected)> Vectors()
     {
-        foreach (var line in File.ReadLines(SharedData.Path("colour", "VECTORS.tsv")))
+        foreach (var line in File.ReadLines(ReferenceData.Path("colour", "VECTORS.tsv")))
         {
             var parts = line.Split('\t');
             if (parts.Length < 3)

@@ -4,7 +4,7 @@ using InterPositive.Testing.Cards;
 
 namespace InterPositive.Offload.Tests;
 
-/// <summary>The real histories the reference implementation wrote (../shared/data/ascmhl/scenarios): read, verify, carry forward.</summary>
+/// <summary>The real histories the reference implementation wrote (tests/data/ascmhl/scenarios): read, verify, carry forward.</summary>
 [Trait("Category", "Integration")]
 public sealed class ScenarioTests : IDisposable
 {
@@ -27,7 +27,7 @@ public sealed class ScenarioTests : IDisposable
         { "scenario_05/file_server/Reels/A003R2EC", true },
     };
 
-    private static string Scenario(string relative) => SharedData.Path(["ascmhl", "scenarios", .. relative.Split('/')]);
+    private static string Scenario(string relative) => ReferenceData.Path(["ascmhl", "scenarios", .. relative.Split('/')]);
 
     [Theory]
     [MemberData(nameof(ScenarioFolders))]

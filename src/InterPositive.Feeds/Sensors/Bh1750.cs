@@ -6,6 +6,9 @@ namespace InterPositive.Feeds.Sensors;
 /// ROHM BH1750FVI ambient light sensor in one-time high-resolution mode: power on, start a measurement (opcode 0x20),
 /// wait the 180 ms maximum, read two bytes big-endian; lux = counts / 1.2 at the default measurement time (MTreg 69).
 /// One-time mode powers the chip down after each reading.
+/// Our own driver rather than dotnet/iot's <c>Bh1750fvi</c> binding: the binding writes the mode command and reads the
+/// result in the same breath, with no conversion wait, so a one-time reading returns the previous result (or 0) and a
+/// continuous one restarts its measurement on every read. Here the wait is awaited on the injected clock.
 /// </summary>
 public sealed class Bh1750 : ILightSensor
 {

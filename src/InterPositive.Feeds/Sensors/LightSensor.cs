@@ -6,13 +6,13 @@ namespace InterPositive.Feeds.Sensors;
 /// <summary>Which chip, on which bus and address (from configuration: <c>Sensors:0:Chip</c>, <c>Bus</c>, <c>Address</c>).</summary>
 public sealed record LightSensorOptions
 {
-    /// <summary><c>tcs34725</c> or <c>bh1750</c>.</summary>
+    /// <summary><c>tcs34725</c> (lux and CCT), <c>bh1750</c> (lux) or <c>max44009</c> (lux, 0.045 to 188 000).</summary>
     public string Chip { get; init; } = "tcs34725";
 
     /// <summary>Linux I²C bus number (<c>/dev/i2c-N</c>).</summary>
     public int Bus { get; init; } = 1;
 
-    /// <summary>7-bit address; null for the chip's default (TCS34725 0x29, BH1750 0x23).</summary>
+    /// <summary>7-bit address; null for the chip's default (TCS34725 0x29, BH1750 0x23, MAX44009 0x4A).</summary>
     public int? Address { get; init; }
 
     /// <summary>A name for logs and records (<c>key-side</c>, <c>camera</c>).</summary>
@@ -56,21 +56,31 @@ public static class LightSensors
     public static ILightSensor Open(LightSensorOptions options, TimeProvider time, I2cDevice? device = null)
     {
         var chip = options.Chip.Trim().ToLowerInvariant();
-        var address = options.Address ?? (chip == "bh1750" ? Bh1750.DefaultAddress : Tcs34725.DefaultAddress);
-        var bus = device ?? I2cDevice.Create(new I2cConnectionSettings(options.Bus, address));
+        var address = options.Address ?? DefaultAddress(chip);
+        I2cDevice? bus = device ?? I2cDevice.Create(new I2cConnectionSettings(options.Bus, address));
         try
         {
-            return chip switch
+            ILightSensor sensor = chip switch
             {
                 "tcs34725" => new Tcs34725(bus, time, options),
                 "bh1750" => new Bh1750(bus, time, options.Name),
-                _ => throw new ArgumentException($"unknown light sensor chip '{options.Chip}' (tcs34725, bh1750)"),
+                "max44009" => new Max44009(bus, time, options.Name),
+                _ => throw new ArgumentException($"unknown light sensor chip '{options.Chip}' (tcs34725, bh1750, max44009)"),
             };
+            bus = null; // the sensor owns it now
+            return sensor;
         }
-        catch
+        finally
         {
-            bus.Dispose();
-            throw;
+            bus?.Dispose();
         }
     }
+
+    /// <summary>The chip's default 7-bit address; the TCS34725's for a name it does not know (Open refuses those).</summary>
+    public static int DefaultAddress(string chip) => chip.Trim().ToLowerInvariant() switch
+    {
+        "bh1750" => Bh1750.DefaultAddress,
+        "max44009" => Max44009.DefaultAddress,
+        _ => Tcs34725.DefaultAddress,
+    };
 }

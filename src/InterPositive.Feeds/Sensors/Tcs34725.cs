@@ -6,6 +6,9 @@ namespace InterPositive.Feeds.Sensors;
 /// AMS/TAOS TCS34725 RGBC colour sensor. Lux and CCT per AMS design note DN40: IR removed as (R+G+B−C)/2, lux from
 /// G″ = 0.136·R′ + 1.000·G′ − 0.444·B′ over counts-per-lux CPL = (ATIME_ms·AGAIN)/(GA·310), CCT = 3810·B′/R′ + 1391;
 /// saturation at 1024 counts per 2.4 ms cycle (analogue) or 65535 (digital), less 25 % ripple margin under 150 ms.
+/// Our own driver rather than dotnet/iot's <c>Tcs3472x</c> binding: the binding returns an 8-bit-per-channel colour, not
+/// the raw 16-bit clear/red/green/blue counts the DN40 lux and CCT maths need, has no lux or CCT, and waits for a
+/// conversion with <c>Thread.Sleep</c>, which would block a pool thread the service shares with the feeds.
 /// </summary>
 public sealed class Tcs34725 : ILightSensor
 {

@@ -94,7 +94,7 @@ public sealed class ConfiguredFeed
 
 public sealed class SensorOptions
 {
-    /// <summary>tcs34725 (colour: lux and CCT) or bh1750 (lux).</summary>
+    /// <summary>tcs34725 (colour: lux and CCT), bh1750 (lux) or max44009 (lux, 0.045 to 188 000: interiors to sunlight).</summary>
     public string Kind { get; set; } = "";
 
     /// <summary>A name for the dashboard and the lighting record (key-side, camera); default KIND-BUS-ADDRESS.</summary>
@@ -103,7 +103,7 @@ public sealed class SensorOptions
     /// <summary>Linux I²C bus number (/dev/i2c-N).</summary>
     public int Bus { get; set; } = 1;
 
-    /// <summary>7-bit address; 0 for the chip's default (TCS34725 0x29 = 41, BH1750 0x23 = 35).</summary>
+    /// <summary>7-bit address; 0 for the chip's default (TCS34725 0x29 = 41, BH1750 0x23 = 35, MAX44009 0x4A = 74).</summary>
     public int Address { get; set; }
 
     /// <summary>How often the sensor is read.</summary>

@@ -226,7 +226,7 @@ public sealed class LightSensorStage : BackgroundService
         string.IsNullOrWhiteSpace(sensor.Name) ? FormattableString.Invariant($"{sensor.Kind}-{sensor.Bus}-{AddressOf(sensor):x2}") : sensor.Name;
 
     private static int AddressOf(SensorOptions sensor) =>
-        sensor.Address > 0 ? sensor.Address : sensor.Kind.Trim().Equals("bh1750", StringComparison.OrdinalIgnoreCase) ? Bh1750.DefaultAddress : Tcs34725.DefaultAddress;
+        sensor.Address > 0 ? sensor.Address : LightSensors.DefaultAddress(sensor.Kind);
 
     /// <summary>HH:MM:SS:FF (or ;FF) as seconds since midnight; the frames at <paramref name="fps"/>.</summary>
     internal static double? SecondsOfDay(string timecode, double fps)

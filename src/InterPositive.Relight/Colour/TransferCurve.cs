@@ -29,7 +29,7 @@ public abstract record TransferCurve(LogCurve Curve)
         ? From(curve)
         : throw new ArgumentException($"unknown curve '{name}' (known: {string.Join(", ", All.Select(c => c.Name))})", nameof(name));
 
-    /// <summary>The graph's parameters for a Lighting curve (constants from ../shared/specs §3, as Lighting's).</summary>
+    /// <summary>The graph's parameters for a Lighting curve (the same published constants as Lighting's <see cref="LogCurves"/>).</summary>
     public static TransferCurve From(LogCurve curve) => curve switch
     {
         LogCurve.LogC3 => new LogTransfer(curve, 0.010591, 5.555556, 0.052272, 0.247190, 0.385537, 5.367655, 0.092809),

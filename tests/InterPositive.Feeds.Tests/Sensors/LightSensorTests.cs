@@ -1,3 +1,4 @@
+using CsCheck;
 using InterPositive.Feeds.Sensors;
 using InterPositive.Testing.Scenes;
 using Microsoft.Extensions.Time.Testing;
@@ -24,12 +25,12 @@ public sealed class LightSensorTests
         return fake;
     }
 
-    private static async Task<LightReading> ReadWithFakeClock(ILightSensor sensor, FakeTimeProvider time)
+    private static async Task<LightReading> ReadWithFakeClock(ILightSensor sensor, FakeTimeProvider time, TimeSpan? step = null)
     {
         var reading = sensor.ReadAsync(CancellationToken.None);
         for (var i = 0; i < 100 && !reading.IsCompleted; i++)
         {
-            time.Advance(TimeSpan.FromMilliseconds(5));
+            time.Advance(step ?? TimeSpan.FromMilliseconds(5));
             await Task.Yield();
         }
 
@@ -107,5 +108,65 @@ public sealed class LightSensorTests
         // Incandescent: lots of IR; after removal red dominates and CCT comes out low.
         var tungsten = Tcs34725.Dn40(r: 5200, g: 3000, b: 1600, c: 8200, 154, 4);
         Assert.InRange(tungsten.Cct!.Value, 1500, 3500);
+    }
+
+    [Theory]
+    [InlineData(0x00, 0x01, 0.045)] // the smallest step
+    [InlineData(0x6A, 0x03, 64 * 0xA3 * 0.045)] // exponent 6, mantissa 0xA3
+    [InlineData(0xEF, 0x0F, 16384 * 255 * 0.045)] // exponent 14, full mantissa: 188 006.4 lux, the top of the range
+    public async Task Max44009_reads_lux_through_the_binding_after_one_automatic_cycle(byte high, byte low, double lux)
+    {
+        var time = new FakeTimeProvider(Start);
+        var bus = FakeI2cDevice.Max44009(high, low);
+        using var sensor = LightSensors.Open(new LightSensorOptions { Chip = "MAX44009", Name = "exterior" }, time, bus);
+        Assert.Equal(0x00, bus.Registers[0x02]); // automatic mode: the chip picks integration time and gain
+
+        var pending = sensor.ReadAsync(CancellationToken.None);
+        time.Advance(TimeSpan.FromMilliseconds(790));
+        await Task.Yield();
+        Assert.False(pending.IsCompleted, "read before the first 800 ms cycle had finished");
+        time.Advance(TimeSpan.FromMilliseconds(20));
+        var reading = await pending;
+
+        Assert.Equal(lux, reading.Lux, 3);
+        Assert.Null(reading.Cct);
+        Assert.False(reading.Saturated);
+        Assert.Equal("exterior", reading.Sensor);
+        Assert.Equal(Start.AddMilliseconds(810), reading.At);
+        Assert.Contains("W 03", bus.Log);
+
+        // Later readings come from the running cycle without another wait.
+        time.Advance(TimeSpan.FromSeconds(1));
+        var next = sensor.ReadAsync(CancellationToken.None);
+        Assert.True(next.IsCompleted);
+        Assert.Equal(Start.AddMilliseconds(1810), (await next).At);
+    }
+
+    [Fact]
+    public async Task Max44009_flags_over_range_as_saturated()
+    {
+        var time = new FakeTimeProvider(Start);
+        using var sensor = LightSensors.Open(new LightSensorOptions { Chip = "max44009" }, time, FakeI2cDevice.Max44009(0xF4, 0x02));
+        var reading = await ReadWithFakeClock(sensor, time, TimeSpan.FromMilliseconds(100));
+        Assert.True(reading.Saturated);
+        Assert.Equal(Max44009.MaximumLux, reading.Lux, 6);
+        Assert.Equal(0x4A, LightSensors.DefaultAddress("max44009"));
+    }
+
+    [Fact]
+    public void Max44009_any_register_pair_reads_as_the_datasheet_says()
+    {
+        Gen.Select(Gen.Byte, Gen.Byte).Sample((high, low) =>
+        {
+            var time = new FakeTimeProvider(Start);
+            using var sensor = new Max44009(FakeI2cDevice.Max44009(high, low), time, "fuzz");
+            time.Advance(Max44009.Cycle);
+            var reading = sensor.ReadAsync(CancellationToken.None).GetAwaiter().GetResult();
+            var expected = Max44009.Lux(high, low);
+            var overRange = high >> 4 == 0xF;
+            return reading.Saturated == overRange
+                && double.IsFinite(reading.Lux) && reading.Lux >= 0
+                && Math.Abs(reading.Lux - (overRange ? Max44009.MaximumLux : expected)) <= 0.0005;
+        }, iter: 2000);
     }
 }

@@ -10,9 +10,9 @@ namespace InterPositive.Formats.Tests.Ale;
 [Trait("Category", "Unit")]
 public sealed class AleTests
 {
-    public static TheoryData<string> Samples() => new(Directory.GetFiles(SharedData.Path("ale"), "*.ale").Select(Path.GetFileName).OfType<string>());
+    public static TheoryData<string> Samples() => new(Directory.GetFiles(ReferenceData.Path("ale"), "*.ale").Select(Path.GetFileName).OfType<string>());
 
-    private static AleDocument Load(string name) => AleFile.Parse(File.ReadAllText(SharedData.Path("ale", name)), name);
+    private static AleDocument Load(string name) => AleFile.Parse(File.ReadAllText(ReferenceData.Path("ale", name)), name);
 
     [Theory]
     [MemberData(nameof(Samples))]
@@ -111,7 +111,7 @@ public sealed class AleTests
     [Fact]
     public void Mutated_samples_parse_or_report_malformed_input()
     {
-        var original = File.ReadAllText(SharedData.Path("ale", "sample_cdl.ale"));
+        var original = File.ReadAllText(ReferenceData.Path("ale", "sample_cdl.ale"));
         Gen.Select(Gen.Int[0, original.Length - 1], Gen.Char["\t\nHDa0;:"], Gen.Int[0, original.Length]).Sample((at, c, keep) =>
         {
             var text = (original[..at] + c + original[(at + 1)..])[..keep];

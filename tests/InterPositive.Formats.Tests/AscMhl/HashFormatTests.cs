@@ -37,7 +37,7 @@ public sealed class HashFormatTests
     [Fact]
     public void C4_of_a_reference_generation_matches_its_chain()
     {
-        var folder = InterPositive.Testing.SharedData.Path("ascmhl", "scenarios", "scenario_02", "file_server", "A002R2EC", "ascmhl");
+        var folder = InterPositive.Testing.ReferenceData.Path("ascmhl", "scenarios", "scenario_02", "file_server", "A002R2EC", "ascmhl");
         using var chainFile = File.OpenRead(Path.Combine(folder, "ascmhl_chain.xml"));
         var chain = MhlReader.ReadChain(chainFile, "ascmhl_chain.xml");
         Assert.Equal(2, chain.Count);

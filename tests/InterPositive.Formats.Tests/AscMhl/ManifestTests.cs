@@ -12,9 +12,9 @@ public sealed class ManifestTests
     public static TheoryData<string> ReferenceManifests()
     {
         var data = new TheoryData<string>();
-        foreach (var file in Directory.EnumerateFiles(SharedData.Path("ascmhl", "scenarios"), "*.mhl", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+        foreach (var file in Directory.EnumerateFiles(ReferenceData.Path("ascmhl", "scenarios"), "*.mhl", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
         {
-            data.Add(Path.GetRelativePath(SharedData.Path("ascmhl", "scenarios"), file));
+            data.Add(Path.GetRelativePath(ReferenceData.Path("ascmhl", "scenarios"), file));
         }
 
         return data;
@@ -24,7 +24,7 @@ public sealed class ManifestTests
     [MemberData(nameof(ReferenceManifests))]
     public void Every_reference_manifest_reads_and_rewrites_to_a_valid_equal_manifest(string relative)
     {
-        var path = SharedData.Path("ascmhl", "scenarios", relative);
+        var path = ReferenceData.Path("ascmhl", "scenarios", relative);
         var manifest = MhlReader.Read(File.ReadAllBytes(path), path);
         Assert.NotEmpty(manifest.Entries);
         Assert.All(manifest.Files, f => Assert.NotEmpty(f.Hashes));
@@ -64,7 +64,7 @@ public sealed class ManifestTests
     [Fact]
     public void The_reference_manifests_validate_as_they_are()
     {
-        foreach (var folder in Directory.EnumerateDirectories(SharedData.Path("ascmhl", "scenarios")))
+        foreach (var folder in Directory.EnumerateDirectories(ReferenceData.Path("ascmhl", "scenarios")))
         {
             Assert.Empty(AscMhlSchema.ValidateAll(folder));
         }
@@ -73,7 +73,7 @@ public sealed class ManifestTests
     [Fact]
     public void Scenario_05_reels_manifest_references_both_cards()
     {
-        var path = SharedData.Path("ascmhl", "scenarios", "scenario_05", "file_server", "Reels", "ascmhl", "0001_Reels_2020-01-17_143000Z.mhl");
+        var path = ReferenceData.Path("ascmhl", "scenarios", "scenario_05", "file_server", "Reels", "ascmhl", "0001_Reels_2020-01-17_143000Z.mhl");
         var manifest = MhlReader.Read(File.ReadAllBytes(path), path);
         Assert.Equal(2, manifest.References.Count);
         Assert.Equal("A002R2EC/ascmhl/0002_A002R2EC_2020-01-17_143000Z.mhl", manifest.References[0].Path);
@@ -138,7 +138,7 @@ public sealed class ManifestTests
     [Fact]
     public void Mutated_manifests_fail_only_with_MalformedInputException()
     {
-        var original = File.ReadAllBytes(SharedData.Path("ascmhl", "scenarios", "scenario_03", "file_server", "A002R2EC", "ascmhl", "0002_A002R2EC_2020-01-17_143000Z.mhl"));
+        var original = File.ReadAllBytes(ReferenceData.Path("ascmhl", "scenarios", "scenario_03", "file_server", "A002R2EC", "ascmhl", "0002_A002R2EC_2020-01-17_143000Z.mhl"));
         Gen.Select(Gen.Int[0, original.Length - 1], Gen.Byte, Gen.Int[0, original.Length]).Sample((position, value, cut) =>
         {
             var mutated = original.ToArray();

@@ -10,7 +10,7 @@ public sealed class CdlTests
 {
     private static IReadOnlyList<Correction> Load(string name)
     {
-        using var stream = File.OpenRead(SharedData.Path("cdl", name));
+        using var stream = File.OpenRead(ReferenceData.Path("cdl", name));
         return CdlXml.Read(stream, name);
     }
 
@@ -147,7 +147,7 @@ public sealed class CdlTests
     [Fact]
     public void Mutated_documents_yield_corrections_or_a_malformed_input_error()
     {
-        var original = File.ReadAllBytes(SharedData.Path("cdl", "cdl_test1.ccc"));
+        var original = File.ReadAllBytes(ReferenceData.Path("cdl", "cdl_test1.ccc"));
         Gen.Select(Gen.Int[0, original.Length - 1], Gen.Byte, Gen.Int[1, original.Length]).Sample((at, value, keep) =>
         {
             var bytes = original.AsSpan(0, keep).ToArray();

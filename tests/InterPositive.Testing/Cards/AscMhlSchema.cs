@@ -3,7 +3,7 @@ using System.Xml.Schema;
 
 namespace InterPositive.Testing.Cards;
 
-/// <summary>Validates ASC MHL manifests and chain files against the reference XSDs in ../shared/data/ascmhl.</summary>
+/// <summary>Validates ASC MHL manifests and chain files against the reference XSDs in tests/data/ascmhl.</summary>
 public static class AscMhlSchema
 {
     private static readonly Lazy<XmlSchemaSet> Schemas = new(Load);
@@ -61,7 +61,7 @@ public static class AscMhlSchema
                 throw new InvalidOperationException("ASC MHL schema did not load: " + e.Message);
             }
         };
-        set.Add(null, SharedData.Path("ascmhl", "ASCMHLDirectory__combined.xsd"));
+        set.Add(null, ReferenceData.Path("ascmhl", "ASCMHLDirectory__combined.xsd"));
         set.Compile();
         return set;
     }

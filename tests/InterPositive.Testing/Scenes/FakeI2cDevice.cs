@@ -55,6 +55,19 @@ public sealed class FakeI2cDevice : I2cDevice
         return fake;
     }
 
+    /// <summary>
+    /// A MAX44009 at its default address on bus 1: a register pointer set by the first byte written, auto-incrementing
+    /// over reads and writes, result registers 0x03 (exponent, mantissa high nibble) and 0x04 (mantissa low nibble).
+    /// </summary>
+    public static FakeI2cDevice Max44009(byte luxHigh, byte luxLow)
+    {
+        var fake = new FakeI2cDevice(1, 0x4A, command => (command, true));
+        fake.Registers[0x02] = 0x03; // the chip's power-on configuration (automatic mode, 100 ms), so the test sees the driver's write
+        fake.Registers[0x03] = luxHigh;
+        fake.Registers[0x04] = luxLow;
+        return fake;
+    }
+
     /// <summary>When set, every transfer throws this (a disconnected or unpowered sensor).</summary>
     public Exception? Fault { get; set; }
 
