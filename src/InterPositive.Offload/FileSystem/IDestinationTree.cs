@@ -41,8 +41,9 @@ public interface IDestinationTree : IDisposable
 
 /// <summary>
 /// A destination tree over any <see cref="IOffloadFileSystem"/> by joining paths, with every existing component
-/// checked (lstat) not to be a link before it is used: the portable fallback, and what a test's fault-injecting file
-/// system gets, so its faults still apply. The Linux file system resolves beneath the root in the kernel instead.
+/// checked (lstat) not to be a link before it is used, and the last component opened with O_NOFOLLOW where it is
+/// read. A test's fault-injecting file system gets the same, so its faults still apply. (A kernel-resolved tree,
+/// openat2 RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS, would also close the race between the check and the use.)
 /// </summary>
 public sealed class PathDestinationTree(IOffloadFileSystem fs, string root) : IDestinationTree
 {

@@ -90,8 +90,6 @@ public sealed partial class LinuxFileSystem : IOffloadFileSystem
 
     public IOffloadWriter Create(string path) => new Writer(File.OpenHandle(path, FileMode.Create, FileAccess.Write, FileShare.Read, FileOptions.Asynchronous), path);
 
-    public IDestinationTree OpenDestination(string root) => new LinuxDestinationTree(root, DirectReReads);
-
     public IVerificationReader OpenForVerification(string path, out string reReadMode)
     {
         // On a memory file system (tmpfs, ramfs) the pages are the storage: nothing to bypass or evict, say so.
