@@ -16,6 +16,7 @@ command -v mosquitto >/dev/null && [ -x /usr/sbin/mosquitto -o -x /usr/bin/mosqu
 command -v mosquitto_pub >/dev/null || need+=(mosquitto-clients)
 [ -x /usr/lib/postgresql/15/bin/initdb ] || need+=(postgresql)
 command -v chromium >/dev/null || need+=(chromium)
+command -v oiiotool >/dev/null || need+=(openimageio-tools)
 # OpenColorIO reads our exported CDLs (Debian's bindings are for its own /usr/bin/python3).
 /usr/bin/python3 -c 'import PyOpenColorIO' 2>/dev/null || need+=(python3-pyopencolorio)
 if [ ${#need[@]} -gt 0 ]; then

@@ -4,23 +4,38 @@ using LiteDB;
 namespace InterPositive.Catalog;
 
 /// <summary>
-/// The appliance's catalog: one LiteDB file, opened once per process (two instances on one file in direct
-/// mode silently lose writes). Every state change runs through <see cref="Write{T}"/>, one LiteDB transaction,
+/// The appliance's catalog: one LiteDB file, opened by one process at a time (two instances on one file in direct
+/// mode silently lose writes): the process holds <see cref="CatalogLock"/> while it is open, and a second open in the
+/// same process is refused too. Every state change runs through <see cref="Write{T}"/>, one LiteDB transaction,
 /// so the change and the outbox message that tells post about it commit together or not at all.
 /// </summary>
+/// <remarks>
+/// Durability (LiteDB 5.0.20, read from its source: TransactionService.Commit, DiskWriterQueue, WalIndexService):
+/// a commit appends the transaction's pages to the write-ahead log <c>NAME-log.db</c> through an in-process writer
+/// thread and returns as soon as they are queued; the last page carries the "confirmed" flag. The writer thread
+/// calls fsync only when its queue runs empty. So a commit is atomic (recovery ignores a transaction whose confirmed
+/// page is missing) but not durable when it returns: a power cut, or a SIGKILL, in the milliseconds after it can lose
+/// the last transactions whole, never half of one (an outbox message already published from the cache in that window
+/// then reaches post for a change the catalog forgot). <see cref="Checkpoint"/> (also run by LiteDB every 1000 log pages
+/// and on dispose) waits for the queue, copies the log into the data file and fsyncs it: after it returns, what was
+/// committed survives a power cut. The log is truncated after that fsync; the truncation itself is not synced, so a
+/// cut then replays the same pages again, which is harmless.
+/// </remarks>
 public sealed class CatalogDatabase : IDisposable
 {
     private static readonly ConcurrentDictionary<string, byte> OpenFiles = new(StringComparer.Ordinal);
 
     private readonly LiteDatabase _database;
+    private readonly CatalogLock _lock;
     private readonly Lock _gate = new();
     private readonly TimeProvider _time;
     private bool _disposed;
 
-    private CatalogDatabase(string path, TimeProvider time)
+    private CatalogDatabase(string path, TimeProvider time, CatalogLock held)
     {
         Path = path;
         _time = time;
+        _lock = held;
         _database = new LiteDatabase(new ConnectionString { Filename = path, Connection = ConnectionType.Direct }, CreateMapper());
         Outbox = new Outbox(this);
         Outbox.EnsureIndexes(_database);
@@ -35,8 +50,13 @@ public sealed class CatalogDatabase : IDisposable
     /// <summary>The clock used to stamp changes.</summary>
     public TimeProvider Time => _time;
 
-    /// <summary>Opens (creating if needed) the catalog file. Throws if this process already has it open.</summary>
-    public static CatalogDatabase Open(string path, TimeProvider time)
+    /// <summary>
+    /// Opens (creating if needed, 0600 in a 0700 folder) the catalog file and takes its lock. Throws
+    /// <see cref="InvalidOperationException"/> if this process already has it open and <see cref="CatalogLockedException"/>
+    /// (an <see cref="IOException"/>: exit 4 in the CLI) if another process has. <paramref name="holder"/> says who is
+    /// asking, for the message another process gets while this one holds the catalog.
+    /// </summary>
+    public static CatalogDatabase Open(string path, TimeProvider time, string? holder = null)
     {
         var full = System.IO.Path.GetFullPath(path);
         if (!OpenFiles.TryAdd(full, 0))
@@ -46,13 +66,20 @@ public sealed class CatalogDatabase : IDisposable
 
         try
         {
-            var folder = System.IO.Path.GetDirectoryName(full);
-            if (!string.IsNullOrEmpty(folder))
+            var held = CatalogLock.Acquire(full, holder ?? "another interpositive process");
+            try
             {
-                Directory.CreateDirectory(folder);
+                // LiteDB creates its files with the process umask (0644): create them private first. The log is
+                // deleted on a clean close and made again on the next write, inside the folder that is already 0700.
+                CatalogFiles.CreatePrivateFile(full);
+                CatalogFiles.CreatePrivateFile(LogPathOf(full));
+                return new CatalogDatabase(full, time, held);
             }
-
-            return new CatalogDatabase(full, time);
+            catch
+            {
+                held.Dispose();
+                throw;
+            }
         }
         catch
         {
@@ -132,9 +159,14 @@ public sealed class CatalogDatabase : IDisposable
 
             _disposed = true;
             _database.Dispose();
+            _lock.Dispose();
             OpenFiles.TryRemove(Path, out _);
         }
     }
+
+    /// <summary>LiteDB's write-ahead log beside the data file: <c>NAME-log.EXT</c>.</summary>
+    private static string LogPathOf(string path) =>
+        System.IO.Path.Combine(System.IO.Path.GetDirectoryName(path) ?? "", System.IO.Path.GetFileNameWithoutExtension(path) + "-log" + System.IO.Path.GetExtension(path));
 
     private static BsonMapper CreateMapper()
     {

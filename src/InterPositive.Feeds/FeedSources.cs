@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using InterPositive.Feeds.Sources;
 using InterPositive.Formats;
+using InterPositive.Media;
 
 namespace InterPositive.Feeds;
 
@@ -24,6 +25,9 @@ public sealed record FeedSourceOptions
 
     /// <summary>Stop the pattern after this many frames.</summary>
     public long? FrameLimit { get; init; }
+
+    /// <summary>ffmpeg and ffprobe for <c>ffmpeg:</c> sources (default: from PATH).</summary>
+    public MediaTools? Media { get; init; }
 }
 
 /// <summary>
@@ -59,7 +63,7 @@ public static class FeedSources
 
         if (source.StartsWith("ffmpeg:", StringComparison.OrdinalIgnoreCase))
         {
-            return new FfmpegSource(source["ffmpeg:".Length..], feed, time, options.Width, options.Height, options.Rate, options.RealTime);
+            return new FfmpegSource(source["ffmpeg:".Length..], feed, time, options.Width, options.Height, options.Rate, options.RealTime, options.Media);
         }
 
         if (source.StartsWith("st2110://", StringComparison.OrdinalIgnoreCase))

@@ -58,7 +58,10 @@ public static class Program
         PostVerb.Create,
         ClipsVerb.Create,
         RelightVerb.Create,
+        PassesVerb.Create,
+        MatchVerb.Create,
         AnalyzeVerb.Create,
         FeedVerb.Create,
+        TokensVerb.Create,
     ];
 }

@@ -67,9 +67,12 @@ public sealed class SyncService : IAsyncDisposable
         {
             // A fresh secret per start for our own publisher: it never leaves the process.
             var secret = Convert.ToHexString(RandomNumberGenerator.GetBytes(24));
-            Broker = new EmbeddedBroker(embedded with { Accounts = [.. embedded.Accounts, new BrokerAccount(LocalAccount, secret, [_options.Identity.Production])] }, _log);
+            // Our own publisher is the only account that may publish as this appliance, and it is not rate-limited: a
+            // backlog after hours offline drains at full speed.
+            var own = new BrokerAccount(LocalAccount, secret, [_options.Identity.Production]) { PublishAs = _options.Identity.ApplianceKey, MaxPublishesPerSecond = 0 };
+            Broker = new EmbeddedBroker(embedded with { Accounts = [.. embedded.Accounts, own] }, _log, _time);
             await Broker.StartAsync();
-            var local = BrokerEndpoint.Parse($"mqtt://127.0.0.1:{embedded.Port}", LocalAccount, secret);
+            var local = BrokerEndpoint.Parse(EmbeddedBroker.Url(Broker.Endpoints[0]), LocalAccount, secret);
             runs.Add(RunPublisherAsync(new PublisherOptions { Identity = _options.Identity, Broker = local, Sink = "local" }, cancellationToken));
         }
 

@@ -264,10 +264,9 @@ public sealed class ApplianceBenchmark : IEndToEndBenchmark
 
             service.ReadyMs = clock.Elapsed.TotalMilliseconds;
             string token;
-            lock (service._stdout)
-            {
-                token = service._stdout.ToString().Split('\n').First(l => l.Contains("operator token:", StringComparison.Ordinal)).Split(':')[1].Trim();
-            }
+            // A service whose stdout is not a terminal leaves its first-start tokens only in the 0600 file.
+            token = (await File.ReadAllLinesAsync(Path.Combine(folder.Combine("data"), "first-start-tokens.txt"), cancellationToken))
+                .First(l => l.Contains("operator token:", StringComparison.Ordinal)).Split(':')[1].Trim();
 
             http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
             return service;

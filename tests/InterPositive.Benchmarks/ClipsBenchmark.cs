@@ -89,21 +89,14 @@ public sealed class ClipsBenchmark : IEndToEndBenchmark
         var watch = Stopwatch.StartNew();
         foreach (var file in files)
         {
-            var start = new ProcessStartInfo("/usr/bin/ffprobe") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-            foreach (var a in new[] { "-v", "error", "-show_format", "-show_streams", file })
+            try
             {
-                start.ArgumentList.Add(a);
+                _ = await InterPositive.Media.MediaTools.Default.ProbeAsync(file, cancellationToken);
             }
-
-            using var process = Process.Start(start);
-            if (process is null)
+            catch (InterPositive.Media.MediaProcessException)
             {
                 return null;
             }
-
-            _ = await process.StandardOutput.ReadToEndAsync(cancellationToken);
-            _ = await process.StandardError.ReadToEndAsync(cancellationToken);
-            await process.WaitForExitAsync(cancellationToken);
         }
 
         return watch.Elapsed;

@@ -23,6 +23,7 @@ public sealed class SyncBenchmark : IEndToEndBenchmark
 {
     private static readonly SyncIdentity Identity = new("bench", "main", "cart-a");
     private static readonly ILogger Log = new LoggerConfiguration().CreateLogger();
+    private static readonly BrokerAccount BenchAccount = new("cart-a", "bench", [Identity.Production]) { PublishAs = Identity.ApplianceKey, MaxPublishesPerSecond = 0 };
 
     public string Name => "sync";
 
@@ -64,13 +65,14 @@ public sealed class SyncBenchmark : IEndToEndBenchmark
 
         await using var mosquitto = useMosquitto ? await MosquittoBroker.StartPrivateAsync() : null;
         var port = mosquitto?.Port ?? LoopbackPort.Free();
-        await using var embedded = useMosquitto ? null : new EmbeddedBroker(new EmbeddedBrokerOptions { Port = port, AnonymousProductions = ["*"] }, Log);
+        await using var embedded = useMosquitto ? null : new EmbeddedBroker(new EmbeddedBrokerOptions { Port = port, Accounts = [BenchAccount] }, Log);
         if (embedded is not null)
         {
             await embedded.StartAsync();
         }
 
-        var endpoint = BrokerEndpoint.Parse($"mqtt://127.0.0.1:{port}");
+        // The embedded broker lets only an appliance's own account publish; Mosquitto's private test broker is open.
+        var endpoint = useMosquitto ? BrokerEndpoint.Parse($"mqtt://127.0.0.1:{port}") : BrokerEndpoint.Parse($"mqtt://127.0.0.1:{port}", BenchAccount.Username, BenchAccount.Password);
         using var folder = new TempFolder("bench-sync");
 
         // Warm-up of both paths (JIT, connections).
@@ -112,12 +114,12 @@ public sealed class SyncBenchmark : IEndToEndBenchmark
         return 0;
     }
 
-    private static string ShotLikeBody()
+    internal static string ShotLikeBody()
     {
         // A shot record of typical size: clip record, card state, lighting, look, previews.
-        var clip = new StringBuilder("""{"clipId":"A001R1AB/A001C001_261125_R1AB","cardId":"A001R1AB","path":"A001C001_261125_R1AB.mxf","reel":"A001","scene":"12A","take":"3","camera":"A","clip":{"name":"A001C001_261125_R1AB","codec":"ARRIRAW","width":4448,"height":3096,"fps":"24000/1001","startTimecode":"01:00:00:00","endTimecode":"01:00:10:00","lens":"Signature Prime 47mm","iso":800,"whiteBalance":5600,"shutterAngle":172.8}""");
+        var clip = new StringBuilder("""{"clipId":"A001R1AB/A001C001_261125_R1AB","cardId":"A001R1AB","path":"A001C001_261125_R1AB.mxf","reel":"A001","scene":"12A","take":"3","camera":"A","clip":{"path":"A001C001_261125_R1AB.mxf","clip":"A001C001_261125_R1AB","codec":"ARRIRAW","width":4448,"height":3096,"fps":23.976,"timecode":{"start":"01:00:00:00","rate":"23.976","dropFrame":false},"durationFrames":240,"lens":{"model":"Signature Prime 47mm","tStop":2.8},"exposureIndex":800,"whiteBalanceK":5600,"shutterAngle":172.8}""");
         clip.Append(""","offload":{"cardId":"A001R1AB","name":"A001R1AB","cameraFamily":"arri","status":"verified","safeToFormat":true,"fileCount":12,"totalBytes":123456789012,"destinations":[{"path":"/raid/A001R1AB","status":"verified","filesVerified":12,"bytesVerified":123456789012,"mhlManifest":"ascmhl/0001_A001R1AB.mhl","error":null}],"updatedAt":"2026-11-25T09:00:00+00:00"}""");
-        clip.Append(""","lighting":{"cctKelvin":5600,"duv":0.002,"exposureEv":0.3},"look":{"cdl":{"id":"look1","slope":[1.1,1.0,0.9],"offset":[0.01,0.0,-0.01],"power":[1.0,1.0,1.0],"saturation":0.9}},"previews":["previews/relight/A001C001_key.jpg"],"alerts":[],"updatedAt":"2026-11-25T09:00:00+00:00"}""");
+        clip.Append(""","lighting":{"exposure":{"averageStops":0.3},"light":{"cct":5600,"duv":0.002},"contrast":{"keyFillStops":1.5},"flicker":{"detected":false}},"look":{"cdl":{"id":"look1","slope":[1.1,1.0,0.9],"offset":[0.01,0.0,-0.01],"power":[1.0,1.0,1.0],"saturation":0.9}},"previews":[{"preset":"key","poster":"previews/relight/A001C001_key.jpg"}],"alerts":[],"updatedAt":"2026-11-25T09:00:00+00:00"}""");
         return clip.ToString();
     }
 
@@ -295,7 +297,9 @@ public sealed class SyncBenchmark : IEndToEndBenchmark
             return result;
         }
 
-        public Task RejectAsync(string reason, string topic, string detail, DateTimeOffset at, CancellationToken cancellationToken) => inner.RejectAsync(reason, topic, detail, at, cancellationToken);
+        public Task QuarantineAsync(QuarantinedMessage message, CancellationToken cancellationToken) => inner.QuarantineAsync(message, cancellationToken);
+
+        public Task<IReadOnlyList<QuarantinedMessage>> QuarantinedAsync(int limit, CancellationToken cancellationToken) => inner.QuarantinedAsync(limit, cancellationToken);
 
         public Task<IReadOnlyList<PostShot>> ShotsAsync(CancellationToken cancellationToken) => inner.ShotsAsync(cancellationToken);
 

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using InterPositive.Feeds;
 using InterPositive.Feeds.Sources;
 using InterPositive.Formats;
+using InterPositive.Media;
 using InterPositive.Testing;
 using Microsoft.Extensions.Time.Testing;
 
@@ -157,7 +158,7 @@ public sealed class FeedBehaviourTests
     {
         using var folder = new TempFolder("ffmpeg");
         var clip = folder.Combine("clip.mov");
-        using (var p = Process.Start(new ProcessStartInfo("/usr/bin/ffmpeg", ["-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25", "-t", "1", "-c:v", "mpeg4", "-timecode", "01:00:00:00", clip]))!)
+        using (var p = Process.Start(new ProcessStartInfo("ffmpeg", ["-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25", "-t", "1", "-c:v", "mpeg4", "-timecode", "01:00:00:00", clip]))!)
         {
             await p.WaitForExitAsync();
             Assert.Equal(0, p.ExitCode);
@@ -185,7 +186,10 @@ public sealed class FeedBehaviourTests
     [Fact]
     public void Ffprobe_output_gives_size_rate_and_drop_frame_timecode()
     {
-        var (w, h, rate, tc) = FfmpegSource.ParseProbe("width=1920\nheight=1080\nr_frame_rate=30000/1001\nTAG:timecode=01:00:00;02\n");
+        var probe = FfprobeJson.Parse(
+            """{"streams":[{"codec_type":"video","width":1920,"height":1080,"r_frame_rate":"30000/1001","tags":{"timecode":"01:00:00;02"}}]}"""u8,
+            "probe");
+        var (w, h, rate, tc) = FfmpegSource.Summary(probe);
         Assert.Equal(1920, w);
         Assert.Equal(1080, h);
         Assert.Equal(FrameRate.Fps29_97, rate);

@@ -3,7 +3,7 @@ using System.Net.Http.Headers;
 using System.Text.Json;
 using InterPositive.Catalog;
 using InterPositive.Host.Service;
-using InterPositive.Host.Service.Stages;
+using InterPositive.Takes;
 using InterPositive.Lighting;
 using InterPositive.Testing;
 using InterPositive.Testing.Media;

@@ -126,9 +126,12 @@ internal sealed class ServeChild : IDisposable
     private readonly StringBuilder _stdout = new();
     private readonly StringBuilder _stderr = new();
 
-    private ServeChild(Process process)
+    private readonly string _dataFolder;
+
+    private ServeChild(Process process, string dataFolder)
     {
         Process = process;
+        _dataFolder = dataFolder;
         process.OutputDataReceived += (_, e) =>
         {
             lock (_stdout)
@@ -171,11 +174,14 @@ internal sealed class ServeChild : IDisposable
         }
     }
 
-    public static ServeChild Start(string dataFolder, string config) => new(SyncCli.Start(dataFolder, "serve", "--config", config));
+    public static ServeChild Start(string dataFolder, string config) => new(SyncCli.Start(dataFolder, "serve", "--config", config), dataFolder);
 
-    /// <summary>The value printed after <paramref name="label"/> at first start (the tokens, the sign-in link).</summary>
+    /// <summary>
+    /// The value after <paramref name="label"/> in the first-start tokens (the tokens, the sign-in link): in the 0600 file
+    /// in the data folder, since a service whose stdout is not a terminal (the journal, this pipe) does not print them.
+    /// </summary>
     public string Announced(string label) =>
-        Stdout.Split('\n').Single(l => l.Contains(label, StringComparison.Ordinal)).Split(label)[1].Trim();
+        File.ReadAllLines(Path.Combine(_dataFolder, "first-start-tokens.txt")).Single(l => l.Contains(label, StringComparison.Ordinal)).Split(label)[1].Trim();
 
     /// <summary>Polls /health/ready until it answers 200; fails at once when the child exits.</summary>
     public async Task WaitReadyAsync(HttpClient http, CancellationToken cancellationToken)

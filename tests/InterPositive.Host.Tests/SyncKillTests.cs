@@ -29,7 +29,7 @@ public sealed class SyncKillTests
                 {
                     for (var i = 0; i < 2000; i++)
                     {
-                        tx.Enqueue(new OutboxMessage("events", "offload-finished", FormattableString.Invariant($$"""{"n":{{start + i}}}"""), Retained: false));
+                        tx.Enqueue(new OutboxMessage("events", "offload-finished", FormattableString.Invariant($$"""{"cardId":"LOAD{{start + i}}","status":"verified"}"""), Retained: false));
                     }
                 });
             }

@@ -56,7 +56,7 @@ public sealed class SyncVerbTests
         Assert.Single(Directory.GetFiles(folder.Combine("exports"), "A001.ccc", SearchOption.AllDirectories));
         var ale = await File.ReadAllTextAsync(Assert.Single(Directory.GetFiles(folder.Combine("exports"), "A001.ale", SearchOption.AllDirectories)));
         Assert.Contains("A001C002_261125_R1AB", ale, StringComparison.Ordinal);
-        Assert.Contains("(1.1000 1.0000 0.9000)", ale, StringComparison.Ordinal);
+        Assert.Contains("(1.100000 1.000000 0.900000)", ale, StringComparison.Ordinal); // ASC_SOP keeps six decimals
     }
 
     [Fact]

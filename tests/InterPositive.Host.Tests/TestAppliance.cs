@@ -29,6 +29,11 @@ internal static class TestAppliance
         return ApplianceHost.Build(null, folder.Combine("data"), announcements, overrides, configureServices);
     }
 
+    /// <summary>A first-start secret ("operator token:", "read-only token:", "#signin=") from the 0600 file in the data folder.</summary>
+    public static string FirstStart(TempFolder folder, string label) =>
+        File.ReadAllLines(Path.Combine(folder.Combine("data"), "first-start-tokens.txt"))
+            .Single(l => l.Contains(label, StringComparison.Ordinal)).Split(label)[1].Trim();
+
     /// <summary>The dashboard/API address the started service listens on.</summary>
     public static string Address(WebApplication app) =>
         app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();

@@ -69,7 +69,7 @@ public sealed class ContractTests
         using var folder = new TempFolder();
         using var catalog = CatalogDatabase.Open(folder.Combine("catalog.db"), new FakeTimeProvider(T0));
         SyncFixtures.AddCard(catalog, "A001R1AB", clips: 2);
-        catalog.Write(tx => ShotRecords.EnqueueEvent(tx, "offload-finished", """{"cardId":"A001R1AB","files":2}"""));
+        catalog.Write(tx => ShotRecords.EnqueueEvent(tx, "offload-finished", """{"cardId":"A001R1AB","status":"verified","files":2}"""));
         var entries = catalog.Outbox.ReadAfter(0, 100);
         Assert.Equal(["cards", "shots", "shots", "events"], entries.Select(e => e.Kind));
 
@@ -93,9 +93,35 @@ public sealed class ContractTests
         Assert.Equal("ARRIRAW", root.GetProperty("clip").GetProperty("codec").GetString());
         Assert.Equal("verified", root.GetProperty("offload").GetProperty("status").GetString());
         Assert.True(root.GetProperty("offload").GetProperty("safeToFormat").GetBoolean());
-        Assert.Equal(5600, root.GetProperty("lighting").GetProperty("cctKelvin").GetInt32());
+        Assert.Equal(5600, root.GetProperty("lighting").GetProperty("light").GetProperty("cct").GetInt32());
         Assert.Equal(0.9, root.GetProperty("look").GetProperty("cdl").GetProperty("saturation").GetDouble());
-        Assert.Equal(JsonValueKind.Array, root.GetProperty("previews").ValueKind);
+        Assert.Equal("day1.ccc", root.GetProperty("look").GetProperty("source").GetString());
+
+        // The relight stage stores its preview set as an object; the contract's previews are its entries, as an array.
+        var previews = root.GetProperty("previews");
+        Assert.Equal(JsonValueKind.Array, previews.ValueKind);
+        Assert.Equal(["warm", "key-left"], previews.EnumerateArray().Select(p => p.GetProperty("preset").GetString()));
+        Assert.Equal("interpositive-relight", previews[1].GetProperty("model").GetString());
+        Assert.EndsWith("key-left.mp4", previews[1].GetProperty("clip").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_accepted_match_rides_with_the_shot_record_and_validates()
+    {
+        using var folder = new TempFolder();
+        using var catalog = CatalogDatabase.Open(folder.Combine("catalog.db"), new FakeTimeProvider(T0));
+        SyncFixtures.AddCard(catalog, "A001R1AB", clips: 2);
+        var clipId = catalog.Outbox.ReadAfter(0, 100).First(e => e.Kind == "shots").Key;
+        var adjustment = $$$"""{"referenceClip":"{{{clipId}}}-ref","changes":{"fromKelvin":3800,"toKelvin":5200,"exposureStops":0.5,"key":null,"lightingFrom":"catalog"},"before":{"cctK":-1400},"after":{"cctK":3}}""";
+        InterPositive.Catalog.Looks.MatchStore.Offer(catalog, clipId, clipId + "-ref", adjustment, null);
+        var offered = catalog.Outbox.LastSequence();
+        InterPositive.Catalog.Looks.MatchStore.Decide(catalog, clipId, accept: true);
+        var entry = Assert.Single(catalog.Outbox.ReadAfter(offered, 100));
+        using var document = JsonDocument.Parse(Envelope.ToBytes(SyncFixtures.Identity, entry, T0.AddSeconds(1)));
+        var result = EnvelopeSchema.Value.Evaluate(document.RootElement, new EvaluationOptions { OutputFormat = OutputFormat.List });
+        Assert.True(result.IsValid, Describe(result));
+        using var shot = JsonDocument.Parse(entry.Body);
+        Assert.Equal(5200, shot.RootElement.GetProperty("match").GetProperty("adjustment").GetProperty("changes").GetProperty("toKelvin").GetInt32());
     }
 
     [Fact]
@@ -121,7 +147,6 @@ public sealed class ContractTests
     [InlineData("", "not a message envelope")]
     [InlineData("[]", "not a message envelope")]
     [InlineData("""{"schemaVersion":"1.0"}""", "not a message envelope")]
-    [InlineData("""{"schemaVersion":"2.0","messageId":"019ab3c4-0000-7000-8000-000000000001","sequence":1,"createdAt":"2026-11-25T09:00:00Z","sentAt":"2026-11-25T09:00:00Z","production":"feature","unit":"main","appliance":"cart-a","kind":"cards","key":"A001","retained":true,"sha256":"00","body":{}}""", "schema version")]
     [InlineData("""{"schemaVersion":"1.0","messageId":"nope","sequence":1,"createdAt":"2026-11-25T09:00:00Z","sentAt":"2026-11-25T09:00:00Z","production":"feature","unit":"main","appliance":"cart-a","kind":"cards","key":"A001","retained":true,"sha256":"00","body":{}}""", "messageId")]
     [InlineData("""{"schemaVersion":"1.0","messageId":"019ab3c4-0000-7000-8000-000000000001","sequence":0,"createdAt":"2026-11-25T09:00:00Z","sentAt":"2026-11-25T09:00:00Z","production":"feature","unit":"main","appliance":"cart-a","kind":"cards","key":"A001","retained":true,"sha256":"00","body":{}}""", "sequence")]
     public void Malformed_envelopes_are_reported_with_the_topic(string payload, string expected)
@@ -183,6 +208,9 @@ public sealed class ContractTests
         {
         }
         catch (ForeignProductionException)
+        {
+        }
+        catch (UnknownVersionException)
         {
         }
     }

@@ -96,7 +96,7 @@ public sealed class EmbeddedBrokerTests
     public async Task A_client_of_one_production_can_neither_read_nor_write_another_production()
     {
         await using var broker = await SyncFixtures.StartEmbeddedAsync(
-            [new BrokerAccount("feature-dit", "s3cret", ["feature"]), new BrokerAccount("commercial-dit", "other", ["commercial"])],
+            [new BrokerAccount("feature-dit", "s3cret", ["feature"]) { PublishAs = "feature/main/cart-a" }, new BrokerAccount("commercial-dit", "other", ["commercial"]) { PublishAs = "commercial/main/cart-b" }],
             anonymous: []);
         var factory = new MqttClientFactory();
         using var client = factory.CreateMqttClient();
@@ -136,7 +136,7 @@ public sealed class EmbeddedBrokerTests
         var options = new PublisherOptions
         {
             Identity = SyncFixtures.Identity,
-            Broker = BrokerEndpoint.Parse($"mqtt://127.0.0.1:{port}"),
+            Broker = BrokerEndpoint.Parse($"mqtt://127.0.0.1:{port}", SyncFixtures.ApplianceAccount.Username, SyncFixtures.ApplianceAccount.Password),
             InitialBackoff = TimeSpan.FromMilliseconds(50),
             MaxBackoff = TimeSpan.FromMilliseconds(200),
         };
@@ -146,7 +146,7 @@ public sealed class EmbeddedBrokerTests
         Assert.False(draining.IsCompleted);
         Assert.Equal(50, publisher.Status().BacklogCount);
 
-        await using var broker = new EmbeddedBroker(new EmbeddedBrokerOptions { Port = port, AnonymousProductions = ["*"] }, SyncFixtures.Log);
+        await using var broker = new EmbeddedBroker(new EmbeddedBrokerOptions { Port = port, Accounts = [SyncFixtures.ApplianceAccount] }, SyncFixtures.Log);
         await broker.StartAsync();
         Assert.Equal(50, await draining);
         Assert.Equal(0, publisher.Status().BacklogCount);
@@ -156,13 +156,14 @@ public sealed class EmbeddedBrokerTests
     {
         Broker = BrokerEndpoint.Parse($"mqtt://127.0.0.1:{broker.Port}"),
         ClientId = "post-test-" + Guid.NewGuid().ToString("N")[..8],
-        Production = production,
+        // Anonymous clients read one named production at most: never a '+' at the production level.
+        Production = production ?? SyncFixtures.Identity.Production,
     };
 
     internal static PublisherOptions Publisher(EmbeddedBroker broker) => new()
     {
         Identity = SyncFixtures.Identity,
-        Broker = BrokerEndpoint.Parse($"mqtt://127.0.0.1:{broker.Port}"),
+        Broker = BrokerEndpoint.Parse($"mqtt://127.0.0.1:{broker.Port}", SyncFixtures.ApplianceAccount.Username, SyncFixtures.ApplianceAccount.Password),
     };
 
     internal static Task WaitSubscribedAsync(PostReceiver receiver) => receiver.Subscribed.WaitAsync(Bound);

@@ -1,10 +1,10 @@
 using System.Globalization;
 using InterPositive.Catalog;
 using InterPositive.Catalog.Shots;
+using InterPositive.Formats.Clips;
 using InterPositive.Sync.Brokers;
 using InterPositive.Sync.Contract;
 using InterPositive.Sync.Post;
-using InterPositive.Testing.Brokers;
 using Serilog;
 
 namespace InterPositive.Sync.Tests;
@@ -49,22 +49,22 @@ internal static class SyncFixtures
                 Scene = "12A",
                 Take = i.ToString(CultureInfo.InvariantCulture),
                 Camera = "A",
-                ClipJson = string.Create(CultureInfo.InvariantCulture,
-                    $$"""{"name":"{{name}}","reel":"{{cardId[..4]}}","scene":"12A","take":"{{i}}","camera":"A","startTimecode":"01:00:{{i % 60:D2}}:00","endTimecode":"01:00:{{i % 60:D2}}:12","fps":"24000/1001","durationFrames":12,"codec":"ARRIRAW","width":4448,"height":3096}"""),
+                ClipJson = Clip(cardId, name, i).ToJson(),
                 UpdatedAt = tx.Now,
             });
             tx.Database.GetCollection<LightingDocument>(CatalogCollections.Lighting).Upsert(new LightingDocument
             {
                 ClipId = clipId,
-                LightingJson = """{"cctKelvin":5600,"duv":0.002,"exposureEv":0.3}""",
-                AlertsJson = i % 2 == 0 ? """[{"kind":"flicker","message":"50 Hz flicker at 172.8 degrees"}]""" : "[]",
+                LightingJson = LightingJson,
+                AlertsJson = i % 2 == 0 ? """[{"kind":"flicker","message":"flicker at 100 Hz, 12 % deep","referenceClip":null,"delta":100,"threshold":0}]""" : "[]",
                 UpdatedAt = tx.Now,
             });
             tx.Database.GetCollection<LookDocument>(CatalogCollections.Looks).Upsert(new LookDocument
             {
                 ClipId = clipId,
                 CdlJson = """{"id":"look1","slope":[1.1,1.0,0.9],"offset":[0.01,0.0,-0.01],"power":[1.0,1.0,1.0],"saturation":0.9}""",
-                PreviewsJson = """["previews/relight/A001C001_key.jpg"]""",
+                Source = "day1.ccc",
+                PreviewsJson = PreviewSetJson(clipId),
                 UpdatedAt = tx.Now,
             });
         }
@@ -75,7 +75,38 @@ internal static class SyncFixtures
         }
     });
 
-    /// <summary>Appends <paramref name="count"/> small event messages (fast, batched in transactions of 5,000).</summary>
+    /// <summary>A lighting record as <c>analyze --json</c> writes it (the fields post reads).</summary>
+    public const string LightingJson = """{"version":1,"source":"clip","frames":12,"fps":23.976,"width":4448,"height":3096,"log":"logc3","gamut":"awg3","whiteBalanceK":5600,"exposure":{"averageStops":-0.3,"clippedPct":0.2,"crushedPct":0.1,"histogramStops":[],"falseColour":{}},"light":{"cct":5600,"duv":0.002,"tint":0.5,"confidence":0.9,"x":0.33,"y":0.34},"contrast":{"keyFillStops":1.5,"keyAzimuthDeg":30,"keyElevationDeg":20},"flicker":{"detected":false,"frequencyHz":null,"depthPct":0,"beatHz":null,"banding":false,"safeShutterAngles":[],"spectrum":[]},"sensors":[],"samples":[]}""";
+
+    /// <summary>A clip record as the clip readers write it: ARRI ALEXA Mini LF, ARRIRAW, 23.976 fps, 12 frames.</summary>
+    public static ClipRecord Clip(string cardId, string name, int take) => new()
+    {
+        Path = name + ".mxf",
+        Camera = new CameraInfo { Make = "ARRI", Model = "ALEXA Mini LF", Serial = "12345" },
+        Reel = cardId[..4],
+        Clip = name,
+        Scene = "12A",
+        Take = take.ToString(CultureInfo.InvariantCulture),
+        Timecode = new TimecodeInfo(string.Create(CultureInfo.InvariantCulture, $"01:00:{take % 60:D2}:00"), "23.976", false),
+        Fps = 23.976,
+        Width = 4448,
+        Height = 3096,
+        Codec = "ARRIRAW",
+        DurationFrames = 12,
+        ExposureIndex = 800,
+        WhiteBalanceK = 5600,
+        Tint = 0,
+        ShutterAngle = 172.8,
+        Lens = new LensInfo { Model = "Signature Prime 35", FocalLengthMm = 35, TStop = 2.8 },
+    };
+
+    /// <summary>A preview set as the relight stage stores it (<c>PreviewSetRecord.ToJson</c>: an object, not the contract's array).</summary>
+    public static string PreviewSetJson(string clipId) =>
+        "{\"clipId\":\"" + clipId + "\",\"model\":\"interpositive-relight\",\"modelVersion\":\"1.0\",\"madeAt\":\"2026-11-25T09:00:00+00:00\",\"previews\":["
+        + "{\"preset\":\"warm\",\"poster\":\"previews/" + clipId.Replace('/', '_') + "/warm_poster_0.jpg\",\"report\":{\"frames\":1,\"provider\":\"CPU\"}},"
+        + "{\"preset\":\"key-left\",\"poster\":\"previews/" + clipId.Replace('/', '_') + "/key-left_poster_0.jpg\",\"clip\":\"previews/" + clipId.Replace('/', '_') + "/key-left.mp4\",\"report\":{\"frames\":12,\"provider\":\"CPU\"}}]}";
+
+    /// <summary>Appends <paramref name="count"/> small (valid) offload events (fast, batched in transactions of 5,000).</summary>
     public static void AddEvents(CatalogDatabase catalog, int count, string kind = "offload-finished")
     {
         for (var done = 0; done < count;)
@@ -86,17 +117,21 @@ internal static class SyncFixtures
             {
                 for (var i = 0; i < n; i++)
                 {
-                    tx.Enqueue(new OutboxMessage("events", kind, string.Create(CultureInfo.InvariantCulture, $$"""{"n":{{start + i}}}"""), Retained: false));
+                    tx.Enqueue(new OutboxMessage("events", kind, string.Create(CultureInfo.InvariantCulture, $$"""{"cardId":"LOAD{{start + i}}","status":"verified"}"""), Retained: false));
                 }
             });
             done += n;
         }
     }
 
+    /// <summary>The account <see cref="Identity"/>'s publisher uses: the only one that may publish as cart-a.</summary>
+    public static readonly BrokerAccount ApplianceAccount = new("cart-a", "cart-a-secret", [Identity.Production]) { PublishAs = Identity.ApplianceKey, MaxPublishesPerSecond = 0 };
+
+    /// <summary>An embedded broker on a free loopback port: the appliance account, and anonymous readers of <see cref="Identity"/>'s production.</summary>
     public static async Task<EmbeddedBroker> StartEmbeddedAsync(IReadOnlyList<BrokerAccount>? accounts = null, IReadOnlyList<string>? anonymous = null)
     {
         var broker = new EmbeddedBroker(
-            new EmbeddedBrokerOptions { Port = LoopbackPort.Free(), Accounts = accounts ?? [], AnonymousProductions = anonymous ?? ["*"] },
+            new EmbeddedBrokerOptions { Port = 0, Accounts = accounts ?? [ApplianceAccount], AnonymousProductions = anonymous ?? [Identity.Production] },
             Log);
         await broker.StartAsync();
         return broker;

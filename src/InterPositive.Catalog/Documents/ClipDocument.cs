@@ -53,8 +53,11 @@ public sealed class LookDocument
     [BsonId]
     public string ClipId { get; set; } = "";
 
-    /// <summary>The ASC CDL as JSON: slope[3], offset[3], power[3], saturation, id.</summary>
+    /// <summary>The ASC CDL as JSON: slope[3], offset[3], power[3], saturation, id. Written by <see cref="Looks.LookStore"/>.</summary>
     public string? CdlJson { get; set; }
+
+    /// <summary>Where the look came from: the .cc/.ccc/.cdl file's name, <c>api</c>, <c>dashboard</c>.</summary>
+    public string? Source { get; set; }
 
     /// <summary>Preview references (paths relative to the data folder) as JSON array.</summary>
     public string PreviewsJson { get; set; } = "[]";

@@ -92,6 +92,7 @@ public static class ShotRecords
         var card = db.GetCollection<CardDocument>(CatalogCollections.Cards).FindById(clip.CardId);
         var lighting = db.GetCollection<LightingDocument>(CatalogCollections.Lighting).FindById(clipId);
         var look = db.GetCollection<LookDocument>(CatalogCollections.Looks).FindById(clipId);
+        var match = Looks.MatchStore.Accepted(db, clipId);
 
         var buffer = new ArrayBufferWriter<byte>(4096);
         using (var writer = new Utf8JsonWriter(buffer))
@@ -130,6 +131,7 @@ public static class ShotRecords
             if (look?.CdlJson is { } cdl)
             {
                 writer.WriteStartObject();
+                WriteNullable(writer, "source", look.Source);
                 writer.WritePropertyName("cdl");
                 WriteEmbedded(writer, cdl, "null", $"clip {clipId}", "cdlJson");
                 writer.WriteEndObject();
@@ -139,11 +141,22 @@ public static class ShotRecords
                 writer.WriteNullValue();
             }
 
+            if (match is not null)
+            {
+                // Optional: only a shot whose match the DIT accepted carries one (its look adjustment to the reference take).
+                writer.WriteStartObject("match");
+                writer.WriteString("referenceClip", match.ReferenceClip);
+                writer.WriteString("acceptedAt", match.DecidedAt ?? match.OfferedAt);
+                writer.WritePropertyName("adjustment");
+                WriteEmbedded(writer, match.AdjustmentJson, "{}", $"clip {clipId}", "adjustmentJson");
+                writer.WriteEndObject();
+            }
+
             writer.WritePropertyName("previews");
-            WriteEmbedded(writer, look?.PreviewsJson, "[]", $"clip {clipId}", "previewsJson");
+            WritePreviews(writer, look?.PreviewsJson, $"clip {clipId}");
             writer.WritePropertyName("alerts");
             WriteEmbedded(writer, lighting?.AlertsJson, "[]", $"clip {clipId}", "alertsJson");
-            writer.WriteString("updatedAt", Latest(clip.UpdatedAt, card?.UpdatedAt, lighting?.UpdatedAt, look?.UpdatedAt));
+            writer.WriteString("updatedAt", Latest(clip.UpdatedAt, card?.UpdatedAt, lighting?.UpdatedAt, look?.UpdatedAt, match?.DecidedAt));
             writer.WriteEndObject();
         }
 
@@ -213,6 +226,57 @@ public static class ShotRecords
         catch (JsonException error)
         {
             throw new Formats.MalformedInputException($"stored JSON does not parse: {error.Message}", source, field: field, innerException: error);
+        }
+    }
+
+    // The contract's previews are an array of one entry per preset. The relight stage stores its whole preview set (an
+    // object with the model and the entries), so the entries go out as the array, each carrying the set's model and time.
+    private static void WritePreviews(Utf8JsonWriter writer, string? json, string source)
+    {
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(string.IsNullOrWhiteSpace(json) ? "[]" : json);
+        }
+        catch (JsonException error)
+        {
+            throw new Formats.MalformedInputException($"stored JSON does not parse: {error.Message}", source, field: "previewsJson", innerException: error);
+        }
+
+        using (document)
+        {
+            var root = document.RootElement;
+            if (root.ValueKind == JsonValueKind.Array)
+            {
+                root.WriteTo(writer);
+                return;
+            }
+
+            writer.WriteStartArray();
+            if (root.ValueKind == JsonValueKind.Object && root.TryGetProperty("previews", out var entries) && entries.ValueKind == JsonValueKind.Array)
+            {
+                foreach (var entry in entries.EnumerateArray().Where(e => e.ValueKind == JsonValueKind.Object))
+                {
+                    writer.WriteStartObject();
+                    foreach (var property in entry.EnumerateObject())
+                    {
+                        property.WriteTo(writer);
+                    }
+
+                    foreach (var name in new[] { "model", "modelVersion", "madeAt" })
+                    {
+                        if (!entry.TryGetProperty(name, out _) && root.TryGetProperty(name, out var value))
+                        {
+                            writer.WritePropertyName(name);
+                            value.WriteTo(writer);
+                        }
+                    }
+
+                    writer.WriteEndObject();
+                }
+            }
+
+            writer.WriteEndArray();
         }
     }
 

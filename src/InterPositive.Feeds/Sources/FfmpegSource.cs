@@ -1,12 +1,12 @@
-using System.Diagnostics;
 using System.Globalization;
 using InterPositive.Formats;
+using InterPositive.Media;
 
 namespace InterPositive.Feeds.Sources;
 
 /// <summary>
 /// Anything Debian's ffmpeg opens (files, capture devices, SRT/UDP streams, lavfi) decoded to v210 on a pipe by a
-/// child <c>/usr/bin/ffmpeg</c>. <c>ffmpeg:INPUT</c> reads INPUT; <c>ffmpeg:-f FMT … -i INPUT</c> passes the
+/// child ffmpeg (through <see cref="MediaTools"/>). <c>ffmpeg:INPUT</c> reads INPUT; <c>ffmpeg:-f FMT … -i INPUT</c> passes the
 /// input options through. Size and rate come from ffprobe unless given (then ffmpeg scales to them). A container
 /// timecode (ffprobe's <c>timecode</c> tag) is carried on, advanced a frame at a time, since ffmpeg passes no VANC.
 /// </summary>
@@ -19,9 +19,11 @@ public sealed class FfmpegSource : IFrameSource
     private readonly int? _height;
     private readonly FrameRate? _rate;
     private readonly bool _realTime;
+    private readonly MediaTools _media;
 
-    public FfmpegSource(string input, string feed, TimeProvider time, int? width = null, int? height = null, FrameRate? rate = null, bool realTime = false, string ffmpeg = "/usr/bin/ffmpeg", string ffprobe = "/usr/bin/ffprobe")
+    public FfmpegSource(string input, string feed, TimeProvider time, int? width = null, int? height = null, FrameRate? rate = null, bool realTime = false, MediaTools? media = null)
     {
+        _media = media ?? MediaTools.Default;
         Description = "ffmpeg:" + input;
         _inputArguments = input.StartsWith('-') ? SplitArguments(input) : ["-i", input];
         _feed = feed;
@@ -30,8 +32,6 @@ public sealed class FfmpegSource : IFrameSource
         _height = height;
         _rate = rate;
         _realTime = realTime;
-        Ffmpeg = ffmpeg;
-        Ffprobe = ffprobe;
 
         // A regular file ends; a device or a network stream is live and is restarted when ffmpeg exits.
         var path = _inputArguments[^1];
@@ -42,9 +42,9 @@ public sealed class FfmpegSource : IFrameSource
 
     public bool IsLive { get; }
 
-    public string Ffmpeg { get; }
+    public string Ffmpeg => _media.Ffmpeg;
 
-    public string Ffprobe { get; }
+    public string Ffprobe => _media.Ffprobe;
 
     public async Task RunAsync(IFrameSink sink, CancellationToken cancellationToken)
     {
@@ -54,39 +54,19 @@ public sealed class FfmpegSource : IFrameSource
         var rate = _rate ?? probe.Rate ?? FrameRate.Fps25;
         var format = new VideoFormat(width, height, FramePixelFormat.V210, rate);
 
-        var start = new ProcessStartInfo(Ffmpeg)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = false,
-            UseShellExecute = false,
-        };
-        foreach (var a in (string[])["-hide_banner", "-nostdin", "-loglevel", "error"])
-        {
-            start.ArgumentList.Add(a);
-        }
-
+        List<string> arguments = ["-hide_banner", "-nostdin", "-loglevel", "error"];
         if (_realTime)
         {
-            start.ArgumentList.Add("-re");
+            arguments.Add("-re");
         }
 
-        foreach (var a in _inputArguments)
-        {
-            start.ArgumentList.Add(a);
-        }
-
-        foreach (var a in (string[])["-map", "0:v:0", "-an", "-sn", "-dn", "-vf", FormattableString.Invariant($"scale={width}:{height}:flags=bicubic,format=yuv422p10le"), "-c:v", "v210", "-f", "rawvideo", "pipe:1"])
-        {
-            start.ArgumentList.Add(a);
-        }
-
-        using var process = Process.Start(start) ?? throw new IOException($"{Ffmpeg} did not start");
-        var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
+        arguments.AddRange(_inputArguments);
+        arguments.AddRange(["-map", "0:v:0", "-an", "-sn", "-dn", "-vf", FormattableString.Invariant($"scale={width}:{height}:flags=bicubic,format=yuv422p10le"), "-c:v", "v210", "-f", "rawvideo", "pipe:1"]);
+        await using var process = _media.StartFfmpeg(arguments, Description);
         try
         {
             sink.OnEvent(FeedEventKind.Connected, FormattableString.Invariant($"{Description} as {format}"));
-            var stdout = process.StandardOutput.BaseStream;
+            var stdout = process.Stdout;
             for (long n = 0; ; n++)
             {
                 VideoFrame? frame = VideoFrame.Rent(_feed, format, n, _time.GetUtcNow());
@@ -114,119 +94,36 @@ public sealed class FfmpegSource : IFrameSource
                 }
             }
 
-            await process.WaitForExitAsync(cancellationToken);
-            if (process.ExitCode != 0)
-            {
-                var errors = (await stderr).Trim();
-                throw new IOException(FormattableString.Invariant($"ffmpeg exited with {process.ExitCode}: {LastLine(errors)}"));
-            }
+            await process.EnsureSuccessAsync(cancellationToken);
         }
         finally
         {
-            if (!process.HasExited)
-            {
-                process.Kill(entireProcessTree: true);
-                await process.WaitForExitAsync(CancellationToken.None);
-            }
+            process.Kill();
         }
     }
 
     /// <summary>Picture size, rate and start timecode as ffprobe reports them; nulls where it cannot say.</summary>
     public async Task<(int? Width, int? Height, FrameRate? Rate, Timecode? Timecode)> ProbeAsync(CancellationToken cancellationToken)
     {
-        var start = new ProcessStartInfo(Ffprobe)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var a in (string[])["-v", "error", "-select_streams", "v:0", "-show_entries", "stream=width,height,r_frame_rate:stream_tags=timecode:format_tags=timecode", "-of", "default=noprint_wrappers=1"])
-        {
-            start.ArgumentList.Add(a);
-        }
-
         // ffprobe takes the input positionally; input options (-f lavfi …) go before it.
-        for (var i = 0; i < _inputArguments.Length; i++)
+        var arguments = _inputArguments.Where(a => a != "-i").ToList();
+        ProbeResult probe;
+        try
         {
-            if (_inputArguments[i] != "-i")
-            {
-                start.ArgumentList.Add(_inputArguments[i]);
-            }
+            probe = await _media.ProbeAsync(arguments, Description, cancellationToken);
+        }
+        catch (MalformedInputException e)
+        {
+            // A feed that cannot be opened is an environment problem (a device, a stream), not a bad file.
+            throw new IOException($"{Description}: ffprobe could not open the input: {e.Cause}", e);
         }
 
-        using var process = Process.Start(start) ?? throw new IOException($"{Ffprobe} did not start");
-        var errorsTask = process.StandardError.ReadToEndAsync(cancellationToken);
-        var output = await process.StandardOutput.ReadToEndAsync(cancellationToken);
-        await process.WaitForExitAsync(cancellationToken);
-        var errors = await errorsTask;
-        if (process.ExitCode != 0)
-        {
-            throw new IOException(FormattableString.Invariant($"{Description}: ffprobe could not open the input: {LastLine(errors.Trim())}"));
-        }
-
-        return ParseProbe(output);
+        return Summary(probe);
     }
 
-    /// <summary>Parses ffprobe's <c>key=value</c> lines (width, height, r_frame_rate, TAG:timecode).</summary>
-    public static (int? Width, int? Height, FrameRate? Rate, Timecode? Timecode) ParseProbe(string output)
-    {
-        int? width = null, height = null;
-        FrameRate? rate = null;
-        string? timecode = null;
-        foreach (var raw in output.Split('\n'))
-        {
-            var line = raw.Trim();
-            var eq = line.IndexOf('=', StringComparison.Ordinal);
-            if (eq < 0)
-            {
-                continue;
-            }
-
-            var (key, value) = (line[..eq], line[(eq + 1)..]);
-            switch (key)
-            {
-                case "width" when int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var w):
-                    width = w;
-                    break;
-                case "height" when int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var h):
-                    height = h;
-                    break;
-                case "r_frame_rate":
-                    var slash = value.IndexOf('/', StringComparison.Ordinal);
-                    if (slash > 0
-                        && long.TryParse(value[..slash], NumberStyles.Integer, CultureInfo.InvariantCulture, out var num)
-                        && long.TryParse(value[(slash + 1)..], NumberStyles.Integer, CultureInfo.InvariantCulture, out var den)
-                        && num > 0 && den > 0)
-                    {
-                        rate = FrameRate.FromRational(num, den);
-                    }
-
-                    break;
-                case "TAG:timecode":
-                    timecode ??= value;
-                    break;
-            }
-        }
-
-        Timecode? tc = null;
-        if (timecode is not null && rate is { } r)
-        {
-            var dropFrame = timecode.Contains(';', StringComparison.Ordinal);
-            var labelRate = dropFrame && r.IsFractional && r.Nominal is 30 or 60 ? new FrameRate(r.Numerator, r.Denominator, dropFrame: true) : r;
-            if (Timecode.TryParse(timecode.Replace(';', ':'), labelRate, out var parsed))
-            {
-                tc = parsed;
-            }
-        }
-
-        return (width, height, rate, tc);
-    }
-
-    private static string LastLine(string text)
-    {
-        var lines = text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        return lines.Length == 0 ? "(no message)" : lines[^1];
-    }
+    /// <summary>Size, rate and start timecode of a probe's first video stream.</summary>
+    public static (int? Width, int? Height, FrameRate? Rate, Timecode? Timecode) Summary(ProbeResult probe) =>
+        (probe.Video?.Width, probe.Video?.Height, probe.Video?.Rate, probe.StartTimecode);
 
     private static string[] SplitArguments(string text)
     {

@@ -142,14 +142,14 @@ public static class AleFile
     }
 
     /// <summary>
-    /// An ALE of clip records: FPS from the clips' timecode rate, Start/End/Duration as labels at that rate (End exclusive,
-    /// <c>;</c> when drop frame), camera values in their own columns, and ASC_SOP/ASC_SAT when a look is given.
+    /// An ALE of clip records that share one frame rate (see <see cref="ByRate"/>: an ALE has one <c>FPS</c>, so a card
+    /// mixing rates needs one file per rate): FPS from the clips' timecode rate, Start/End/Duration as labels at that
+    /// rate (End exclusive, <c>;</c> when drop frame), camera values in their own columns (T-stop and f-number apart),
+    /// and ASC_SOP/ASC_SAT when a look is given.
     /// </summary>
     public static AleDocument FromClips(IReadOnlyList<ClipRecord> clips, IReadOnlyDictionary<string, Cdl.Cdl>? looks = null)
     {
-        var rates = clips.Select(c => c.Timecode?.ToTimecode()?.Rate).OfType<FrameRate>().ToList();
-        var rate = rates.GroupBy(r => r).OrderByDescending(g => g.Count()).Select(g => (FrameRate?)g.Key).FirstOrDefault()
-            ?? clips.Select(c => c.Fps).OfType<double>().Select(f => (FrameRate?)FrameRate.FromFramesPerSecond(f)).FirstOrDefault()
+        var rate = clips.Select(RateOf).OfType<FrameRate>().GroupBy(r => r).OrderByDescending(g => g.Count()).Select(g => (FrameRate?)g.Key).FirstOrDefault()
             ?? FrameRate.Fps24;
         var first = clips.FirstOrDefault(c => c.Width is not null);
         var heading = new List<KeyValuePair<string, string>>
@@ -160,7 +160,7 @@ public static class AleFile
             new("FPS", rate.ToDecimalString()),
         };
         var withLooks = looks is { Count: > 0 };
-        var columns = new List<string> { "Name", "Tracks", "Start", "End", "Duration", "Tape", "Source File", "Camroll", "Scene", "Take", "Camera", "ISO", "White Balance", "Shutter", "Lens", "Focal Length", "T-Stop" };
+        var columns = new List<string> { "Name", "Tracks", "Start", "End", "Duration", "Tape", "Source File", "Camroll", "Scene", "Take", "Camera", "ISO", "EI", "White Balance", "Tint", "Shutter", "Lens", "Focal Length", "T-Stop", "F-Stop" };
         if (withLooks)
         {
             columns.AddRange(["ASC_SOP", "ASC_SAT"]);
@@ -170,37 +170,30 @@ public static class AleFile
         foreach (var clip in clips)
         {
             var name = clip.Clip ?? Path.GetFileNameWithoutExtension(clip.Path);
-            var start = clip.Timecode?.ToTimecode();
-            string startText = "", endText = "", durationText = "";
-            if (start is { } tc)
-            {
-                startText = tc.ToString();
-                if (clip.DurationFrames is { } frames && frames >= 0)
-                {
-                    endText = (tc + frames).ToString();
-                    durationText = Timecode.FromFrames(frames, tc.Rate).ToString();
-                }
-            }
-
+            var (startText, endText, durationText) = Timing(clip);
             var row = new List<string>
             {
                 name,
                 "V",
-                startText,
-                endText,
-                durationText,
+                startText ?? "",
+                endText ?? "",
+                durationText ?? "",
                 name,
                 Path.GetFileName(clip.Path),
                 clip.Reel ?? "",
                 clip.Scene ?? "",
                 clip.Take ?? "",
                 string.Join(' ', new[] { clip.Camera.Make, clip.Camera.Model }.Where(s => !string.IsNullOrEmpty(s))),
-                Number(clip.Iso ?? clip.ExposureIndex),
+                Number(clip.Iso),
+                Number(clip.ExposureIndex),
                 clip.WhiteBalanceK is { } k ? k.ToString(CultureInfo.InvariantCulture) + "K" : "",
+                clip.Tint?.ToString("0.##", CultureInfo.InvariantCulture) ?? "",
                 Shutter(clip),
                 clip.Lens.Model ?? "",
                 clip.Lens.FocalLengthMm is { } mm ? mm.ToString("0.#", CultureInfo.InvariantCulture) + "mm" : "",
-                clip.Lens.TStop is { } t ? "T" + t.ToString("0.0", CultureInfo.InvariantCulture) : clip.Lens.FNumber is { } f ? "f/" + f.ToString("0.0", CultureInfo.InvariantCulture) : "",
+                // A T-stop (transmission) and an f-number (geometry) are different numbers: each in its own column.
+                clip.Lens.TStop is { } t ? "T" + t.ToString("0.0#", CultureInfo.InvariantCulture) : "",
+                clip.Lens.FNumber is { } f ? "f/" + f.ToString("0.0#", CultureInfo.InvariantCulture) : "",
             };
             if (withLooks)
             {
@@ -213,6 +206,47 @@ public static class AleFile
         }
 
         return new AleDocument(heading, columns, rows);
+    }
+
+    /// <summary>The clip's frame rate: its timecode's (with drop frame), else its project rate; null when neither is known.</summary>
+    public static FrameRate? RateOf(ClipRecord clip) =>
+        clip.Timecode?.ToTimecode()?.Rate
+        ?? (clip.Fps is { } fps and > 0 ? FrameRate.FromFramesPerSecond(fps) : null);
+
+    /// <summary>
+    /// The clips grouped by frame rate, the most common rate first; clips of unknown rate join the first group. Each
+    /// group is one ALE.
+    /// </summary>
+    public static IReadOnlyList<(FrameRate? Rate, IReadOnlyList<ClipRecord> Clips)> ByRate(IReadOnlyList<ClipRecord> clips)
+    {
+        var known = clips.Where(c => RateOf(c) is not null).GroupBy(c => RateOf(c)!.Value)
+            .OrderByDescending(g => g.Count()).ThenBy(g => g.Key.FramesPerSecond)
+            .Select(g => ((FrameRate?)g.Key, g.ToList()))
+            .ToList();
+        var unknown = clips.Where(c => RateOf(c) is null).ToList();
+        if (known.Count == 0)
+        {
+            return unknown.Count == 0 ? [] : [(null, unknown)];
+        }
+
+        known[0].Item2.AddRange(unknown);
+        return known.Select(g => (g.Item1, (IReadOnlyList<ClipRecord>)g.Item2)).ToList();
+    }
+
+    /// <summary>Start, End (exclusive) and Duration labels of a clip at its timecode's rate; null where unknown.</summary>
+    public static (string? Start, string? End, string? Duration) Timing(ClipRecord clip)
+    {
+        if (clip.Timecode?.ToTimecode() is not { } start)
+        {
+            return (null, null, null);
+        }
+
+        if (clip.DurationFrames is not { } frames || frames < 0)
+        {
+            return (start.ToString(), null, null);
+        }
+
+        return (start.ToString(), (start + frames).ToString(), Timecode.FromFrames(frames, start.Rate).ToString());
     }
 
     private static string Shutter(ClipRecord clip)

@@ -91,10 +91,10 @@ public sealed record Cdl(string? Id, CdlTriple Slope, CdlTriple Offset, CdlTripl
         }
     }
 
-    /// <summary>ALE/EDL <c>ASC_SOP</c> value: <c>(s s s)(o o o)(p p p)</c>, four decimals.</summary>
+    /// <summary>ALE/EDL <c>ASC_SOP</c> value: <c>(s s s)(o o o)(p p p)</c>, six to twelve decimals.</summary>
     public string ToAscSop() => string.Create(CultureInfo.InvariantCulture, $"({F(Slope.R)} {F(Slope.G)} {F(Slope.B)})({F(Offset.R)} {F(Offset.G)} {F(Offset.B)})({F(Power.R)} {F(Power.G)} {F(Power.B)})");
 
-    /// <summary>ALE/EDL <c>ASC_SAT</c> value, four decimals.</summary>
+    /// <summary>ALE/EDL <c>ASC_SAT</c> value, six to twelve decimals.</summary>
     public string ToAscSat() => F(Saturation);
 
     /// <summary>Reads ALE/EDL <c>ASC_SOP</c> and <c>ASC_SAT</c> values into a correction.</summary>
@@ -144,5 +144,7 @@ public sealed record Cdl(string? Id, CdlTriple Slope, CdlTriple Offset, CdlTripl
         return v < 0 ? v : Math.Pow(v, power);
     }
 
-    private static string F(double value) => value.ToString("0.0000", CultureInfo.InvariantCulture);
+    // At least six decimals (a slope of 0.00001 must not arrive as 0), always with a point: readers such as
+    // OpenTimelineIO's ALE adapter take only numbers written with a decimal point.
+    private static string F(double value) => value.ToString("0.000000######", CultureInfo.InvariantCulture);
 }

@@ -56,15 +56,21 @@ public static class ClipFields
             "lensserialnumber" or "lensserial" or "lensserialno" => clip with { Lens = clip.Lens with { Serial = text } },
             "focallength" or "lensfocallength" or "focallengthmm" or "lenszoomactualfocallength" or "lenszoom" =>
                 Number(text, "mm") is { } mm && mm > 0 ? clip with { Lens = clip.Lens with { FocalLengthMm = mm } } : clip,
-            "irisfnumber" or "aperture" or "fnumber" or "lensiris" or "iris" or "lensirisfnumber" =>
-                Aperture(text) is { } f ? clip with { Lens = clip.Lens with { FNumber = f } } : clip,
-            "iristnumber" or "tstop" or "lensiristnumber" =>
-                Aperture(text) is { } ts ? clip with { Lens = clip.Lens with { TStop = ts } } : clip,
+            "irisfnumber" or "aperture" or "fnumber" or "lensirisfnumber" => Iris(clip, text, tStopByDefault: false),
+            "iristnumber" or "tstop" or "lensiristnumber" => Iris(clip, text, tStopByDefault: true),
+
+            // ARRI states its LensIris in T-stops (LDS lenses report T); a letter in the value always decides.
+            "lensiris" or "iris" => Iris(clip, text, tStopByDefault: key.StartsWith("com.arri.", StringComparison.OrdinalIgnoreCase)),
             "focusdistance" or "focusposition" or "distance" or "lensfocusdistance" or "focusdistancem" or "focuspositionfromimageplane" =>
                 Metres(text) is { } m ? clip with { Lens = clip.Lens with { FocusDistanceM = m } } : clip,
             _ => clip,
         };
     }
+
+    /// <summary>True for keys that name the camera body (make, model, serial): a recorder's own keys must not fill them.</summary>
+    public static bool IsCameraIdentity(string key) => Normalise(key) is
+        "cameramodel" or "model" or "cameratype" or "cameramodelname" or "make" or "manufacturer" or "cameramanufacturer" or "cameramake"
+        or "cameraserialnumber" or "cameraserial" or "serialnumber" or "serial" or "cameraserialno";
 
     /// <summary>The key in comparable form: last dotted segment, lower case, letters and digits only.</summary>
     public static string Normalise(string key)
@@ -88,6 +94,22 @@ public static class ClipFields
         }
 
         return double.TryParse(t, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && double.IsFinite(v) ? v : null;
+    }
+
+    /// <summary>
+    /// An iris value where it belongs: "T2.8" is a T-stop (light transmitted), "F2.8"/"f/2.8" an f-number (geometry);
+    /// a bare number takes the key's meaning.
+    /// </summary>
+    private static ClipRecord Iris(ClipRecord clip, string text, bool tStopByDefault)
+    {
+        if (Aperture(text) is not { } value)
+        {
+            return clip;
+        }
+
+        var letter = text.TrimStart()[0];
+        var tStop = letter is 'T' or 't' || (letter is not ('F' or 'f') && tStopByDefault);
+        return clip with { Lens = tStop ? clip.Lens with { TStop = value } : clip.Lens with { FNumber = value } };
     }
 
     /// <summary>"F2.8", "f/2.8", "T2.1", "2.8" → 2.8.</summary>

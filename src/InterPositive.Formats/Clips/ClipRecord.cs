@@ -34,8 +34,11 @@ public sealed record ClipRecord
 
     public int? Height { get; init; }
 
-    /// <summary>Essence codec as the container names it (apch, AVdh, ARRIRAW, R3D, BRAW, mpeg2 ...).</summary>
+    /// <summary>Essence codec as the trade names it ("Apple ProRes 422 HQ", "Avid DNxHR HQX", "Sony XAVC Intra", "REDCODE RAW"); see <see cref="CodecNames"/>.</summary>
     public string? Codec { get; init; }
+
+    /// <summary>The codec as the media identifies it: QuickTime FourCC (apch), MXF essence coding label, Sony videoCodec, R3D.</summary>
+    public string? CodecId { get; init; }
 
     public long? DurationFrames { get; init; }
 
@@ -78,6 +81,7 @@ public sealed record ClipRecord
         Width = over.Width ?? Width,
         Height = over.Height ?? Height,
         Codec = over.Codec ?? Codec,
+        CodecId = over.Codec is null && over.CodecId is null ? CodecId : over.CodecId,
         DurationFrames = over.DurationFrames ?? DurationFrames,
         Iso = over.Iso ?? Iso,
         ExposureIndex = over.ExposureIndex ?? ExposureIndex,

@@ -62,7 +62,7 @@ public static class DpxCodec
             throw new MalformedInputException($"number of image elements {elements} out of range 1–8", source, 770, "image header");
         }
 
-        if (width is 0 or > 65536 || height is 0 or > 65536 || (long)width * height > PngCodec.MaxPixels)
+        if (width is 0 or > 65536 || height is 0 or > 65536 || (long)width * height > ImageBudget.MaxSamples)
         {
             throw new MalformedInputException($"unsupported picture size {width}x{height}", source, 772, "image header");
         }
@@ -108,6 +108,7 @@ public static class DpxCodec
             eolPadding = 0;
         }
 
+        ImageBudget.Check(width, height, channels, source, 772, "image header");
         var image = new RasterImage((int)width, (int)height, channels, bitSize);
         var samplesPerRow = (int)width * channels;
         var rowBytes = RowBytes(samplesPerRow, bitSize, packing);

@@ -12,9 +12,6 @@ public static class PngCodec
 {
     internal static ReadOnlySpan<byte> Signature => [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A];
 
-    /// <summary>Refuse pictures above this many pixels: a corrupt header must not allocate gigabytes.</summary>
-    public const long MaxPixels = 16384L * 16384L;
-
     public static RasterImage Read(ReadOnlySpan<byte> data, string source)
     {
         if (data.Length < 8 || !data[..8].SequenceEqual(Signature))
@@ -67,15 +64,13 @@ public static class PngCodec
                     height = BinaryPrimitives.ReadInt32BigEndian(body[4..]);
                     bitDepth = body[8];
                     colourType = body[9];
-                    if (width <= 0 || height <= 0 || (long)width * height > MaxPixels)
-                    {
-                        throw new MalformedInputException($"unsupported size {width}x{height}", source, pos + 8, "IHDR");
-                    }
-
                     if (!ValidDepth(colourType, bitDepth))
                     {
                         throw new MalformedInputException($"invalid colour type {colourType} with bit depth {bitDepth}", source, pos + 16, "IHDR");
                     }
+
+                    // Palette images may gain alpha from tRNS: budget them as four channels.
+                    ImageBudget.Check(width, height, colourType switch { 0 => 1, 2 => 3, 4 => 2, _ => 4 }, source, pos + 8, "IHDR");
 
                     if (body[10] != 0 || body[11] != 0)
                     {
@@ -136,87 +131,90 @@ public static class PngCodec
         var bitsPerPixel = samplesPerPixel * bitDepth;
         var bpp = Math.Max(1, bitsPerPixel / 8);
         var rowBytes = (int)(((long)width * bitsPerPixel + 7) / 8);
-        var raw = new byte[checked((long)(rowBytes + 1) * height)];
-        idat.Position = 0;
-        using (var inflate = new ZLibStream(idat, CompressionMode.Decompress))
-        {
-            var filled = 0;
-            try
-            {
-                while (filled < raw.Length)
-                {
-                    var n = inflate.Read(raw, filled, raw.Length - filled);
-                    if (n == 0)
-                    {
-                        break;
-                    }
-
-                    filled += n;
-                }
-            }
-            catch (InvalidDataException error)
-            {
-                throw new MalformedInputException($"corrupt zlib stream: {error.Message}", source, null, "IDAT", error);
-            }
-
-            if (filled < raw.Length)
-            {
-                throw new MalformedInputException($"image data ends early ({filled} of {raw.Length} bytes)", source, null, "IDAT");
-            }
-        }
-
-        Unfilter(raw, rowBytes, height, bpp, source);
-
         var channels = colourType switch { 0 => 1, 2 => 3, 3 => alphaTable is null ? 3 : 4, 4 => 2, _ => 4 };
-        var outDepth = colourType == 3 ? 8 : bitDepth < 8 ? bitDepth : bitDepth;
+        var outDepth = colourType == 3 ? 8 : bitDepth;
         var image = new RasterImage(width, height, channels, outDepth);
+
+        // Row by row: only two filtered rows are held besides the image, whatever the file declares.
+        var current = new byte[rowBytes + 1];
+        var previous = new byte[rowBytes + 1];
+        idat.Position = 0;
+        using var inflate = new ZLibStream(idat, CompressionMode.Decompress);
         for (var y = 0; y < height; y++)
         {
-            var line = raw.AsSpan(y * (rowBytes + 1) + 1, rowBytes);
-            var dst = image.Row(y);
-            if (colourType == 3)
-            {
-                for (var x = 0; x < width; x++)
-                {
-                    var index = SubByteSample(line, x, bitDepth);
-                    if (index * 3 + 2 >= palette!.Length)
-                    {
-                        throw new MalformedInputException($"palette index {index} out of range", source, null, "IDAT");
-                    }
-
-                    dst[x * channels] = palette[index * 3];
-                    dst[x * channels + 1] = palette[index * 3 + 1];
-                    dst[x * channels + 2] = palette[index * 3 + 2];
-                    if (channels == 4)
-                    {
-                        dst[x * channels + 3] = index < alphaTable!.Length ? alphaTable[index] : (ushort)255;
-                    }
-                }
-            }
-            else if (bitDepth == 16)
-            {
-                for (var i = 0; i < dst.Length; i++)
-                {
-                    dst[i] = BinaryPrimitives.ReadUInt16BigEndian(line[(i * 2)..]);
-                }
-            }
-            else if (bitDepth == 8)
-            {
-                for (var i = 0; i < dst.Length; i++)
-                {
-                    dst[i] = line[i];
-                }
-            }
-            else
-            {
-                for (var x = 0; x < width; x++)
-                {
-                    dst[x] = (ushort)SubByteSample(line, x, bitDepth);
-                }
-            }
+            ReadRow(inflate, current, y, height, rowBytes, source);
+            Unfilter(current[0], current.AsSpan(1), y == 0 ? Span<byte>.Empty : previous.AsSpan(1), bpp, y, source);
+            ConvertRow(current.AsSpan(1), image.Row(y), colourType, bitDepth, width, channels, palette, alphaTable, source);
+            (current, previous) = (previous, current);
         }
 
         return image;
+    }
+
+    private static void ReadRow(ZLibStream inflate, byte[] row, int y, int height, int rowBytes, string source)
+    {
+        var filled = 0;
+        try
+        {
+            while (filled < row.Length)
+            {
+                var n = inflate.Read(row, filled, row.Length - filled);
+                if (n == 0)
+                {
+                    throw new MalformedInputException($"image data ends early (row {y} of {height}, {rowBytes + 1} bytes a row)", source, null, "IDAT");
+                }
+
+                filled += n;
+            }
+        }
+        catch (InvalidDataException error)
+        {
+            throw new MalformedInputException($"corrupt zlib stream: {error.Message}", source, null, "IDAT", error);
+        }
+    }
+
+    private static void ConvertRow(ReadOnlySpan<byte> line, Span<ushort> dst, int colourType, int bitDepth, int width, int channels, byte[]? palette, byte[]? alphaTable, string source)
+    {
+        if (colourType == 3)
+        {
+            for (var x = 0; x < width; x++)
+            {
+                var index = SubByteSample(line, x, bitDepth);
+                if (index * 3 + 2 >= palette!.Length)
+                {
+                    throw new MalformedInputException($"palette index {index} out of range", source, null, "IDAT");
+                }
+
+                dst[x * channels] = palette[index * 3];
+                dst[x * channels + 1] = palette[index * 3 + 1];
+                dst[x * channels + 2] = palette[index * 3 + 2];
+                if (channels == 4)
+                {
+                    dst[x * channels + 3] = index < alphaTable!.Length ? alphaTable[index] : (ushort)255;
+                }
+            }
+        }
+        else if (bitDepth == 16)
+        {
+            for (var i = 0; i < dst.Length; i++)
+            {
+                dst[i] = BinaryPrimitives.ReadUInt16BigEndian(line[(i * 2)..]);
+            }
+        }
+        else if (bitDepth == 8)
+        {
+            for (var i = 0; i < dst.Length; i++)
+            {
+                dst[i] = line[i];
+            }
+        }
+        else
+        {
+            for (var x = 0; x < width; x++)
+            {
+                dst[x] = (ushort)SubByteSample(line, x, bitDepth);
+            }
+        }
     }
 
     /// <summary>Writes a non-interlaced PNG at the image's depth (8 or 16; other depths are scaled to 16).</summary>
@@ -309,15 +307,11 @@ public static class PngCodec
         return score;
     }
 
-    private static void Unfilter(byte[] raw, int rowBytes, int height, int bpp, string source)
+    /// <summary>Reverses one row's filter in place; <paramref name="prior"/> is the previous unfiltered row (empty on the first).</summary>
+    private static void Unfilter(byte filter, Span<byte> line, ReadOnlySpan<byte> prior, int bpp, int y, string source)
     {
-        var stride = rowBytes + 1;
-        for (var y = 0; y < height; y++)
+        var rowBytes = line.Length;
         {
-            var rowStart = y * stride;
-            var filter = raw[rowStart];
-            var line = raw.AsSpan(rowStart + 1, rowBytes);
-            var prior = y == 0 ? Span<byte>.Empty : raw.AsSpan(rowStart + 1 - stride, rowBytes);
             switch (filter)
             {
                 case 0:

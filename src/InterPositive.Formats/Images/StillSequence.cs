@@ -58,7 +58,7 @@ public sealed class Rgb48FrameReader : IDisposable
     public Rgb48FrameReader(Stream stream, int width, int height, string source, bool leaveOpen = true)
     {
         _leaveOpen = leaveOpen;
-        if (width <= 0 || height <= 0 || (long)width * height > PngCodec.MaxPixels)
+        if (width <= 0 || height <= 0 || (long)width * height * 3 > ImageBudget.MaxSamples)
         {
             throw new ArgumentOutOfRangeException(nameof(width), "unsupported frame size");
         }

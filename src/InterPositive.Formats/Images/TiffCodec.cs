@@ -99,7 +99,7 @@ public static class TiffCodec
             throw new MalformedInputException("tiled TIFF is not supported (strips only)", source, ifd, "TileWidth");
         }
 
-        if (width is 0 or > 65536 || height is 0 or > 65536 || (long)width * height > PngCodec.MaxPixels)
+        if (width is 0 or > 65536 || height is 0 or > 65536 || (long)width * height > ImageBudget.MaxSamples)
         {
             throw new MalformedInputException($"unsupported picture size {width}x{height}", source, ifd, "ImageWidth");
         }
@@ -107,6 +107,16 @@ public static class TiffCodec
         if (samplesPerPixel is 0 or > 4)
         {
             throw new MalformedInputException($"SamplesPerPixel {samplesPerPixel} not supported", source, ifd, "SamplesPerPixel");
+        }
+
+        if (bits.Length == 0)
+        {
+            throw new MalformedInputException("BitsPerSample has no value", source, ifd, "BitsPerSample");
+        }
+
+        if (rowsPerStrip == 0)
+        {
+            throw new MalformedInputException("RowsPerStrip is 0", source, ifd, "RowsPerStrip");
         }
 
         var depth = bits[0];
@@ -132,6 +142,7 @@ public static class TiffCodec
 
         var channels = (int)samplesPerPixel;
         var bytesPerSample = (int)depth / 8;
+        ImageBudget.Check(width, height, channels, source, ifd, "ImageWidth");
         var image = new RasterImage((int)width, (int)height, channels, (int)depth);
         var rows = Math.Min(rowsPerStrip, height);
         var stripsPerPlane = (int)((height + rows - 1) / rows);

@@ -36,13 +36,15 @@ public static class MxfClip
             clip = clip with { DurationFrames = duration };
         }
 
+        var sonyWriter = info.Identifications.Any(i => i.Company?.Contains("Sony", StringComparison.OrdinalIgnoreCase) == true);
         if (info.Picture is { } p)
         {
             clip = clip with
             {
                 Width = p.DisplayWidth ?? p.StoredWidth,
                 Height = p.DisplayHeight ?? p.StoredHeight,
-                Codec = p.PictureEssenceCoding is { } ul ? CodecName(ul) : null,
+                Codec = p.PictureEssenceCoding is { } ul ? CodecNames.FromMxfLabel(ul, sonyWriter) : null,
+                CodecId = p.PictureEssenceCoding,
             };
         }
 
@@ -55,10 +57,12 @@ public static class MxfClip
             clip = clip with { Timecode = TimecodeInfo.From(Timecode.FromFrames(tc.StartFrames, tcRate)) };
         }
 
+        // Identification sets name whoever wrote the file: the camera, or an external recorder (AXS-R7, Codex, HyperDeck)
+        // or a muxer, which must not pass for the camera.
         foreach (var (company, product, _) in info.Identifications)
         {
             var maker = CameraMakers.FirstOrDefault(m => company?.Contains(m, StringComparison.OrdinalIgnoreCase) == true);
-            if (maker is not null)
+            if (maker is not null && !Recorders.IsRecorder(company, product))
             {
                 clip = clip with { Camera = clip.Camera with { Make = company!.Trim(), Model = product?.Trim() } };
                 break;
@@ -101,35 +105,7 @@ public static class MxfClip
     };
 
     /// <summary>Trade name of a picture essence coding label (ST 377 / RP 224 registers); the label itself when unknown.</summary>
-    public static string CodecName(string ul)
-    {
-        // Compare without the registry version byte (index 7).
-        var key = ul.Length == 32 ? string.Concat(ul.AsSpan(0, 14), "..", ul.AsSpan(16)) : ul;
-        if (key.StartsWith("060e2b34040101..0401020203060", StringComparison.Ordinal) && ul.Length == 32)
-        {
-            return ul.Substring(28, 2) switch
-            {
-                "01" => "apco",
-                "02" => "apcs",
-                "03" => "apcn",
-                "04" => "apch",
-                "05" => "ap4h",
-                "06" => "ap4x",
-                _ => "ProRes",
-            };
-        }
-
-        return key switch
-        {
-            _ when key.StartsWith("060e2b34040101..0401020271", StringComparison.Ordinal) => "DNxHD/DNxHR",
-            _ when key.StartsWith("060e2b34040101..040102020131", StringComparison.Ordinal) || key.StartsWith("060e2b34040101..040102020132", StringComparison.Ordinal) => "AVC",
-            _ when key.StartsWith("060e2b34040101..04010202010", StringComparison.Ordinal) => "MPEG-2",
-            _ when key.StartsWith("060e2b34040101..04010202030101", StringComparison.Ordinal) => "JPEG 2000",
-            _ when key.StartsWith("060e2b34040101..040102010", StringComparison.Ordinal) => "uncompressed",
-            _ when key.StartsWith("060e2b34040101..0e0906", StringComparison.Ordinal) => "ARRIRAW",
-            _ => ul,
-        };
-    }
+    public static string CodecName(string ul) => CodecNames.FromMxfLabel(ul);
 
     private static FrameRate? TryRate(long numerator, long denominator, ClipRecord clip, string path)
     {

@@ -14,7 +14,8 @@ public static class QuickTimeClip
         {
             clip = clip with
             {
-                Codec = video.Format,
+                Codec = video.Format is { } fourCc ? (info.DnxCid is { } cid ? CodecNames.FromDnxCid(cid) : null) ?? CodecNames.FromFourCc(fourCc) : null,
+                CodecId = video.Format,
                 Width = video.Width,
                 Height = video.Height,
                 DurationFrames = video.SampleCount > 0 ? video.SampleCount : null,
@@ -33,17 +34,16 @@ public static class QuickTimeClip
             }
         }
 
-        if (info.UserData.TryGetValue("\u00A9mak", out var make))
+        // The movie's own make and model (udta ©mak/©mod, com.apple.quicktime.make/model) name the device that wrote the
+        // file: an external recorder (Atomos, Sound Devices …) as often as the camera. Camera keys win; a recorder never passes.
+        var writerMake = info.UserData.GetValueOrDefault("\u00A9mak") ?? Text(info, "com.apple.quicktime.make");
+        var writerModel = info.UserData.GetValueOrDefault("\u00A9mod") ?? Text(info, "com.apple.quicktime.model");
+        clip = ClipFields.Apply(clip, info.Metadata.Where(kv => IsCameraKey(kv.Key)).Select(kv => KeyValuePair.Create(kv.Key, kv.Value.ToString())));
+        if (!Recorders.IsRecorder(writerMake, writerModel))
         {
-            clip = clip with { Camera = clip.Camera with { Make = make } };
+            clip = clip with { Camera = clip.Camera with { Make = clip.Camera.Make ?? writerMake, Model = clip.Camera.Model ?? writerModel } };
         }
 
-        if (info.UserData.TryGetValue("\u00A9mod", out var model))
-        {
-            clip = clip with { Camera = clip.Camera with { Model = model } };
-        }
-
-        clip = ClipFields.Apply(clip, info.Metadata.Select(kv => KeyValuePair.Create(kv.Key, kv.Value.ToString())));
         if (clip.Camera.Make is null && info.Metadata.Keys.Any(k => k.StartsWith("com.arri.", StringComparison.Ordinal)))
         {
             clip = clip with { Camera = clip.Camera with { Make = "ARRI" } };
@@ -87,6 +87,14 @@ public static class QuickTimeClip
 
         return clip;
     }
+
+    private static readonly HashSet<string> WriterKeys = new(StringComparer.Ordinal) { "com.apple.quicktime.make", "com.apple.quicktime.model" };
+
+    /// <summary>Every key but the writer's identity: the generic make/model, and make/model/serial under a recorder's namespace (com.atomos.*).</summary>
+    private static bool IsCameraKey(string key) =>
+        !WriterKeys.Contains(key) && !(ClipFields.IsCameraIdentity(key) && Recorders.IsRecorder(key, null));
+
+    private static string? Text(QuickTimeInfo info, string key) => info.Metadata.TryGetValue(key, out var value) && value.Text is { Length: > 0 } text ? text : null;
 
     /// <summary>Reads a movie header and maps it in one call.</summary>
     public static ClipRecord Read(Stream stream, string path) => ToRecord(QuickTimeReader.Read(stream, path), path);

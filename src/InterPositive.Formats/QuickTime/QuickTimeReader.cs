@@ -79,6 +79,9 @@ public sealed record QuickTimeInfo
     /// <summary>Problems that did not stop the header being read (e.g. a file cut short after its movie atom).</summary>
     public List<string> Warnings { get; init; } = [];
 
+    /// <summary>The DNxHD/DNxHR compression id from the first frame's header (AVdn/AVdh tracks), which names the profile.</summary>
+    public int? DnxCid { get; init; }
+
     public QuickTimeTrack? Video => Tracks.FirstOrDefault(t => t.Handler == "vide");
 }
 
@@ -232,8 +235,19 @@ public static class QuickTimeReader
             }
         }
 
+        // DNxHR's profile (HQX, HQ, SQ, LB) is only in each frame's header: 44 bytes of the first frame, bounded like the tmcd sample.
+        int? dnxCid = null;
+        if (tracks.FirstOrDefault(t => t.Handler == "vide") is { Format: "AVdh" or "AVdn", FirstChunkOffset: { } frameAt } && frameAt >= 0 && frameAt + 0x2C <= stream.Length)
+        {
+            var frameHeader = new byte[0x2C];
+            stream.Position = frameAt;
+            stream.ReadExactly(frameHeader);
+            dnxCid = Clips.CodecNames.DnxCid(frameHeader);
+        }
+
         return new QuickTimeInfo
         {
+            DnxCid = dnxCid,
             AcquisitionSets = acquisition,
             MajorBrand = info.MajorBrand,
             MovieTimescale = info.MovieTimescale,

@@ -192,7 +192,8 @@ public static class R3dReader
         var clip = new ClipRecord
         {
             Path = path,
-            Codec = "R3D",
+            Codec = CodecNames.RedcodeRaw,
+            CodecId = "R3D",
             Width = info.Width,
             Height = info.Height,
             Camera = new CameraInfo { Make = "RED", Model = Text(info, Model) ?? Text(info, CameraType), Serial = Text(info, SerialNumber) },

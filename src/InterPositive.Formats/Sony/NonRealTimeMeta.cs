@@ -56,7 +56,8 @@ public static class NonRealTimeMeta
             var layout = First(format, "VideoLayout");
             clip = clip with
             {
-                Codec = frame?.Attribute("videoCodec")?.Value,
+                Codec = frame?.Attribute("videoCodec")?.Value is { Length: > 0 } videoCodec ? CodecNames.FromSonyVideoCodec(videoCodec) : null,
+                CodecId = frame?.Attribute("videoCodec")?.Value,
                 Width = Int(layout?.Attribute("pixel")?.Value),
                 Height = Int(layout?.Attribute("numOfVerticalLine")?.Value),
             };
@@ -67,15 +68,21 @@ public static class NonRealTimeMeta
             clip = ReadLtc(clip, ltc, rate, source);
         }
 
-        if (First(root, "Device") is { } device)
+        // Device is whatever recorded the clip: the camera itself, or an external recorder (AXS-R7 on a VENICE) when a
+        // Camera element names the body. The camera body is what the clip record reports.
+        var device = First(root, "Device");
+        var body = First(root, "Camera")
+            ?? (device is not null && !Recorders.IsRecorder(device.Attribute("manufacturer")?.Value, device.Attribute("modelName")?.Value) ? device : null);
+        if (body is not null)
         {
             clip = clip with
             {
                 Camera = new CameraInfo
                 {
-                    Make = device.Attribute("manufacturer")?.Value,
-                    Model = device.Attribute("modelName")?.Value,
-                    Serial = device.Attribute("serialNo")?.Value,
+                    Make = body.Attribute("manufacturer")?.Value
+                        ?? (device?.Attribute("manufacturer")?.Value is { } deviceMake && !Recorders.IsRecorder(deviceMake, null) ? deviceMake : null),
+                    Model = body.Attribute("modelName")?.Value,
+                    Serial = body.Attribute("serialNo")?.Value,
                 },
             };
         }

@@ -25,7 +25,9 @@ public sealed record ListResponse<T>(IReadOnlyList<T> Items);
 
 public sealed record SyncStatus(long LastSequence, int Backlog, DateTimeOffset? OldestPending, string? Broker, bool Connected, IReadOnlyList<InterPositive.Sync.Publishing.PublisherStatus> Sinks);
 
-public sealed record SignInResponse(string Role);
+public sealed record SignInResponse(string Role, DateTimeOffset? ExpiresAt);
+
+public sealed record CreateToken(string Role, string? Name, bool SignIn);
 
 public sealed record StartOffload(string Source, string? Name);
 
@@ -40,6 +42,11 @@ public sealed record StartOffload(string Source, string? Name);
 [JsonSerializable(typeof(ListResponse<InterPositive.Host.Service.Ingest.OffloadJobState>))]
 [JsonSerializable(typeof(InterPositive.Host.Service.Ingest.OffloadJobState))]
 [JsonSerializable(typeof(StartOffload))]
+[JsonSerializable(typeof(CreateToken))]
+[JsonSerializable(typeof(CreatedToken))]
+[JsonSerializable(typeof(TokenInfo))]
+[JsonSerializable(typeof(ListResponse<TokenInfo>))]
+[JsonSerializable(typeof(MatchSummary))]
 [JsonSerializable(typeof(ListResponse<InterPositive.Host.Service.FeedLive>))]
 [JsonSerializable(typeof(ListResponse<InterPositive.Host.Service.SensorLive>))]
 public sealed partial class ApiJsonContext : JsonSerializerContext;

@@ -1,5 +1,7 @@
 using System.Text.Json;
 using InterPositive.Catalog;
+using InterPositive.Catalog.Cards;
+using InterPositive.Catalog.Clips;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -11,29 +13,24 @@ public static class CatalogApi
 {
     public static RouteGroupBuilder MapCatalogApi(this RouteGroupBuilder api)
     {
-        api.MapGet("/cards", (CatalogDatabase catalog) => new ListResponse<CardSummary>(catalog.Read(db =>
-                db.GetCollection<CardDocument>(CatalogCollections.Cards).Query().OrderByDescending(c => c.UpdatedAt).ToList()
-                    .ConvertAll(ToSummary))))
+        api.MapGet("/cards", (CatalogDatabase catalog) => new ListResponse<CardSummary>([.. CardStore.List(catalog).Select(ToSummary)]))
             .WithName("ListCards").WithSummary("Cards with their offload state per destination; safeToFormat only when every destination is verified.");
 
         api.MapGet("/cards/{id}", (string id, CatalogDatabase catalog) =>
-            catalog.Read(db => db.GetCollection<CardDocument>(CatalogCollections.Cards).FindById(id)) is { } card
+            CardStore.Find(catalog, id) is { } card
                 ? Results.Ok(ToSummary(card))
                 : Results.NotFound(new ApiError($"no card {id}")))
+            .Produces<CardSummary>().Produces<ApiError>(StatusCodes.Status404NotFound)
             .WithName("GetCard");
 
-        api.MapGet("/clips", (string? card, CatalogDatabase catalog) => new ListResponse<ClipSummary>(catalog.Read(db =>
-            {
-                var clips = db.GetCollection<ClipDocument>(CatalogCollections.Clips);
-                var found = card is null ? clips.FindAll() : clips.Find(c => c.CardId == card);
-                return found.OrderBy(c => c.Id, StringComparer.Ordinal).Select(c => ToSummary(db, c)).ToList();
-            })))
+        api.MapGet("/clips", (string? card, CatalogDatabase catalog) => new ListResponse<ClipSummary>([.. ClipStore.Views(catalog, card).Select(ToSummary)]))
             .WithName("ListClips").WithSummary("Clips with their metadata (the clips --json record), lighting record, look and alerts.");
 
         api.MapGet("/clips/{*id}", (string id, CatalogDatabase catalog) =>
-            catalog.Read(db => db.GetCollection<ClipDocument>(CatalogCollections.Clips).FindById(id) is { } clip ? ToSummary(db, clip) : null) is { } summary
-                ? Results.Ok(summary)
+            ClipStore.View(catalog, id) is { } view
+                ? Results.Ok(ToSummary(view))
                 : Results.NotFound(new ApiError($"no clip {id}")))
+            .Produces<ClipSummary>().Produces<ApiError>(StatusCodes.Status404NotFound)
             .WithName("GetClip");
 
         return api;
@@ -51,10 +48,9 @@ public static class CatalogApi
         card.Destinations.ConvertAll(d => new DestinationSummary(d.Path, d.Status, d.FilesVerified, d.BytesVerified, d.MhlManifest, d.Error)),
         card.UpdatedAt);
 
-    private static ClipSummary ToSummary(LiteDB.ILiteDatabase db, ClipDocument clip)
+    private static ClipSummary ToSummary(ClipView view)
     {
-        var lighting = db.GetCollection<LightingDocument>(CatalogCollections.Lighting).FindById(clip.Id);
-        var look = db.GetCollection<LookDocument>(CatalogCollections.Looks).FindById(clip.Id);
+        var (clip, lighting, look) = view;
         return new ClipSummary(
             clip.Id,
             clip.CardId,

@@ -17,15 +17,24 @@ public static class ServiceApi
 
         api.MapPost("/offload/jobs", async (StartOffload request, OffloadQueue queue, CancellationToken cancellationToken) =>
             {
-                if (!Directory.Exists(request.Source))
+                if (string.IsNullOrWhiteSpace(request.Source) || !Directory.Exists(request.Source))
                 {
                     return Results.BadRequest(new ApiError($"{request.Source}: no such folder"));
+                }
+
+                // The same card twice at once would race two copies onto the same destination folders.
+                var source = Path.GetFullPath(request.Source);
+                if (queue.Jobs.FirstOrDefault(j => j.FinishedAt is null && string.Equals(j.Source, source, StringComparison.Ordinal)) is { } running)
+                {
+                    return Results.Conflict(new ApiError($"{source}: already {running.State} as job {running.Id}"));
                 }
 
                 var job = await queue.EnqueueAsync(request.Source, request.Name, cancellationToken);
                 return Results.Accepted($"/api/v1/offload/jobs/{job.Id}", queue.Jobs.First(j => j.Id == job.Id));
             })
-            .WithName("StartOffload").WithSummary("Queues a card folder for offload to the configured destinations (operator).");
+            .RequireAuthorization(ApiAuthorization.OperatorPolicy)
+            .Produces<OffloadJobState>(StatusCodes.Status202Accepted).Produces<ApiError>(StatusCodes.Status400BadRequest).Produces<ApiError>(StatusCodes.Status409Conflict)
+            .WithName("StartOffload").WithSummary("Queues a card folder for offload to the configured destinations (operator); 409 while the same folder is queued or copying.");
 
         api.MapGet("/sync", (CatalogDatabase catalog, SyncStage sync) =>
             {
@@ -55,6 +64,7 @@ public static class ServiceApi
                 var jpeg = await relight.RelightAsync(clipId, cct, tint, exposure, change, cancellationToken);
                 return jpeg is null ? Results.NotFound(new ApiError($"no verified copy of clip {clipId}")) : Results.File(jpeg, "image/jpeg");
             })
+            .Produces(StatusCodes.Status200OK, contentType: "image/jpeg").Produces<ApiError>(StatusCodes.Status400BadRequest).Produces<ApiError>(StatusCodes.Status404NotFound)
             .WithName("RelightClip").WithSummary("The clip's first frame relit: lamps' CCT and tint, exposure in stops, key AZIMUTH,ELEVATION,STOPS (JPEG).");
 
         api.MapGet("/sensors", (LightSensorStage sensors) => new ListResponse<SensorLive>(sensors.Live()))
@@ -65,6 +75,7 @@ public static class ServiceApi
 
         api.MapGet("/feeds/{name}/thumbnail.png", (string name, bool? falseColour, FeedService feeds) =>
                 feeds.Thumbnail(name, falseColour ?? false) is { } png ? Results.File(png, "image/png") : Results.NotFound(new ApiError($"no picture from feed {name} yet")))
+            .Produces(StatusCodes.Status200OK, contentType: "image/png").Produces<ApiError>(StatusCodes.Status404NotFound)
             .WithName("GetFeedThumbnail").WithSummary("The feed's latest picture (refreshed more than twice a second), optionally in false colour.");
         return api;
     }

@@ -49,6 +49,9 @@ public sealed class VerbContext : IDisposable
 
     public TimeProvider Time { get; } = TimeProvider.System;
 
+    /// <summary>ffmpeg and ffprobe, from <c>INTERPOSITIVE_MEDIA__FFMPEG</c>/<c>__FFPROBE</c> or PATH.</summary>
+    public InterPositive.Media.MediaTools Media { get; } = new(InterPositive.Media.MediaToolsOptions.FromEnvironment());
+
     public CancellationToken CancellationToken { get; }
 
     /// <summary>True when stderr is an interactive terminal and no JSON was asked for: progress bars are welcome.</summary>

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -20,8 +21,9 @@ public static class DashboardEndpoints
 
     public static IEndpointRouteBuilder MapDashboard(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/", () => Serve("index.html")).ExcludeFromDescription();
-        app.MapGet("/ui/{*file}", (string file) => Serve(file)).ExcludeFromDescription();
+        // The dashboard's own files hold no data: anyone may load them; every call they make needs a token or a session.
+        app.MapGet("/", () => Serve("index.html")).AllowAnonymous().ExcludeFromDescription();
+        app.MapGet("/ui/{*file}", (string file) => Serve(file)).AllowAnonymous().ExcludeFromDescription();
         return app;
     }
 

@@ -1,10 +1,10 @@
 using System.Buffers;
-using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Xml;
 using InterPositive.Formats;
 using InterPositive.Lighting.Colour;
+using InterPositive.Media;
 
 namespace InterPositive.Host.Demo;
 
@@ -42,8 +42,9 @@ public static class SampleCards
     ];
 
     /// <summary>Writes every demo card under <paramref name="folder"/> and returns the card roots.</summary>
-    public static async Task<IReadOnlyList<string>> CreateAsync(string folder, CancellationToken cancellationToken)
+    public static async Task<IReadOnlyList<string>> CreateAsync(string folder, CancellationToken cancellationToken, MediaTools? media = null)
     {
+        media ??= MediaTools.Default;
         var roots = new List<string>();
         foreach (var camera in Cameras)
         {
@@ -54,12 +55,12 @@ public static class SampleCards
                 if (camera.Make == "ARRI")
                 {
                     var clip = Path.Combine(root, camera.Reel, take.Clip + ".mov");
-                    await RenderAsync(camera, take, clip, ArriArguments(camera, take), cancellationToken);
+                    await RenderAsync(camera, take, clip, ArriArguments(camera, take), media, cancellationToken);
                 }
                 else
                 {
                     var clipFolder = Path.Combine(root, "XDROOT", "Clip");
-                    await RenderAsync(camera, take, Path.Combine(clipFolder, take.Clip + ".MXF"), SonyArguments(take), cancellationToken);
+                    await RenderAsync(camera, take, Path.Combine(clipFolder, take.Clip + ".MXF"), SonyArguments(take), media, cancellationToken);
                     WriteNonRealTimeMeta(Path.Combine(clipFolder, take.Clip + "M01.XML"), camera, take);
                 }
             }
@@ -94,34 +95,26 @@ public static class SampleCards
         "-f", "mxf",
     ];
 
-    private static async Task RenderAsync(DemoCamera camera, DemoTake take, string output, List<string> encode, CancellationToken cancellationToken)
+    private static async Task RenderAsync(DemoCamera camera, DemoTake take, string output, List<string> encode, MediaTools media, CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(output)!);
-        var start = new ProcessStartInfo("ffmpeg")
-        {
-            RedirectStandardInput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var argument in (List<string>)
+        await using var process = media.StartFfmpeg(
             [
                 "-hide_banner", "-loglevel", "error", "-y",
                 "-f", "rawvideo", "-pix_fmt", "rgb48le", "-s", Invariant($"{Width}x{Height}"), "-r", "24000/1001", "-i", "-",
                 .. encode,
                 output,
-            ])
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(start) ?? throw new IOException("ffmpeg did not start");
-        var errors = process.StandardError.ReadToEndAsync(cancellationToken);
+            ],
+            output,
+            writeInput: true);
+        // A write blocked on ffmpeg's full pipe does not see the token: a stop kills ffmpeg, which breaks the pipe.
+        using var stop = cancellationToken.Register(process.Kill);
         var scene = new DemoScene(Width, Height, camera.Curve, camera.Gamut, take.Lighting);
         var frameBytes = Width * Height * 3 * sizeof(ushort);
         var buffer = ArrayPool<byte>.Shared.Rent(frameBytes);
         try
         {
-            var input = process.StandardInput.BaseStream;
+            var input = process.Stdin;
             for (var frame = 0; frame < FramesPerClip; frame++)
             {
                 scene.Render(MemoryMarshal.Cast<byte, ushort>(buffer.AsSpan(0, frameBytes)), frame, Rate.FramesPerSecond, camera.ShutterAngle);
@@ -131,16 +124,16 @@ public static class SampleCards
             await input.FlushAsync(cancellationToken);
             input.Close();
         }
+        catch (IOException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw new OperationCanceledException(cancellationToken);
+        }
         finally
         {
             ArrayPool<byte>.Shared.Return(buffer);
         }
 
-        await process.WaitForExitAsync(cancellationToken);
-        if (process.ExitCode != 0)
-        {
-            throw new IOException($"{output}: ffmpeg failed ({process.ExitCode}): {(await errors).Trim()}");
-        }
+        await process.EnsureSuccessAsync(cancellationToken);
     }
 
     /// <summary>The Sony clip's NonRealTimeMeta sidecar: timecode as BCD FFSSMMHH, device, lens and acquisition record.</summary>

@@ -44,7 +44,8 @@ public static class LogSetup
     {
         try
         {
-            Directory.CreateDirectory(folder);
+            // The data folder and its logs are the appliance's alone (0700): tokens' hashes and the catalog live there.
+            InterPositive.Catalog.CatalogFiles.CreateFolder(folder);
             return true;
         }
         catch (Exception error) when (error is IOException or UnauthorizedAccessException)

@@ -1,9 +1,6 @@
-using InterPositive.Catalog;
 using InterPositive.Host.Api;
 using InterPositive.Host.Dashboard;
-using InterPositive.Host.Service.Ingest;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -45,6 +42,13 @@ public static class ApplianceHost
         }
 
         var options = builder.Configuration.Get<ApplianceOptions>() ?? new ApplianceOptions();
+
+        // A configuration mistake stops the service at start with every problem named, not hours later at the first card.
+        if (options.Validate() is { Count: > 0 } problems)
+        {
+            throw new InvalidDataException($"{configFile ?? "configuration"}: {string.Join("; ", problems)}");
+        }
+
         var dataFolder = Path.GetFullPath(dataFolderOverride
             ?? options.Data.Folder
             ?? Environment.GetEnvironmentVariable("INTERPOSITIVE_DATA")
@@ -55,8 +59,9 @@ public static class ApplianceHost
             options.Feeds.Add(new ConfiguredFeed { Name = "A", Source = "pattern" });
         }
 
-        Directory.CreateDirectory(dataFolder);
+        Catalog.CatalogFiles.CreateFolder(dataFolder);
         builder.WebHost.UseUrls(options.Dashboard.Urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        ApiSecurity.ConfigureHttps(builder.WebHost, options.Dashboard);
         builder.Host.UseSystemd();
         builder.Services.TryAddSingleton<Microsoft.Extensions.Hosting.Systemd.ISystemdNotifier, Microsoft.Extensions.Hosting.Systemd.SystemdNotifier>();
         var logging = new LoggerConfiguration()
@@ -82,22 +87,19 @@ public static class ApplianceHost
         builder.Services.AddSingleton<Serilog.ILogger>(logger);
         if (options.Broker.Embedded.Enabled && options.Broker.Embedded.Port == 0)
         {
-            options.Broker.Embedded.Port = FreeTcpPort(options.Broker.Embedded.Bind);
+            options.Broker.Embedded.Port = FreeTcpPort(options.Broker.Embedded.Addresses()[0].ToString());
         }
 
-        var tokens = ApiTokenStore.LoadOrCreate(dataFolder, out var issued);
+        // Made (and shown) now, before anything can fail; the service then reads them back on its own clock.
+        _ = ApiTokenStore.LoadOrCreate(dataFolder, TimeProvider.System, options.Dashboard.SessionLifetime, out var issued);
+        var shownOnTerminal = false;
         if (issued is not null)
         {
-            // Shown now, once: only hashes are stored, and a start that fails later must not lose them.
-            var signIn = options.Dashboard.Urls.Split(';')[0].TrimEnd('/');
-            announcements.WriteLine("First start: these tokens are shown once and stored only as hashes.");
-            announcements.WriteLine($"  operator token:  {issued.OperatorToken}");
-            announcements.WriteLine($"  read-only token: {issued.ReadOnlyToken}");
-            announcements.WriteLine($"  dashboard sign-in (one time): {signIn}/#signin={issued.SignInCode}");
-            announcements.Flush();
+            shownOnTerminal = AnnounceFirstStart(dataFolder, issued, options.Dashboard.Urls.Split(';')[0].TrimEnd('/'), announcements);
         }
 
         builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton(new InterPositive.Media.MediaTools(options.Media));
 
         // Stages stop together: the offload queue parks its copy at once instead of waiting behind the feeds and sync,
         // and the whole service stays inside systemd's stop timeout (TimeoutStopSec=120s in appliance/systemd/interpositive.service).
@@ -106,37 +108,20 @@ public static class ApplianceHost
             host.ServicesStopConcurrently = true;
             host.ShutdownTimeout = TimeSpan.FromSeconds(20);
         });
-        builder.Services.AddSingleton(TimeProvider.System);
-        builder.Services.AddSingleton(tokens);
-        builder.Services.AddSingleton(services => CatalogDatabase.Open(Path.Combine(dataFolder, "interpositive.db"), services.GetRequiredService<TimeProvider>()));
-        builder.Services.AddSingleton<ReadinessGate>();
-        builder.Services.AddSingleton<CardIngest>();
-        builder.Services.AddSingleton<OffloadQueue>();
-        builder.Services.AddHostedService(services => services.GetRequiredService<OffloadQueue>());
-        builder.Services.AddHostedService<CardWatcher>();
-        builder.Services.AddSingleton<Stages.InteractiveRelight>();
-        builder.Services.AddSingleton<Stages.TakeStages>();
-        builder.Services.AddHostedService(services => services.GetRequiredService<Stages.TakeStages>());
-        builder.Services.AddSingleton<FeedService>();
-        builder.Services.AddHostedService(services => services.GetRequiredService<FeedService>());
-        builder.Services.AddSingleton<SyncStage>();
-        builder.Services.AddHostedService(services => services.GetRequiredService<SyncStage>());
-        builder.Services.AddSingleton(services => new LightSensorStage(
-            options,
-            () => services.GetRequiredService<FeedService>().Live().FirstOrDefault(f => f.Timecode is not null)?.Timecode,
-            services.GetRequiredService<TimeProvider>(),
-            services.GetRequiredService<Serilog.ILogger>(),
-            services.GetService<I2cDeviceFactory>()));
-        builder.Services.AddHostedService(services => services.GetRequiredService<LightSensorStage>());
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton(services => ApiTokenStore.LoadOrCreate(dataFolder, services.GetRequiredService<TimeProvider>(), options.Dashboard.SessionLifetime, out _));
+        builder.Services.AddApplianceServices(options);
         builder.Services.AddHostedService<SystemdWatchdog>();
         builder.Services.AddHealthChecks().AddCheck<ReadinessGate>("ready", tags: ["ready"]);
-        builder.Services.AddOpenApi("v1");
+        builder.Services.AddApiSecurity(options);
         builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, ApiJsonContext.Default));
+        builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Add(LookApiJsonContext.Default));
         builder.Services.AddHostedService<StartupAnnouncer>(services => new StartupAnnouncer(
             services.GetRequiredService<ReadinessGate>(),
             services.GetRequiredService<IHostApplicationLifetime>(),
             services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>(),
-            announcements));
+            announcements,
+            shownOnTerminal ? issued?.SignInCode : null)); // on the address the server really got; never to the journal
 
         configureServices?.Invoke(builder.Services);
         var app = builder.Build();
@@ -147,27 +132,52 @@ public static class ApplianceHost
             logger.Information("Stopping: copies in flight are parked, stages drain");
         });
         app.Lifetime.ApplicationStopped.Register(() => logger.Information("Stopped in {Milliseconds} ms", (long)TimeProvider.System.GetElapsedTime(stopping).TotalMilliseconds));
-        app.UseMiddleware<TokenAuthentication>();
-        app.MapHealthChecks("/health/live", new Microsoft.AspNetCore.Diagnostics.HealthChecks.HealthCheckOptions { Predicate = _ => false });
-        app.MapHealthChecks("/health/ready", new Microsoft.AspNetCore.Diagnostics.HealthChecks.HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });
-        app.MapOpenApi("/openapi/{documentName}.json");
-        app.MapMetrics("/metrics");
-        app.MapPost("/signin", (string code, ApiTokenStore store, HttpContext http) =>
-        {
-            var session = store.RedeemSignIn(code);
-            if (session is null)
-            {
-                return Results.Json(new ApiError("this sign-in link was already used or is unknown"), ApiJsonContext.Default.ApiError, statusCode: StatusCodes.Status401Unauthorized);
-            }
-
-            http.Response.Cookies.Append(TokenAuthentication.SessionCookie, session, new CookieOptions { HttpOnly = true, SameSite = SameSiteMode.Strict, MaxAge = TimeSpan.FromDays(30) });
-            return Results.Json(new SignInResponse(ApiRoles.Operator), ApiJsonContext.Default.SignInResponse);
-        }).WithName("SignIn").WithSummary("Exchanges the one-time sign-in code printed at first start for a dashboard session cookie.");
-        var api = app.MapGroup("/api/v1");
+        // Host check first (DNS rebinding), then routing, then authorisation per matched endpoint; denied by default.
+        app.UseHostFiltering();
+        app.UseRouting();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.MapHealthChecks("/health/live", new Microsoft.AspNetCore.Diagnostics.HealthChecks.HealthCheckOptions { Predicate = _ => false }).AllowAnonymous();
+        app.MapHealthChecks("/health/ready", new Microsoft.AspNetCore.Diagnostics.HealthChecks.HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") }).AllowAnonymous();
+        app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
+        app.MapMetrics("/metrics").RequireAuthorization(ApiAuthorization.ReadPolicy);
+        app.MapSignIn();
+        var api = app.MapGroup("/api/v1").RequireAuthorization(ApiAuthorization.ReadPolicy);
         api.MapCatalogApi();
         api.MapServiceApi();
+        api.MapTokensApi();
+        api.MapLookApi();
+        api.MapMatchApi();
         app.MapDashboard();
         return app;
+    }
+
+    /// <summary>
+    /// The first-start tokens go to a 0600 file in the data folder, always, and to the announcements only when they are
+    /// not the process's redirected stdout: under systemd stdout is the journal, which keeps them for anyone in the
+    /// journal's group to read. An in-process caller (the tests, the demo's own writer) passes its own writer.
+    /// </summary>
+    private static bool AnnounceFirstStart(string dataFolder, IssuedTokens issued, string signInUrl, TextWriter announcements)
+    {
+        var file = ApiTokenStore.WriteFirstStartFile(dataFolder, issued, signInUrl);
+        var toJournal = ReferenceEquals(announcements, Console.Out) && Console.IsOutputRedirected;
+        if (toJournal)
+        {
+            announcements.WriteLine($"First start: the tokens are in {file} (mode 0600); copy them and delete the file.");
+        }
+        else
+        {
+            // The sign-in link follows from the startup announcer, on the port the server really got (the configuration may say 0).
+            foreach (var line in ApiTokenStore.FirstStartLines(issued, signInUrl).SkipLast(1))
+            {
+                announcements.WriteLine(line);
+            }
+
+            announcements.WriteLine($"  (also in {file}, mode 0600: delete it once they are copied)");
+        }
+
+        announcements.Flush();
+        return !toJournal;
     }
 
     private static int FreeTcpPort(string bind)

@@ -23,6 +23,60 @@ public sealed class ApplianceOptions
     public RelightOptions Relight { get; set; } = new();
 
     public LoggingOptions Logging { get; set; } = new();
+
+    /// <summary>Every problem with the configuration, one line each naming the key (empty when it is usable).</summary>
+    public IReadOnlyList<string> Validate()
+    {
+        var problems = new List<string>();
+        if (Cards.ScanInterval <= TimeSpan.Zero)
+        {
+            problems.Add("Cards:ScanInterval must be positive");
+        }
+
+        if (Cards.SettleTime < TimeSpan.Zero)
+        {
+            problems.Add("Cards:SettleTime must not be negative");
+        }
+
+        foreach (var hash in Cards.Hashes.Where(h => !Formats.AscMhl.MhlHashFormats.TryParse(h, out _)))
+        {
+            problems.Add($"Cards:Hashes: {hash} is not an ASC MHL hash format (xxh64, xxh3, xxh128, md5, sha1, c4)");
+        }
+
+        if (Broker.Embedded.Port is < 0 or > 65535)
+        {
+            problems.Add("Broker:Embedded:Port must be 0–65535");
+        }
+
+        if (Relight.PreviewFrames < 0)
+        {
+            problems.Add("Relight:PreviewFrames must not be negative");
+        }
+
+        foreach (var preset in Relight.Presets)
+        {
+            if (string.IsNullOrWhiteSpace(preset.Name))
+            {
+                problems.Add("Relight:Presets: every preset needs a Name");
+            }
+
+            if (!string.IsNullOrWhiteSpace(preset.Key))
+            {
+                try
+                {
+                    InterPositive.Relight.Models.KeyChange.Parse(preset.Key);
+                }
+                catch (ArgumentException error)
+                {
+                    problems.Add($"Relight:Presets:{preset.Name}:Key: {error.Message}");
+                }
+            }
+        }
+
+        return problems;
+    }
+    /// <summary>ffmpeg and ffprobe (default: from PATH).</summary>
+    public InterPositive.Media.MediaToolsOptions Media { get; set; } = new();
 }
 
 public sealed class LoggingOptions
@@ -130,9 +184,32 @@ public sealed class EmbeddedBrokerOptions
 {
     public bool Enabled { get; set; } = true;
 
+    /// <summary>Addresses to listen on, comma-separated (e.g. <c>127.0.0.1,::1</c>); anything off loopback requires accounts.</summary>
     public string Bind { get; set; } = "127.0.0.1";
 
     public int Port { get; set; } = 1883;
+
+    /// <summary>Read-only accounts for set-side clients (video village, script supervisor), each limited to its productions.</summary>
+    public List<BrokerAccountOptions> Accounts { get; set; } = [];
+
+    /// <summary>Open connections from one remote address.</summary>
+    public int MaxConnectionsPerAddress { get; set; } = 16;
+
+    /// <summary>Publishes per second per client (the appliance's own publisher is not limited).</summary>
+    public int MaxPublishesPerSecond { get; set; } = 100;
+
+    /// <summary>The bind addresses, parsed.</summary>
+    public IReadOnlyList<System.Net.IPAddress> Addresses() =>
+        [.. Bind.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(System.Net.IPAddress.Parse)];
+}
+
+public sealed class BrokerAccountOptions
+{
+    public string Username { get; set; } = "";
+
+    public string Password { get; set; } = "";
+
+    public List<string> Productions { get; set; } = [];
 }
 
 public sealed class UpstreamBrokerOptions
@@ -150,7 +227,23 @@ public sealed class UpstreamBrokerOptions
 
 public sealed class DashboardOptions
 {
+    /// <summary>Where the dashboard and API listen, ';'-separated; https:// ones need <see cref="Certificate"/>.</summary>
     public string Urls { get; set; } = "http://127.0.0.1:8080";
+
+    /// <summary>
+    /// Host names (and addresses) the dashboard answers to besides loopback and the hosts in <see cref="Urls"/>: the name
+    /// the tablet uses on the set network. Any other Host header is answered 400 (DNS rebinding).
+    /// </summary>
+    public List<string> AllowedHosts { get; set; } = [];
+
+    /// <summary>PEM certificate for https:// URLs (the chain may follow the certificate in the same file).</summary>
+    public string? Certificate { get; set; }
+
+    /// <summary>PEM private key of <see cref="Certificate"/> (unencrypted; keep it 0600).</summary>
+    public string? CertificateKey { get; set; }
+
+    /// <summary>How long a dashboard sign-in lasts.</summary>
+    public TimeSpan SessionLifetime { get; set; } = TimeSpan.FromHours(12);
 }
 
 public sealed class RelightOptions
@@ -159,6 +252,15 @@ public sealed class RelightOptions
 
     /// <summary>Frames in each preview clip (0: a poster still only).</summary>
     public long PreviewFrames { get; set; } = 48;
+
+    /// <summary>The presets in the relight library's terms.</summary>
+    public List<InterPositive.Relight.Models.RelightPreset> ToPresets() =>
+        [.. Presets.Select(p => new InterPositive.Relight.Models.RelightPreset(
+            p.Name,
+            p.Cct,
+            p.Tint,
+            p.Exposure,
+            string.IsNullOrWhiteSpace(p.Key) ? null : InterPositive.Relight.Models.KeyChange.Parse(p.Key)))];
 }
 
 /// <summary>A preview preset: the lamps' CCT and tint, exposure change and key move ("AZIMUTH,ELEVATION,STOPS").</summary>

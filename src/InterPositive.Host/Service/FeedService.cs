@@ -66,7 +66,7 @@ public sealed class FeedService : BackgroundService
         {
             try
             {
-                var options = FeedWatcher.Options(configured.Format, configured.Width, configured.Height, configured.Fps, configured.VancLines);
+                var options = FeedWatcher.Options(configured.Format, configured.Width, configured.Height, configured.Fps, configured.VancLines) with { Media = new InterPositive.Media.MediaTools(_options.Media) };
                 var feed = await manager.StartAsync(new FeedDefinition(configured.Name, configured.Source, options), stoppingToken);
 
                 // The test pattern is display-referred video; a camera feed is taken as LogC3/AWG3 unless configured.

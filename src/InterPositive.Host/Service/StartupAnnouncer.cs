@@ -6,9 +6,9 @@ namespace InterPositive.Host.Service;
 
 /// <summary>
 /// Once the host has started: marks the service ready (systemd READY=1 is sent by the host) and says where the
-/// dashboard is.
+/// dashboard is, with the first start's one-time sign-in link on the address the server really listens on.
 /// </summary>
-public sealed class StartupAnnouncer(ReadinessGate readiness, IHostApplicationLifetime lifetime, IServer server, TextWriter output) : IHostedService
+public sealed class StartupAnnouncer(ReadinessGate readiness, IHostApplicationLifetime lifetime, IServer server, TextWriter output, string? signInCode = null) : IHostedService
 {
     public Task StartAsync(CancellationToken cancellationToken)
     {
@@ -16,6 +16,11 @@ public sealed class StartupAnnouncer(ReadinessGate readiness, IHostApplicationLi
         {
             readiness.MarkReady();
             var address = server.Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault() ?? "http://127.0.0.1:8080";
+            if (signInCode is not null)
+            {
+                output.WriteLine($"  dashboard sign-in (one time): {address.TrimEnd('/')}/#signin={signInCode}");
+            }
+
             output.WriteLine($"InterPositive Edge is ready: dashboard {address}/");
             output.Flush();
         });

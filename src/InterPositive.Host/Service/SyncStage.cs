@@ -1,4 +1,3 @@
-using System.Net;
 using InterPositive.Catalog;
 using InterPositive.Sync;
 using InterPositive.Sync.Brokers;
@@ -10,7 +9,8 @@ namespace InterPositive.Host.Service;
 
 /// <summary>
 /// Hosts the sync library's <see cref="SyncService"/> as one stage: the embedded broker set-side clients subscribe to
-/// (anonymous clients on this machine may read this appliance's production only), the outbox drained into it, and,
+/// (anonymous clients on this machine may read this appliance's production only, and only while it binds to loopback;
+/// configured accounts read their productions), the outbox drained into it, and,
 /// when configured, the same outbox forwarded to the post house's broker with its own checkpoint.
 /// </summary>
 public sealed class SyncStage : BackgroundService
@@ -33,7 +33,15 @@ public sealed class SyncStage : BackgroundService
             {
                 Identity = identity,
                 Embedded = embedded.Enabled
-                    ? new Sync.Brokers.EmbeddedBrokerOptions { Address = IPAddress.Parse(embedded.Bind), Port = embedded.Port, AnonymousProductions = [identity.Production] }
+                    ? new Sync.Brokers.EmbeddedBrokerOptions
+                    {
+                        Addresses = embedded.Addresses(),
+                        Port = embedded.Port,
+                        Accounts = [.. embedded.Accounts.Select(a => new BrokerAccount(a.Username, a.Password, a.Productions))],
+                        AnonymousProductions = [identity.Production],
+                        MaxConnectionsPerAddress = embedded.MaxConnectionsPerAddress,
+                        MaxPublishesPerSecond = embedded.MaxPublishesPerSecond,
+                    }
                     : null,
                 Upstream = string.IsNullOrWhiteSpace(upstream.Url)
                     ? null

@@ -3,15 +3,15 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using InterPositive.Catalog;
-using InterPositive.Catalog.Lighting;
+using InterPositive.Catalog.Clips;
 using InterPositive.Feeds;
 using InterPositive.Formats;
 using InterPositive.Formats.Images;
 using InterPositive.Host.Cli;
-using InterPositive.Host.Service.Stages;
 using InterPositive.Lighting;
 using InterPositive.Lighting.Analysis;
 using InterPositive.Lighting.Colour;
+using InterPositive.Takes;
 using FrameRate = InterPositive.Formats.FrameRate;
 
 namespace InterPositive.Host.Verbs;
@@ -64,8 +64,15 @@ internal static class AnalyzeVerb
                 }
 
                 var kind = isFolder ? InputKind.Folder : isFeed ? InputKind.Feed : DetectFile(path);
+                // A clip of an offloaded card is found in the catalog by its path (or named with --clip): its record is
+                // stored with the clip and its shot update queued for post, as the service's take stage does.
                 var clipId = ctx.Value(clip);
-                var metadataDefaults = clipId is null ? null : LookupCameraDefaults(ctx, clipId);
+                using var catalog = clipId is not null || File.Exists(ctx.CatalogPath) ? CatalogDatabase.Open(ctx.CatalogPath, ctx.Time, $"interpositive {ctx.Verb}") : null;
+                var catalogued = catalog is null ? null
+                    : clipId is not null ? ClipStore.Document(catalog, clipId)
+                    : kind == InputKind.Clip ? ClipStore.FindByFile(catalog, path)?.Clip : null;
+                clipId ??= catalogued?.Id;
+                var metadataDefaults = catalogued is null ? null : ClipLighting.CameraDefaults(catalogued);
                 var curve = ParseCurve(ctx.Value(log)) ?? metadataDefaults?.Curve ?? kind switch
                 {
                     InputKind.Clip or InputKind.Feed => LogCurve.Bt1886,
@@ -89,10 +96,13 @@ internal static class AnalyzeVerb
                     case InputKind.Feed:
                         record = await AnalyseFeedAsync(ctx, path, ctx.Value(width), ctx.Value(height), ctx.Value(fps), Settings(ctx.Value(fps) ?? 25), ctx.Value(frames) ?? 240);
                         break;
+                    case InputKind.Clip when catalogued is not null && catalog is not null && !Overridden(ctx, log, gamut, wb, fps, width, readout, shutter):
+                        record = await new ClipLighting(catalog, ctx.Log, media: ctx.Media).AnalyseAsync(catalogued, path, limit, ctx.CancellationToken);
+                        break;
                     case InputKind.Clip:
-                        var probe = await ClipLighting.ProbeAsync(path, ctx.CancellationToken);
+                        var probe = await ClipLighting.ProbeAsync(path, ctx.CancellationToken, ctx.Media);
                         var size = ctx.Value(width) is { } w ? (w, ctx.Value(height)!.Value) : (probe.Width, probe.Height);
-                        record = await ClipLighting.AnalyseClipAsync(path, size, ctx.Value(width) is not null, Settings(ctx.Value(fps) ?? probe.Fps ?? 24), limit, ctx.CancellationToken);
+                        record = await ClipLighting.AnalyseClipAsync(path, size, ctx.Value(width) is not null, Settings(ctx.Value(fps) ?? probe.Fps ?? 24), limit, ctx.CancellationToken, ctx.Media);
                         break;
                     default:
                         var bytes = await File.ReadAllBytesAsync(path, ctx.CancellationToken);
@@ -106,9 +116,10 @@ internal static class AnalyzeVerb
                 }
 
                 List<LightingAlert> alerts = [];
-                if (clipId is not null)
+                if (clipId is not null && catalog is not null)
                 {
-                    alerts = Store(ctx, clipId, record);
+                    alerts = new ClipLighting(catalog, ctx.Log).Store(clipId, record);
+                    ctx.Log.Information("Lighting of {Clip} stored in the catalog; its shot update waits in the outbox for sync", clipId);
                 }
 
                 if (ctx.Json)
@@ -176,7 +187,7 @@ internal static class AnalyzeVerb
         }
 
         var pixel = path.EndsWith(".uyvy", StringComparison.OrdinalIgnoreCase) ? FramePixelFormat.Uyvy : FramePixelFormat.V210;
-        var options = new FeedSourceOptions { Width = width, Height = height, Rate = rate, Pixel = pixel, RealTime = false, FrameLimit = limit };
+        var options = new FeedSourceOptions { Width = width, Height = height, Rate = rate, Pixel = pixel, RealTime = false, FrameLimit = limit, Media = ctx.Media };
         var source = FeedSources.Open(path, options, "analyze", ctx.Time);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ctx.CancellationToken);
         var sink = new AnalysisSink(new TakeAnalyzer(settings), limit, stop);
@@ -337,23 +348,8 @@ internal static class AnalyzeVerb
         return take.Build(folder);
     }
 
-    private static (LogCurve Curve, Gamut Gamut)? LookupCameraDefaults(VerbContext ctx, string clipId)
-    {
-        if (!File.Exists(ctx.CatalogPath))
-        {
-            return null;
-        }
-
-        using var catalog = CatalogDatabase.Open(ctx.CatalogPath, ctx.Time);
-        var clip = catalog.Read(db => db.GetCollection<ClipDocument>(CatalogCollections.Clips).FindById(clipId));
-        return clip is null ? null : ClipLighting.CameraDefaults(clip);
-    }
-
-    private static List<LightingAlert> Store(VerbContext ctx, string clipId, LightingRecord record)
-    {
-        using var catalog = CatalogDatabase.Open(ctx.CatalogPath, ctx.Time);
-        return new ClipLighting(catalog, ctx.Log).Store(clipId, record);
-    }
+    /// <summary>True when the command line sets any analysis setting the clip's own metadata would otherwise give.</summary>
+    private static bool Overridden(VerbContext ctx, params Option[] options) => options.Any(o => ctx.Parse.GetResult(o) is { Implicit: false });
 
     private static void PrintSummary(VerbContext ctx, LightingRecord r, List<LightingAlert> alerts)
     {

@@ -1,5 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
+using InterPositive.Catalog;
+using InterPositive.Catalog.Looks;
 using InterPositive.Formats.Ale;
 using InterPositive.Formats.Cdl;
 using InterPositive.Formats.Clips;
@@ -16,7 +18,7 @@ internal static class ClipsVerb
     {
         var path = new Argument<string>("PATH") { Description = "A camera card (or a folder of clips, or one clip file)." };
         var ale = new Option<string?>("--ale") { Description = "Write an Avid ALE of the clips to FILE." };
-        var cdl = new Option<string?>("--cdl") { Description = "ASC CDL looks (.cc/.ccc/.cdl) to put in the ALE's ASC_SOP/ASC_SAT, matched by id or MediaRef to clip name." };
+        var cdl = new Option<string?>("--cdl") { Description = "ASC CDL looks (.cc/.ccc/.cdl) matched to clips by ColorCorrection id (or MediaRef) = clip name; a .cdl beside a clip applies to it. Stored as the clips' looks when the card is in the catalog (post gets them), and put in the ALE's ASC_SOP/ASC_SAT." };
         var report = new Option<string?>("--report") { Description = "Write an HTML camera report (thumbnails when ffmpeg can decode a frame) to FILE." };
 
         return Verb.Define(
@@ -51,17 +53,17 @@ internal static class ClipsVerb
                 }
 
                 ctx.Log.Information("Read {Count} clips from {Path} ({Family})", card.Clips.Count, target, card.Family);
+                var root = Directory.Exists(target) ? target : Path.GetDirectoryName(target)!;
+                var looks = await AttachLooksAsync(ctx, root, card.Clips, ctx.Value(cdl));
                 if (ctx.Value(ale) is { } alePath)
                 {
-                    var looks = ctx.Value(cdl) is { } cdlPath ? LoadLooks(cdlPath) : null;
                     await File.WriteAllTextAsync(alePath, AleFile.Write(AleFile.FromClips(card.Clips, looks)), ctx.CancellationToken);
                     ctx.Log.Information("Wrote ALE {Path}", alePath);
                 }
 
                 if (ctx.Value(report) is { } reportPath)
                 {
-                    var root = Directory.Exists(target) ? target : Path.GetDirectoryName(target)!;
-                    var grabber = new FfmpegFrameGrabber();
+                    var grabber = new FfmpegFrameGrabber(ctx.Media);
                     var thumbnails = new Dictionary<string, byte[]>(StringComparer.Ordinal);
                     foreach (var clip in card.Clips)
                     {
@@ -94,18 +96,58 @@ internal static class ClipsVerb
             });
     }
 
-    private static Dictionary<string, Cdl> LoadLooks(string path)
+    /// <summary>
+    /// The looks for these clips: the <c>--cdl</c> file's corrections matched by clip name, else a <c>.cdl</c> beside the
+    /// clip. A correction that names no clip is a warning naming the file and the ids. When the card (its source or a
+    /// copy) is in the catalog, the looks are stored there with the clips' shot updates for post.
+    /// </summary>
+    private static async Task<Dictionary<string, Cdl>> AttachLooksAsync(VerbContext ctx, string root, IReadOnlyList<ClipRecord> clips, string? cdlPath)
     {
-        using var stream = File.OpenRead(path);
+        var names = clips.Select(c => c.Clip ?? Path.GetFileNameWithoutExtension(c.Path)).ToList();
         var looks = new Dictionary<string, Cdl>(StringComparer.Ordinal);
-        foreach (var look in CdlXml.Read(stream, path))
+        if (cdlPath is not null)
         {
-            foreach (var key in new[] { look.Id, look.MediaRef is null ? null : Path.GetFileNameWithoutExtension(look.MediaRef) })
+            using var stream = File.OpenRead(cdlPath);
+            var match = CdlMatch.Match(CdlXml.Read(stream, cdlPath), names);
+            foreach (var (name, look) in match.ByClip)
             {
-                if (!string.IsNullOrEmpty(key))
-                {
-                    looks.TryAdd(key, look);
-                }
+                looks[name] = look;
+            }
+
+            if (match.Unmatched.Count > 0)
+            {
+                await ctx.Stderr.WriteLineAsync($"interpositive clips: warning: {cdlPath}: {match.Unmatched.Count} correction(s) match no clip by ColorCorrection id or MediaRef: {string.Join(", ", match.Unmatched)}");
+            }
+        }
+
+        for (var i = 0; i < clips.Count; i++)
+        {
+            var beside = Path.ChangeExtension(Path.Combine(root, clips[i].Path), ".cdl");
+            if (looks.ContainsKey(names[i]) || !File.Exists(beside))
+            {
+                continue;
+            }
+
+            using var stream = File.OpenRead(beside);
+            if (CdlXml.Read(stream, beside) is [var first, ..])
+            {
+                looks[names[i]] = first with { Id = names[i] };
+            }
+        }
+
+        if (looks.Count > 0 && File.Exists(ctx.CatalogPath))
+        {
+            using var catalog = CatalogDatabase.Open(ctx.CatalogPath, ctx.Time);
+            var ids = LookStore.ClipIdsAt(catalog, root);
+            var stored = looks.Where(l => ids.ContainsKey(l.Key)).Select(l => (ids[l.Key], (Cdl?)l.Value)).ToList();
+            if (stored.Count > 0)
+            {
+                LookStore.SetMany(catalog, stored, cdlPath is null ? "beside the clip" : Path.GetFileName(cdlPath));
+                ctx.Log.Information("Stored {Count} looks in the catalog; post gets them with the next sync", stored.Count);
+            }
+            else
+            {
+                ctx.Log.Information("{Path} is not an offloaded card in the catalog: the looks go to the ALE only", root);
             }
         }
 
@@ -141,7 +183,7 @@ internal static class ClipsVerb
                 Cell(c.Iso is null && c.ExposureIndex is null ? null : FormattableString.Invariant($"{c.Iso}/{c.ExposureIndex}")),
                 Cell(c.WhiteBalanceK?.ToString(CultureInfo.InvariantCulture)),
                 Cell(c.ShutterAngle is { } a ? FormattableString.Invariant($"{a:0.#}°") : c.ShutterSeconds is { } s && s > 0 ? FormattableString.Invariant($"1/{Math.Round(1 / s)}") : null),
-                Cell(string.Join(' ', new[] { c.Lens.Model, c.Lens.FocalLengthMm is { } mm ? FormattableString.Invariant($"{mm:0.#}mm") : null, c.Lens.FNumber is { } f ? FormattableString.Invariant($"f/{f:0.0}") : null }.Where(p => p is not null))),
+                Cell(string.Join(' ', new[] { c.Lens.Model, c.Lens.FocalLengthMm is { } mm ? FormattableString.Invariant($"{mm:0.#}mm") : null, c.Lens.TStop is { } t ? FormattableString.Invariant($"T{t:0.0}") : c.Lens.FNumber is { } f ? FormattableString.Invariant($"f/{f:0.0}") : null }.Where(p => p is not null))),
                 Cell(c.Errors.Count == 0 ? null : c.Errors.Count.ToString(CultureInfo.InvariantCulture)));
         }
 

@@ -222,6 +222,7 @@ internal static class FeedVerb
             Rate = rate,
             VancLines = vanc,
             RealTime = pattern ? !context.Value(Fast) : context.Value(RealTime),
+            Media = context.Media,
         };
     }
 

@@ -4,7 +4,7 @@ using InterPositive.Catalog;
 using InterPositive.Formats.AscMhl;
 using InterPositive.Host.Cli;
 using InterPositive.Offload;
-using InterPositive.Offload.FileSystem;
+using InterPositive.Takes;
 
 namespace InterPositive.Host.Verbs;
 
@@ -61,19 +61,23 @@ internal static class OffloadVerb
                     Comment = ctx.Value(comment),
                 };
 
-                using var catalog = CatalogDatabase.Open(ctx.CatalogPath, ctx.Time);
-                var engine = new OffloadEngine(LinuxFileSystem.Instance, catalog, ctx.Time);
+                using var catalog = CatalogDatabase.Open(ctx.CatalogPath, ctx.Time, $"interpositive {ctx.Verb}");
+
+                // The one ingest path (as the service and the demo): offload, then the card's clips indexed and a shot
+                // record per clip queued for post in the same transaction.
+                var ingest = new CardIngest(catalog, ctx.Time, ctx.Log);
                 ctx.Log.Information("Offloading {Source} to {Destinations} with {Formats}", request.Source, request.Destinations, formats.Select(f => f.ElementName()));
                 OffloadResult result;
                 try
                 {
                     var mode = ctx.Value(progressMode) ?? (ctx.Interactive ? "bar" : "none");
-                    result = mode switch
+                    var ingested = mode switch
                     {
-                        "json" => await ProgressDisplay.RunJsonAsync(ctx, p => engine.RunAsync(request, p, ctx.CancellationToken)),
-                        "bar" => await ProgressDisplay.RunAsync(ctx, Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(request.Source))), p => engine.RunAsync(request, p, ctx.CancellationToken)),
-                        _ => await engine.RunAsync(request, null, ctx.CancellationToken),
+                        "json" => await ProgressDisplay.RunJsonAsync(ctx, p => ingest.RunAsync(request, p, ctx.CancellationToken)),
+                        "bar" => await ProgressDisplay.RunAsync(ctx, Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(request.Source))), p => ingest.RunAsync(request, p, ctx.CancellationToken)),
+                        _ => await ingest.RunAsync(request, null, ctx.CancellationToken),
                     };
+                    result = ingested.Offload;
                 }
                 catch (OffloadException error)
                 {

@@ -66,6 +66,7 @@ internal static class PostVerb
                 var receiving = receiver.RunAsync(stop.Token);
                 var exportFolder = ctx.Value(export);
                 var exported = new List<string>();
+                IReadOnlyList<SkippedShot> skipped = [];
                 var idleLimit = ctx.Value(idle) is { } seconds ? TimeSpan.FromSeconds(seconds) : (TimeSpan?)null;
                 var lastCount = -1L;
                 var lastChange = ctx.Time.GetUtcNow();
@@ -84,7 +85,7 @@ internal static class PostVerb
                             {
                                 try
                                 {
-                                    exported = [.. PostExport.Write(exportFolder, await store.ShotsAsync(stop.Token))];
+                                    (exported, skipped) = Export(ctx, exportFolder, await store.ShotsAsync(stop.Token));
                                 }
                                 catch (Exception error) when (error is not OperationCanceledException)
                                 {
@@ -108,10 +109,10 @@ internal static class PostVerb
                 await receiving;
                 if (exportFolder is not null)
                 {
-                    exported = [.. PostExport.Write(exportFolder, await store.ShotsAsync(CancellationToken.None))];
+                    (exported, skipped) = Export(ctx, exportFolder, await store.ShotsAsync(CancellationToken.None));
                 }
 
-                var report = await receiver.ReportAsync(exported, CancellationToken.None);
+                var report = await receiver.ReportAsync(exported, CancellationToken.None) with { ExportSkipped = skipped };
                 if (ctx.Json)
                 {
                     ctx.WriteJson(report, SyncCliJsonContext.Default.PostReport);
@@ -127,6 +128,18 @@ internal static class PostVerb
 
                 return ExitCode.Success;
             });
+    }
+
+    // One bad shot never fails an export: it is left out and named, once per export, on stderr and in the report.
+    private static (List<string> Written, IReadOnlyList<SkippedShot> Skipped) Export(VerbContext ctx, string folder, IReadOnlyList<PostShot> shots)
+    {
+        var result = PostExport.Export(folder, shots);
+        foreach (var skip in result.Skipped)
+        {
+            ctx.Log.Warning("Export left out shot {Appliance} {Clip}: {Reason}", skip.Appliance, skip.ClipId, skip.Reason);
+        }
+
+        return ([.. result.Written], result.Skipped);
     }
 
     private static Command ListCommand()
@@ -146,9 +159,10 @@ internal static class PostVerb
 
                 await using var store = await PostStores.OpenAsync(storeName, ctx.CancellationToken);
                 var shots = await store.ShotsAsync(ctx.CancellationToken);
+                var quarantine = await store.RejectsAsync(ctx.CancellationToken);
                 if (ctx.Json)
                 {
-                    ctx.WriteJson(new PostShotList(shots), SyncCliJsonContext.Default.PostShotList);
+                    ctx.WriteJson(new PostShotList(shots, quarantine, await store.QuarantinedAsync(100, ctx.CancellationToken)), SyncCliJsonContext.Default.PostShotList);
                 }
                 else
                 {
@@ -157,7 +171,7 @@ internal static class PostVerb
                         ctx.WriteLine($"{shot.Production}/{shot.Unit}/{shot.Appliance}  {shot.ClipId}  seq {shot.Sequence}");
                     }
 
-                    ctx.WriteLine($"{shots.Count} shots");
+                    ctx.WriteLine($"{shots.Count} shots; quarantined: {(quarantine.Count == 0 ? "none" : string.Join(", ", quarantine.Select(q => $"{q.Count} {q.Reason}")))}");
                 }
 
                 return ExitCode.Success;

@@ -24,6 +24,8 @@ internal static class RelightVerb
         var gamut = new Option<string?>("--gamut") { Description = "The camera's gamut: awg3, awg4, sgamut3cine, rwg, rec709, rec2020. Default rec709." };
         var cct = new Option<double?>("--cct") { Description = "New lamp colour temperature in kelvin (the camera's white balance stays where it was)." };
         var tint = new Option<double?>("--tint") { Description = "New lamp tint, 0.001 Duv per unit, + towards magenta." };
+        var fromCct = new Option<double?>("--from-cct") { Description = "The lamp the take was lit by, in kelvin (default: the take's measured light, or the camera's white balance when the measurement is unsure)." };
+        var fromTint = new Option<double?>("--from-tint") { Description = "That lamp's tint, 0.001 Duv per unit, + towards magenta (with --from-cct; default 0)." };
         var cameraWb = new Option<double?>("--camera-wb") { Description = "The camera's white balance in kelvin (default 5600)." };
         var cameraTint = new Option<double?>("--camera-tint") { Description = "The camera's tint (default 0)." };
         var cat = new Option<string?>("--cat") { Description = "Chromatic adaptation for the lamp change: cat16 (default) or bradford." };
@@ -47,7 +49,7 @@ internal static class RelightVerb
             configure: cmd =>
             {
                 cmd.Arguments.Add(input);
-                foreach (var option in new Option[] { output, log, gamut, cct, tint, cameraWb, cameraTint, cat, exposure, key, normals, cdl, cdlId, cdlLinear, model, to, display, displayGamut, sideBySide, depth, frames, provider })
+                foreach (var option in new Option[] { output, log, gamut, cct, tint, fromCct, fromTint, cameraWb, cameraTint, cat, exposure, key, normals, cdl, cdlId, cdlLinear, model, to, display, displayGamut, sideBySide, depth, frames, provider })
                 {
                     cmd.Options.Add(option);
                 }
@@ -86,6 +88,15 @@ internal static class RelightVerb
                         DisplayCurve = TransferCurve.Parse(ctx.Value(display) ?? "bt1886") as PowerTransfer ?? throw new ArgumentException("--display: use bt1886, srgb or bt709"),
                         DisplayGamut = Gamuts.Parse(ctx.Value(displayGamut) ?? "rec709"),
                     };
+                    if (ctx.Value(fromCct) is { } given)
+                    {
+                        settings = settings with { SourceLamp = SourceLamps.Given(given, ctx.Value(fromTint) ?? 0) };
+                    }
+                    else if (ctx.Value(fromTint) is not null)
+                    {
+                        throw new ArgumentException("--from-tint needs --from-cct");
+                    }
+
                     preference = Enum.Parse<ExecutionPreference>(ctx.Value(provider) ?? "auto", ignoreCase: true);
                     settings.Validate();
                 }
@@ -110,7 +121,7 @@ internal static class RelightVerb
 
                 using var before = new BuiltInModel(preference);
                 using IRelightModel relightModel = ctx.Value(model) is { } folder ? new ByoModel(ModelFolder.Load(folder), preference) : new BuiltInModel(preference);
-                var relighter = new Relighter(relightModel, ctx.Time, before);
+                var relighter = new Relighter(relightModel, ctx.Time, before, ctx.Media);
                 RelightReport report;
                 try
                 {
@@ -124,6 +135,11 @@ internal static class RelightVerb
                 }
 
                 ctx.Log.Information("Relight ran on {Provider} ({Reason}) with {Model} {Version}", report.Provider, report.ProviderReason, report.Model, report.ModelVersion);
+                if (report.Parameters.SourceLamp is { } lamp)
+                {
+                    ctx.Log.Information("Source lamp {Kelvin} K, tint {Tint} ({Origin}, confidence {Confidence}): {Detail}", lamp.Kelvin, lamp.Tint, lamp.Origin, lamp.Confidence, lamp.Detail);
+                }
+
                 if (ctx.Json)
                 {
                     ctx.WriteJson(report, RelightJsonContext.Default.RelightReport);

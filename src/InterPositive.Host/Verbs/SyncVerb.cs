@@ -45,7 +45,7 @@ internal static class SyncVerb
                     Sink = ctx.Value(sink) ?? "post",
                     MaxInFlight = Math.Max(1, ctx.Value(inFlight)),
                 };
-                using var catalog = CatalogDatabase.Open(ctx.CatalogPath, ctx.Time);
+                using var catalog = CatalogDatabase.Open(ctx.CatalogPath, ctx.Time, $"interpositive {ctx.Verb}");
                 await using var publisher = new OutboxPublisher(catalog, options, ctx.Time, ctx.Log);
                 var untilEmpty = ctx.Value(once);
                 using var limit = ctx.Value(timeout) is { } seconds && untilEmpty

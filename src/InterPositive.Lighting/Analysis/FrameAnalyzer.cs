@@ -40,6 +40,7 @@ public sealed class FrameAnalyzer
     public const double CrushStops = 7;
 
     private const double Grey = 0.18;
+    private const double Ln2 = 0.6931471805599453;
     private const int CellSize = 4;
 
     private readonly AnalysisSettings _settings;
@@ -291,6 +292,12 @@ public sealed class FrameAnalyzer
                 }
 
                 e.Usable++;
+                var lrg = FastLog2((float)(r / g)) * Ln2;
+                var lbg = FastLog2((float)(b / g)) * Ln2;
+                e.LogRg += lrg;
+                e.LogBg += lbg;
+                e.LogRg2 += lrg * lrg;
+                e.LogBg2 += lbg * lbg;
                 e.GreyR += r;
                 e.GreyG += g;
                 e.GreyB += b;
@@ -322,24 +329,44 @@ public sealed class FrameAnalyzer
             return null;
         }
 
-        // Grey pixels: average what looks neutral under the current estimate, tightening the tolerance.
-        var white = initial.WhiteRgb;
+        // Grey pixels: average what looks neutral under the current estimate, tightening the tolerance. Started from the
+        // estimators' medoid and from the brightest surfaces (whites and highlights, the light's own colour on coloured
+        // sets); the start whose neutrals are many and whose light lies in the lamps' band wins.
         var minimum = Math.Max(8, e.Usable / 200);
-        var neutral = 0;
-        foreach (var tolerance in (ReadOnlySpan<double>)[0.06, 0.03, 0.015, 0.008])
+        (Vector3d White, int Neutral) RefineFrom(Vector3d start)
         {
-            if (IlluminantEstimator.Refine(_r.AsSpan(0, n), _g.AsSpan(0, n), _b.AsSpan(0, n), _flags.AsSpan(0, n), _y.AsSpan(0, n), floor, white, tolerance, minimum) is not { } refined)
+            var white = start;
+            var neutral = 0;
+            foreach (var tolerance in (ReadOnlySpan<double>)[0.06, 0.03, 0.015, 0.008])
             {
-                break;
+                if (IlluminantEstimator.Refine(_r.AsSpan(0, n), _g.AsSpan(0, n), _b.AsSpan(0, n), _flags.AsSpan(0, n), _y.AsSpan(0, n), floor, white, tolerance, minimum) is not { } refined)
+                {
+                    break;
+                }
+
+                white = refined.White;
+                neutral = refined.Count;
             }
 
-            white = refined.White;
-            neutral = refined.Count;
+            return (white, neutral);
         }
 
+        double Score((Vector3d White, int Neutral) r) => Math.Max(r.Neutral, 1) * IlluminantEstimator.Finish(r.White, _toXyz, _balancedToScene, 1).Confidence;
+        var best = RefineFrom(initial.WhiteRgb);
+        if (e.Bright >= 4 && e.BrightG > 0 && e.BrightR > 0 && e.BrightB > 0)
+        {
+            var fromBright = RefineFrom(new Vector3d(e.BrightR / e.BrightG, 1, e.BrightB / e.BrightG));
+            if (Score(fromBright) > Score(best))
+            {
+                best = fromBright;
+            }
+        }
+
+        var (white, neutral) = best;
         var neutralShare = (double)neutral / e.Usable;
         var coverage = Math.Clamp(e.Usable / 2000.0, 0, 1);
-        var confidence = (0.35 * initial.Agreement + 0.65 * Math.Clamp(neutralShare / 0.05, 0, 1)) * (0.5 + 0.5 * coverage);
+        // A picture of one surface colour cannot tell it from a neutral under another light, however well the estimators agree.
+        var confidence = (0.35 * initial.Agreement + 0.65 * Math.Clamp(neutralShare / 0.05, 0, 1)) * (0.5 + 0.5 * coverage) * e.Diversity;
         return IlluminantEstimator.Finish(white, _toXyz, _balancedToScene, confidence);
     }
 

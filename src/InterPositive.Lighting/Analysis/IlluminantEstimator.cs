@@ -36,11 +36,36 @@ public sealed class IlluminantEvidence
 
     public int Bright { get; set; }
 
+    /// <summary>Sums of log chromaticity, ln(r/g) and ln(b/g), and their squares over the usable pixels.</summary>
+    public double LogRg { get; set; }
+
+    public double LogBg { get; set; }
+
+    public double LogRg2 { get; set; }
+
+    public double LogBg2 { get; set; }
+
+    /// <summary>
+    /// How many different surface colours the picture holds: the spread (standard deviation, natural log units) of its
+    /// log chromaticity. A change of light moves every pixel by the same amount there, so the spread is the surfaces'
+    /// alone: near 0 for one colour (a backdrop, a wood-panelled room), 0.3 and more with a few distinct surfaces.
+    /// </summary>
+    public double ChromaSpread => Usable == 0 ? 0 : Math.Sqrt(Math.Max(0, (LogRg2 / Usable) - Sq(LogRg / Usable) + (LogBg2 / Usable) - Sq(LogBg / Usable)));
+
     public void Clear()
     {
         GreyR = GreyG = GreyB = ShadesR = ShadesG = ShadesB = EdgeR = EdgeG = EdgeB = BrightR = BrightG = BrightB = 0;
+        LogRg = LogBg = LogRg2 = LogBg2 = 0;
         Usable = Bright = 0;
     }
+
+    /// <summary>
+    /// 0–1: whether the picture has enough different surfaces to tell the light's colour from theirs. One surface
+    /// colour (spread under 0.12) cannot be told from a neutral under another light; 0.27 and more can.
+    /// </summary>
+    public double Diversity => Math.Clamp((ChromaSpread - 0.12) / 0.15, 0, 1);
+
+    private static double Sq(double v) => v * v;
 }
 
 /// <summary>The light's colour as the estimators agree on it.</summary>

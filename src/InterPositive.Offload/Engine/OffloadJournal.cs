@@ -1,5 +1,6 @@
 using System.Text.Json;
 using InterPositive.Catalog;
+using InterPositive.Catalog.Cards;
 using InterPositive.Catalog.Offload;
 using InterPositive.Catalog.Shots;
 using InterPositive.Formats.AscMhl;
@@ -35,16 +36,12 @@ internal sealed class OffloadJournal(CatalogDatabase? catalog, OffloadRun run)
         }
 
         var ids = run.Destinations.Select(d => OffloadFileRecord.MakeId(run.CardId, d.Root, file.Path)).ToList();
-        return catalog.Read(db =>
-        {
-            var files = db.GetCollection<OffloadFileRecord>(CatalogCollections.Files);
-            return ids.Select(id => files.FindById(id)).Where(r => r is not null).ToDictionary(r => r!.Destination, r => r!, StringComparer.Ordinal);
-        });
+        return OffloadStore.FileRecords(catalog, ids).ToDictionary(r => r.Destination, StringComparer.Ordinal);
     }
 
     public void RecordStart() => catalog?.Write(tx =>
     {
-        tx.Database.GetCollection<OffloadJobDocument>(CatalogCollections.OffloadJobs).Insert(new OffloadJobDocument
+        OffloadStore.InsertJob(tx, new OffloadJobDocument
         {
             Id = run.JobId,
             CardId = run.CardId,
@@ -123,14 +120,7 @@ internal sealed class OffloadJournal(CatalogDatabase? catalog, OffloadRun run)
         }
 
         var started = run.Clock.Start();
-        catalog.Write(tx =>
-        {
-            var files = tx.Database.GetCollection<OffloadFileRecord>(CatalogCollections.Files);
-            foreach (var record in batch)
-            {
-                files.Upsert(record);
-            }
-        });
+        catalog.Write(tx => OffloadStore.UpsertFileRecords(tx, batch));
         run.Clock.Stop(OffloadStage.Catalog, started, batch.Count);
     }
 
@@ -170,8 +160,7 @@ internal sealed class OffloadJournal(CatalogDatabase? catalog, OffloadRun run)
 
     private CardDocument WriteCard(CatalogTransaction tx, string status, string? eventKind)
     {
-        var cards = tx.Database.GetCollection<CardDocument>(CatalogCollections.Cards);
-        var card = cards.FindById(run.CardId) ?? new CardDocument { Id = run.CardId, CreatedAt = tx.Now };
+        var card = CardStore.Find(tx, run.CardId) ?? new CardDocument { Id = run.CardId, CreatedAt = tx.Now };
         card.Name = run.Name;
         card.SourcePath = run.Source;
         card.Status = status;
@@ -191,7 +180,7 @@ internal sealed class OffloadJournal(CatalogDatabase? catalog, OffloadRun run)
             MhlManifest = d.Mhl,
             Error = d.BrokenBy ?? (status == CardStatus.Interrupted ? Stopped : null),
         })];
-        cards.Upsert(card);
+        CardStore.Upsert(tx, card);
 
         // The card record post receives is the contract's one (ShotRecords), written in this same transaction.
         ShotRecords.EnqueueCard(tx, run.CardId);
@@ -207,15 +196,8 @@ internal sealed class OffloadJournal(CatalogDatabase? catalog, OffloadRun run)
     }
 
     /// <summary>Closes this run's job record with its outcome and counts (inside the caller's transaction).</summary>
-    private void FinishJob(CatalogTransaction tx, string status, string? error)
+    private void FinishJob(CatalogTransaction tx, string status, string? error) => OffloadStore.UpdateJob(tx, run.JobId, job =>
     {
-        var jobs = tx.Database.GetCollection<OffloadJobDocument>(CatalogCollections.OffloadJobs);
-        var job = jobs.FindById(run.JobId);
-        if (job is null)
-        {
-            return;
-        }
-
         job.Status = status;
         job.FilesCopied = run.FilesCopied;
         job.FilesSkipped = run.FilesResumed;
@@ -223,6 +205,5 @@ internal sealed class OffloadJournal(CatalogDatabase? catalog, OffloadRun run)
         job.ReReadMode = run.OverallReReadMode();
         job.Error = error;
         job.FinishedAt = tx.Now;
-        jobs.Update(job);
-    }
+    });
 }

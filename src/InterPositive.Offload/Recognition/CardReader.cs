@@ -143,9 +143,9 @@ public sealed class CardReader(ICardFiles files)
             clip = clip with { Reel = roll };
         }
 
-        if (source.Family == CameraFamily.Blackmagic && clip.Codec is not null && !clip.Codec.StartsWith("BRAW", StringComparison.Ordinal))
+        if (source.Family == CameraFamily.Blackmagic && clip.Codec is not null && clip.Codec != CodecNames.BlackmagicRaw)
         {
-            clip = clip with { Codec = "BRAW (" + clip.Codec + ")" };
+            clip = clip with { Codec = CodecNames.BlackmagicRaw, CodecId = clip.CodecId ?? clip.Codec };
         }
 
         return clip;

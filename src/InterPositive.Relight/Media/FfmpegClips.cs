@@ -1,9 +1,9 @@
 using System.Buffers;
 using System.Buffers.Binary;
-using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using InterPositive.Formats;
+using InterPositive.Media;
 
 namespace InterPositive.Relight.Media;
 
@@ -52,108 +52,42 @@ public static class Rgb48
     }
 }
 
-/// <summary>ffprobe and ffmpeg child processes for clips: decode to rgb48le, encode previews.</summary>
+/// <summary>Clips as ffmpeg sees them: which files are clips, and their picture from ffprobe (through <see cref="MediaTools"/>).</summary>
 public static class Ffmpeg
 {
-    public static string FfmpegPath { get; set; } = "/usr/bin/ffmpeg";
-
-    public static string FfprobePath { get; set; } = "/usr/bin/ffprobe";
-
     private static readonly HashSet<string> ClipExtensions = new(StringComparer.OrdinalIgnoreCase) { ".mov", ".mp4", ".mxf", ".mkv", ".avi", ".m4v" };
 
     public static bool IsClip(string path) => ClipExtensions.Contains(Path.GetExtension(path));
 
-    public static async Task<ClipInfo> ProbeAsync(string path, CancellationToken cancellationToken)
-    {
-        var (code, stdout, stderr) = await RunAsync(FfprobePath, ["-v", "error", "-select_streams", "v:0", "-show_entries", "stream=width,height,r_frame_rate,nb_frames", "-of", "default=noprint_wrappers=1", path], cancellationToken);
-        if (code != 0)
-        {
-            throw new MalformedInputException($"ffprobe could not read it: {LastLine(stderr)}", path);
-        }
+    public static async Task<ClipInfo> ProbeAsync(string path, CancellationToken cancellationToken, MediaTools? media = null) =>
+        Picture(await (media ?? MediaTools.Default).ProbeAsync(path, cancellationToken), path);
 
-        return ParseProbe(stdout, path);
-    }
-
-    /// <summary>Parses ffprobe's key=value lines.</summary>
-    public static ClipInfo ParseProbe(string text, string source)
+    /// <summary>The first video stream's picture; a probe without a sized video stream is malformed input.</summary>
+    public static ClipInfo Picture(ProbeResult probe, string source)
     {
-        var values = text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Select(l => l.Split('=', 2))
-            .Where(p => p.Length == 2)
-            .GroupBy(p => p[0], StringComparer.Ordinal)
-            .ToDictionary(g => g.Key, g => g.First()[1], StringComparer.Ordinal);
-        if (!values.TryGetValue("width", out var w) || !int.TryParse(w, NumberStyles.None, CultureInfo.InvariantCulture, out var width) || width <= 0
-            || !values.TryGetValue("height", out var h) || !int.TryParse(h, NumberStyles.None, CultureInfo.InvariantCulture, out var height) || height <= 0)
+        if (probe.Video is not { Width: { } width, Height: { } height } video)
         {
             throw new MalformedInputException("no video stream with a size", source, field: "stream");
         }
 
-        var rate = values.GetValueOrDefault("r_frame_rate") is { Length: > 0 } r && r != "0/0" ? r : "24";
-        long? frames = values.TryGetValue("nb_frames", out var n) && long.TryParse(n, NumberStyles.None, CultureInfo.InvariantCulture, out var count) ? count : null;
-        return new ClipInfo(width, height, rate, frames);
+        var rate = video.RFrameRate is { Length: > 0 } r && r != "0/0" ? r : "24";
+        return new ClipInfo(width, height, rate, video.Frames);
     }
-
-    internal static async Task<(int Code, string Stdout, string Stderr)> RunAsync(string file, IReadOnlyList<string> arguments, CancellationToken cancellationToken)
-    {
-        using var process = Start(file, arguments, redirectInput: false);
-        var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
-        var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
-        try
-        {
-            await process.WaitForExitAsync(cancellationToken);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw;
-        }
-
-        return (process.ExitCode, await stdout, await stderr);
-    }
-
-    internal static Process Start(string file, IReadOnlyList<string> arguments, bool redirectInput)
-    {
-        var info = new ProcessStartInfo(file)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = redirectInput,
-            UseShellExecute = false,
-        };
-        foreach (var argument in arguments)
-        {
-            info.ArgumentList.Add(argument);
-        }
-
-        try
-        {
-            return Process.Start(info) ?? throw new IOException($"{file} did not start");
-        }
-        catch (System.ComponentModel.Win32Exception error)
-        {
-            throw new IOException($"{file} could not be started: {error.Message}", error);
-        }
-    }
-
-    internal static string LastLine(string text) =>
-        text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).LastOrDefault() ?? "no message";
 }
 
 /// <summary>Decodes a clip to planar frames through an ffmpeg child process (rgb48le on its stdout).</summary>
 public sealed class ClipReader : IAsyncDisposable
 {
-    private readonly Process _process;
+    private readonly MediaProcess _process;
     private readonly Stream _stdout;
-    private readonly Task<string> _stderr;
     private readonly byte[] _packed;
 
-    private ClipReader(string path, ClipInfo info, Process process)
+    private ClipReader(string path, ClipInfo info, MediaProcess process)
     {
         Path = path;
         Info = info;
         _process = process;
-        _stdout = process.StandardOutput.BaseStream;
-        _stderr = process.StandardError.ReadToEndAsync();
+        _stdout = process.Stdout;
         _packed = ArrayPool<byte>.Shared.Rent(info.Width * info.Height * 6);
     }
 
@@ -161,9 +95,10 @@ public sealed class ClipReader : IAsyncDisposable
 
     public ClipInfo Info { get; }
 
-    public static async Task<ClipReader> OpenAsync(string path, CancellationToken cancellationToken, int? maxFrames = null, double? startSeconds = null)
+    public static async Task<ClipReader> OpenAsync(string path, CancellationToken cancellationToken, int? maxFrames = null, double? startSeconds = null, MediaTools? media = null)
     {
-        var info = await Ffmpeg.ProbeAsync(path, cancellationToken);
+        media ??= MediaTools.Default;
+        var info = await Ffmpeg.ProbeAsync(path, cancellationToken, media);
         var arguments = new List<string> { "-v", "error", "-nostdin" };
         if (startSeconds is { } start)
         {
@@ -177,7 +112,7 @@ public sealed class ClipReader : IAsyncDisposable
         }
 
         arguments.AddRange(["-f", "rawvideo", "-pix_fmt", "rgb48le", "pipe:1"]);
-        return new ClipReader(path, info, Ffmpeg.Start(Ffmpeg.FfmpegPath, arguments, redirectInput: false));
+        return new ClipReader(path, info, media.StartFfmpeg(arguments, path));
     }
 
     /// <summary>Reads the next frame into <paramref name="planar"/> (3·W·H floats); false at the end of the clip.</summary>
@@ -198,10 +133,9 @@ public sealed class ClipReader : IAsyncDisposable
 
         if (read == 0)
         {
-            await _process.WaitForExitAsync(cancellationToken);
-            if (_process.ExitCode != 0)
+            if (await _process.WaitForExitAsync(cancellationToken) != 0)
             {
-                throw new MalformedInputException($"ffmpeg could not decode it: {Ffmpeg.LastLine(await _stderr)}", Path);
+                throw new MalformedInputException($"ffmpeg could not decode it: {MediaProcess.LastLine(_process.Errors)}", Path);
             }
 
             return false;
@@ -218,13 +152,7 @@ public sealed class ClipReader : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        if (!_process.HasExited)
-        {
-            _process.Kill(entireProcessTree: true);
-        }
-
-        await _process.WaitForExitAsync();
-        _process.Dispose();
+        await _process.DisposeAsync();
         ArrayPool<byte>.Shared.Return(_packed);
     }
 }
@@ -232,24 +160,22 @@ public sealed class ClipReader : IAsyncDisposable
 /// <summary>Encodes planar display-referred frames into a ProRes or H.264 preview through an ffmpeg child process.</summary>
 public sealed class ClipWriter : IAsyncDisposable
 {
-    private readonly Process _process;
+    private readonly MediaProcess _process;
     private readonly Stream _stdin;
-    private readonly Task<string> _stderr;
     private readonly byte[] _packed;
     private readonly int _width;
     private readonly int _height;
     private readonly string _temporary;
     private bool _completed;
 
-    private ClipWriter(string path, string temporary, int width, int height, Process process)
+    private ClipWriter(string path, string temporary, int width, int height, MediaProcess process)
     {
         Path = path;
         _temporary = temporary;
         _width = width;
         _height = height;
         _process = process;
-        _stdin = process.StandardInput.BaseStream;
-        _stderr = process.StandardError.ReadToEndAsync();
+        _stdin = process.Stdin;
         _packed = ArrayPool<byte>.Shared.Rent(width * height * 6);
     }
 
@@ -264,7 +190,7 @@ public sealed class ClipWriter : IAsyncDisposable
             _ => throw new ArgumentException($"{path}: write clips as .mov (ProRes), .mp4 (H.264) or a numbered still pattern (name_%06d.png)"),
         };
 
-    public static ClipWriter Start(string path, int width, int height, string frameRate, ClipOutputKind kind)
+    public static ClipWriter Start(string path, int width, int height, string frameRate, ClipOutputKind kind, MediaTools? media = null)
     {
         var folder = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path));
         if (!string.IsNullOrEmpty(folder))
@@ -282,7 +208,7 @@ public sealed class ClipWriter : IAsyncDisposable
             ? ["-c:v", "prores_ks", "-profile:v", "3", "-pix_fmt", "yuv422p10le", "-f", "mov"]
             : ["-c:v", "libx264", "-preset", "veryfast", "-crf", "18", "-pix_fmt", "yuv420p", "-movflags", "+faststart", "-f", "mp4"]);
         arguments.Add(temporary);
-        return new ClipWriter(path, temporary, width, height, Ffmpeg.Start(Ffmpeg.FfmpegPath, arguments, redirectInput: true));
+        return new ClipWriter(path, temporary, width, height, (media ?? MediaTools.Default).StartFfmpeg(arguments, path, writeInput: true));
     }
 
     public async Task WriteAsync(ReadOnlyMemory<float> planar, CancellationToken cancellationToken)
@@ -295,7 +221,8 @@ public sealed class ClipWriter : IAsyncDisposable
         }
         catch (IOException error)
         {
-            throw new IOException($"ffmpeg stopped taking frames for {Path}: {Ffmpeg.LastLine(await _stderr)}", error);
+            await _process.WaitForExitAsync(CancellationToken.None);
+            throw new IOException($"ffmpeg stopped taking frames for {Path}: {MediaProcess.LastLine(_process.Errors)}", error);
         }
     }
 
@@ -303,10 +230,9 @@ public sealed class ClipWriter : IAsyncDisposable
     public async Task CompleteAsync(CancellationToken cancellationToken)
     {
         await _stdin.DisposeAsync();
-        await _process.WaitForExitAsync(cancellationToken);
-        if (_process.ExitCode != 0)
+        if (await _process.WaitForExitAsync(cancellationToken) != 0)
         {
-            throw new IOException($"ffmpeg failed to encode {Path}: {Ffmpeg.LastLine(await _stderr)}");
+            throw new IOException($"ffmpeg failed to encode {Path}: {MediaProcess.LastLine(_process.Errors)}");
         }
 
         File.Move(_temporary, Path, overwrite: true);
@@ -315,13 +241,7 @@ public sealed class ClipWriter : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        if (!_process.HasExited)
-        {
-            _process.Kill(entireProcessTree: true);
-        }
-
-        await _process.WaitForExitAsync();
-        _process.Dispose();
+        await _process.DisposeAsync();
         ArrayPool<byte>.Shared.Return(_packed);
         if (!_completed && File.Exists(_temporary))
         {

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using InterPositive.Media;
 using InterPositive.Relight.Models;
 
 namespace InterPositive.Relight.Media;
@@ -24,11 +25,11 @@ public sealed class PreviewSetMaker
     private readonly IRelightModel _model;
     private readonly TimeProvider _time;
 
-    public PreviewSetMaker(IRelightModel model, TimeProvider time, BuiltInModel? before = null)
+    public PreviewSetMaker(IRelightModel model, TimeProvider time, BuiltInModel? before = null, MediaTools? media = null)
     {
         _model = model;
         _time = time;
-        _relighter = new Relighter(model, time, before);
+        _relighter = new Relighter(model, time, before, media);
     }
 
     /// <param name="clipPath">The clip on the destination drive.</param>

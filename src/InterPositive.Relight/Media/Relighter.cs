@@ -1,5 +1,6 @@
 using System.Threading.Channels;
 using InterPositive.Lighting.Colour;
+using InterPositive.Media;
 using InterPositive.Relight.Colour;
 using InterPositive.Relight.Models;
 using InterPositive.Relight.Runtime;
@@ -29,7 +30,11 @@ public sealed record RelightReport(
     int Height,
     long Frames,
     int Batch,
-    RelightTimings TimingsMs);
+    RelightTimings TimingsMs)
+{
+    /// <summary>A clip's estimates of its per-take parameters: at the start, after each cut and camera move (empty for a still).</summary>
+    public IReadOnlyList<TakeEstimate> Estimates { get; init; } = [];
+}
 
 /// <summary>The parameters a relight ran with (per take; never per frame).</summary>
 public sealed record RelightParameters(
@@ -46,7 +51,8 @@ public sealed record RelightParameters(
     string Output,
     string? DisplayCurve,
     string Normals,
-    double[]? SourceLighting);
+    double[]? SourceLighting,
+    SourceLamp? SourceLamp = null);
 
 /// <summary>Milliseconds per stage (inference per frame as well).</summary>
 public sealed record RelightTimings(double Prepare, double Decode, double Inference, double Encode, double Total, double InferencePerFrame);
@@ -60,12 +66,15 @@ public sealed class Relighter
     private readonly IRelightModel _model;
     private readonly BuiltInModel? _before;
     private readonly TimeProvider _time;
+    private readonly MediaTools _media;
 
     /// <param name="model">The model to run (built-in or bring-your-own).</param>
     /// <param name="time">Clock for timings.</param>
     /// <param name="before">Built-in model for the "before" half of side-by-side output (the same output transform, nothing changed).</param>
-    public Relighter(IRelightModel model, TimeProvider time, BuiltInModel? before = null)
+    /// <param name="media">ffmpeg and ffprobe for clips (default: from PATH).</param>
+    public Relighter(IRelightModel model, TimeProvider time, BuiltInModel? before = null, MediaTools? media = null)
     {
+        _media = media ?? MediaTools.Default;
         _model = model;
         _time = time;
         _before = before ?? model as BuiltInModel;
@@ -104,7 +113,8 @@ public sealed class Relighter
         }
 
         var decoded = _time.GetTimestamp();
-        var take = _model.Prepare(request.Settings, frame.Values, frame.Height, frame.Width, normals);
+        var settings = request.Settings with { SourceLamp = SourceLamps.Resolve(request.Settings, [frame.Values], frame.Height, frame.Width) };
+        var take = _model.Prepare(settings, frame.Values, frame.Height, frame.Width, normals);
         var prepared = _time.GetTimestamp();
         using var input = TensorBuffer.From(frame.Values, 1, 3, frame.Height, frame.Width);
         using var output = new TensorBuffer(1, 3, frame.Height, frame.Width);
@@ -115,7 +125,7 @@ public sealed class Relighter
         var width = frame.Width;
         if (request.SideBySide)
         {
-            result = StillFrames.SideBySide(RunBefore(request.Settings, frame.Values, frame.Height, frame.Width, cancellationToken), result, frame.Width, frame.Height);
+            result = StillFrames.SideBySide(RunBefore(settings, frame.Values, frame.Height, frame.Width, cancellationToken), result, frame.Width, frame.Height);
             width *= 2;
         }
 
@@ -148,7 +158,7 @@ public sealed class Relighter
         }
 
         var start = _time.GetTimestamp();
-        await using var reader = await ClipReader.OpenAsync(request.Input, cancellationToken, maxFrames: request.MaxFrames is { } m ? (int)Math.Min(m, int.MaxValue) : null);
+        await using var reader = await ClipReader.OpenAsync(request.Input, cancellationToken, maxFrames: request.MaxFrames is { } m ? (int)Math.Min(m, int.MaxValue) : null, media: _media);
         var (width, height) = (reader.Info.Width, reader.Info.Height);
         var frameSize = 3 * width * height;
         // Batches fill the session without holding seconds of 4K in memory.
@@ -161,84 +171,63 @@ public sealed class Relighter
             throw new ArgumentException("ProRes and H.264 previews are display-referred: use --to display, or a numbered DPX/PNG sequence for log or linear");
         }
 
-        var channel = Channel.CreateBounded<(TensorBuffer Frames, int Count)>(new BoundedChannelOptions(2) { FullMode = BoundedChannelFullMode.Wait, SingleReader = true, SingleWriter = true });
-        double decodeMs = 0, inferenceMs = 0, encodeMs = 0, prepareMs = 0;
+        var channel = Channel.CreateBounded<ClipBatch>(new BoundedChannelOptions(2) { FullMode = BoundedChannelFullMode.Wait, SingleReader = true, SingleWriter = true });
+        var decodeMs = new double[1];
+        double inferenceMs = 0, encodeMs = 0, prepareMs = 0;
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var decoder = Task.Run(
-            async () =>
-            {
-                try
-                {
-                    while (true)
-                    {
-                        TensorBuffer? buffer = new TensorBuffer(batch, 3, height, width);
-                        try
-                        {
-                            var count = 0;
-                            var t0 = _time.GetTimestamp();
-                            while (count < batch && await reader.ReadAsync(buffer.Memory.Slice(count * frameSize, frameSize), stop.Token))
-                            {
-                                count++;
-                            }
-
-                            decodeMs += _time.GetElapsedTime(t0).TotalMilliseconds;
-                            if (count == 0)
-                            {
-                                break;
-                            }
-
-                            await channel.Writer.WriteAsync((buffer, count), stop.Token);
-                            // The consumer owns it now.
-                            buffer = null;
-                        }
-                        finally
-                        {
-                            buffer?.Dispose();
-                        }
-                    }
-
-                    channel.Writer.Complete();
-                }
-                catch (Exception error)
-                {
-                    channel.Writer.Complete(error);
-                }
-            },
-            stop.Token);
+        var decoder = Task.Run(() => DecodeAsync(reader, channel.Writer, batch, height, width, decodeMs, stop.Token), stop.Token);
 
         // Output buffers are reused for every batch of the take.
         using var output = new TensorBuffer(batch, 3, height, width);
         using var before = request.SideBySide ? new TensorBuffer(batch, 3, height, width) : null;
         ClipWriter? writer = null;
+        var tracker = new TakeTracker(request.Settings);
+        RelightSettings? current = null;
+        float[]? representative = null;
+        PreparedTake? first = null;
         PreparedTake? take = null;
         PreparedTake? beforeTake = null;
         long frames = 0;
         try
         {
-            await foreach (var (frames4, count) in channel.Reader.ReadAllAsync(stop.Token))
+            await foreach (var item in channel.Reader.ReadAllAsync(stop.Token))
             {
-                using var owned = frames4;
-                if (take is null)
+                using var owned = item.Frames;
+                var t0 = _time.GetTimestamp();
+                if (tracker.NeedsEstimate(item.Cut, item.Signature) is { } reason)
                 {
-                    var t0 = _time.GetTimestamp();
-                    // Per take, from the first frames of it: the same values then serve every frame.
-                    var representative = TakeAnalysis.MeanFrame(Enumerable.Range(0, count).Select(i => frames4.Span.Slice(i * frameSize, frameSize).ToArray()).ToList());
-                    take = _model.Prepare(request.Settings, representative, height, width);
-                    beforeTake = request.SideBySide ? _before!.Prepare(Before(request.Settings), representative, height, width) : null;
-                    prepareMs = _time.GetElapsedTime(t0).TotalMilliseconds;
-                    writer = outputKind == ClipOutputKind.Sequence ? null : ClipWriter.Start(request.Output, outWidth, height, reader.Info.FrameRate, outputKind);
+                    // Per take, from the frames of the batch that starts it (or that moved): the same values serve the
+                    // frames after it until the next cut or move, eased in so nothing jumps.
+                    var batchFrames = Enumerable.Range(0, item.Count).Select(i => item.Frames.Span.Slice(i * frameSize, frameSize).ToArray()).ToList();
+                    representative = TakeAnalysis.MeanFrame(batchFrames);
+                    var lamp = SourceLamps.Resolve(request.Settings, [.. batchFrames.Select(f => (ReadOnlyMemory<float>)f)], height, width);
+                    var lighting = request.Settings.Key is not null && request.Settings.SourceLighting is null
+                        ? TakePreparation.SourceLighting(request.Settings, representative, height, width, default)
+                        : null;
+                    tracker.Estimate(item.First, reason, item.Signature, lamp, lighting);
                 }
 
+                var settings = tracker.Next(item.Count);
+                if (!ReferenceEquals(settings, current))
+                {
+                    current = settings;
+                    take = _model.Prepare(settings, representative, height, width);
+                    beforeTake = request.SideBySide ? _before!.Prepare(Before(settings), representative, height, width) : null;
+                    first ??= take;
+                }
+
+                prepareMs += _time.GetElapsedTime(t0).TotalMilliseconds;
+                writer ??= outputKind == ClipOutputKind.Sequence ? null : ClipWriter.Start(request.Output, outWidth, height, reader.Info.FrameRate, outputKind, _media);
                 var t1 = _time.GetTimestamp();
-                _model.Run(take, frames4, null, output, stop.Token);
+                _model.Run(take!, item.Frames, null, output, stop.Token);
                 if (before is not null)
                 {
-                    _before!.Run(beforeTake!, frames4, null, before, stop.Token);
+                    _before!.Run(beforeTake!, item.Frames, null, before, stop.Token);
                 }
 
                 inferenceMs += _time.GetElapsedTime(t1).TotalMilliseconds;
                 var t2 = _time.GetTimestamp();
-                for (var i = 0; i < count; i++)
+                for (var i = 0; i < item.Count; i++)
                 {
                     var after = output.Memory.Slice(i * frameSize, frameSize);
                     ReadOnlyMemory<float> picture = before is null ? after : StillFrames.SideBySide(before.Span.Slice(i * frameSize, frameSize), after.Span, width, height);
@@ -258,7 +247,7 @@ public sealed class Relighter
             }
 
             await decoder;
-            if (take is null)
+            if (first is null)
             {
                 throw new InvalidDataException($"{request.Input}: the clip has no frames");
             }
@@ -293,12 +282,108 @@ public sealed class Relighter
         }
 
         var total = _time.GetElapsedTime(start).TotalMilliseconds;
-        return Report(request, take, width, height, frames, batch, new RelightTimings(prepareMs, decodeMs, inferenceMs, encodeMs, total, inferenceMs / Math.Max(frames, 1)));
+        return Report(request, first, width, height, frames, batch, new RelightTimings(prepareMs, decodeMs[0], inferenceMs, encodeMs, total, inferenceMs / Math.Max(frames, 1))) with
+        {
+            Estimates = [.. tracker.Estimates],
+        };
     }
+
+    /// <summary>
+    /// Reads the clip into batches, fingerprinting every frame (<see cref="FrameSignature"/>): a batch ends early at a
+    /// cut, so the frame after it opens the next batch and gets its own estimate.
+    /// </summary>
+    private async Task DecodeAsync(ClipReader reader, ChannelWriter<ClipBatch> writer, int batch, int height, int width, double[] decodeMs, CancellationToken cancellationToken)
+    {
+        var frameSize = 3 * width * height;
+        TensorBuffer? buffer = null;
+        try
+        {
+            float[]? previous = null;
+            float[]? firstSignature = null;
+            var count = 0;
+            var cutAtStart = false;
+            long index = 0, batchStart = 0;
+            while (true)
+            {
+                var t0 = _time.GetTimestamp();
+                buffer ??= new TensorBuffer(batch, 3, height, width);
+                var slot = buffer.Memory.Slice(count * frameSize, frameSize);
+                var read = await reader.ReadAsync(slot, cancellationToken);
+                var signature = read ? FrameSignature.Of(slot.Span, height, width) : null;
+                decodeMs[0] += _time.GetElapsedTime(t0).TotalMilliseconds;
+                if (!read)
+                {
+                    break;
+                }
+
+                var cut = previous is not null && FrameSignature.Distance(signature, previous) > FrameSignature.CutThreshold;
+                previous = signature;
+                if (cut && count > 0)
+                {
+                    // Close the batch before the cut; this frame opens the next one.
+                    var next = new TensorBuffer(batch, 3, height, width);
+                    slot.Span.CopyTo(next.Span[..frameSize]);
+                    var full = buffer;
+                    buffer = next;
+                    await SendAsync(new ClipBatch(full, count, batchStart, cutAtStart, firstSignature!));
+                    count = 0;
+                }
+
+                if (count == 0)
+                {
+                    (batchStart, cutAtStart, firstSignature) = (index, cut, signature);
+                }
+
+                count++;
+                index++;
+                if (count == batch)
+                {
+                    var full = buffer;
+                    buffer = null;
+                    await SendAsync(new ClipBatch(full, count, batchStart, cutAtStart, firstSignature!));
+                    count = 0;
+                }
+            }
+
+            if (count > 0)
+            {
+                var full = buffer!;
+                buffer = null;
+                await SendAsync(new ClipBatch(full, count, batchStart, cutAtStart, firstSignature!));
+            }
+
+            writer.Complete();
+        }
+        catch (Exception error)
+        {
+            writer.Complete(error);
+        }
+        finally
+        {
+            buffer?.Dispose();
+        }
+
+        // The consumer owns a batch once it is written; until then it is ours to return.
+        async Task SendAsync(ClipBatch item)
+        {
+            try
+            {
+                await writer.WriteAsync(item, cancellationToken);
+            }
+            catch
+            {
+                item.Frames.Dispose();
+                throw;
+            }
+        }
+    }
+
+    /// <summary>Frames decoded together; <paramref name="Cut"/> when the first follows a cut.</summary>
+    private readonly record struct ClipBatch(TensorBuffer Frames, int Count, long First, bool Cut, float[] Signature);
 
     private RelightReport Report(RelightRequest request, PreparedTake take, int width, int height, long frames, int batch, RelightTimings timings)
     {
-        var s = request.Settings;
+        var s = take.Settings;
         var normals = s.Key is null && take.Graph is null ? "none"
             : take.Graph?.Shading switch
             {
@@ -309,7 +394,7 @@ public sealed class Relighter
             };
         var parameters = new RelightParameters(
             s.InputCurve.Name, Gamuts.Name(s.CameraGamut), s.CameraKelvin, s.CameraTint, s.LampKelvin, s.LampTint, s.Adaptation.ToString(), s.ExposureStops, s.Key, s.Cdl?.Id,
-            s.Output.ToString().ToLowerInvariant(), s.Output == OutputKind.Display ? s.DisplayCurve.Name : null, normals, take.SourceLighting?.Values.ToArray());
+            s.Output.ToString().ToLowerInvariant(), s.Output == OutputKind.Display ? s.DisplayCurve.Name : null, normals, take.SourceLighting?.Values.ToArray(), s.SourceLamp);
         return new RelightReport(request.Input, request.Output, _model.Name, _model.Version, _model.Provider?.Provider ?? ProviderChoice.Cpu, _model.Provider?.Reason ?? "", parameters, width, height, frames, batch, timings);
     }
 }

@@ -48,7 +48,7 @@ public enum GraphPart
 /// reference (<see cref="RelightReference"/>) does the same, so the graph still matches it to 1e-4.
 /// </para>
 /// </summary>
-public static class BuiltInRelightModel
+public static partial class BuiltInRelightModel
 {
     public const string Name = "interpositive-relight";
     public const long Version = 1;

@@ -219,7 +219,7 @@ public sealed class ByoModel : IRelightModel
             float[] values = input.Role switch
             {
                 TensorRoles.ExposureStops => Fill(count, (float)settings.ExposureStops),
-                TensorRoles.TargetCct => Fill(count, (float)(settings.LampKelvin ?? settings.CameraKelvin)),
+                TensorRoles.TargetCct => Fill(count, (float)(settings.LampKelvin ?? settings.SourceKelvin)),
                 TensorRoles.TargetTint => Fill(count, (float)settings.LampTint),
                 TensorRoles.AdaptationMatrix => Expect(settings.AdaptationMatrix().ToFloats(), count, input),
                 TensorRoles.ShCoefficients => Coefficients(target!, count, input),

@@ -30,8 +30,9 @@ public sealed record KeyChange(double Azimuth, double Elevation, double Stops)
 
 /// <summary>
 /// Everything one relight of a take asks for, in the trade's terms. The lamp CCT/tint changes the colour of the
-/// light as if the lamps were swapped, with the camera's white balance (<see cref="CameraKelvin"/>,
-/// <see cref="CameraTint"/>) left as it was.
+/// light as if the lamps were swapped, from the take's <see cref="SourceLamp"/> (measured, or the camera's white
+/// balance when unknown), with the camera's white balance (<see cref="CameraKelvin"/>, <see cref="CameraTint"/>)
+/// left as it was.
 /// </summary>
 public sealed record RelightSettings
 {
@@ -42,6 +43,18 @@ public sealed record RelightSettings
     public double CameraKelvin { get; init; } = 5600;
 
     public double CameraTint { get; init; }
+
+    /// <summary>
+    /// The lamp the take was lit by (<see cref="SourceLamps"/>): what a lamp swap changes from. Null: the camera's white
+    /// balance, which is what <see cref="Media.Relighter"/> replaces by the measured light before it prepares a take.
+    /// </summary>
+    public SourceLamp? SourceLamp { get; init; }
+
+    /// <summary>The source lamp's CCT: <see cref="SourceLamp"/>'s, or the camera's white balance.</summary>
+    public double SourceKelvin => SourceLamp?.Kelvin ?? CameraKelvin;
+
+    /// <summary>The source lamp's tint (relight's convention), or the camera's.</summary>
+    public double SourceTint => SourceLamp?.Tint ?? CameraTint;
 
     /// <summary>The new lamps' CCT; null leaves the colour of the light alone.</summary>
     public double? LampKelvin { get; init; }
@@ -67,10 +80,13 @@ public sealed record RelightSettings
     /// <summary>The take's lighting as shot when the lighting analysis already has it; fitted from the take otherwise.</summary>
     public ShLighting? SourceLighting { get; init; }
 
-    /// <summary>The lamp change in the camera's RGB.</summary>
+    /// <summary>
+    /// The lamp change in the camera's RGB: from the source lamp to the new one. The camera's white balance is a
+    /// von Kries scaling in the same kind of cone space, so it commutes with the change and drops out.
+    /// </summary>
     public Matrix3 AdaptationMatrix() =>
-        LampKelvin is { } k || LampTint != 0
-            ? LampAdaptation.LampChange(CameraGamut, Adaptation, CameraKelvin, CameraTint, LampKelvin ?? CameraKelvin, LampTint)
+        LampKelvin is not null || LampTint != 0
+            ? LampAdaptation.LampChange(CameraGamut, Adaptation, SourceKelvin, SourceTint, LampKelvin ?? SourceKelvin, LampTint)
             : Matrix3.Identity;
 
     /// <summary>The settings with a preset's changes applied on top.</summary>
@@ -110,6 +126,7 @@ public sealed record RelightSettings
             throw new ArgumentException("--to log writes back in the input's own log curve: give it with --log");
         }
 
+        SourceLamp?.Validate();
         Cdl?.Validate();
     }
 }

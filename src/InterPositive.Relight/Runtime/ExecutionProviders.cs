@@ -26,9 +26,10 @@ public sealed record ProviderChoice(string Provider, string Reason, IReadOnlyLis
 }
 
 /// <summary>
-/// Builds session options for the chosen provider. On the CPU build of ONNX Runtime (the only one our package
-/// source serves) the CUDA/TensorRT append throws <see cref="EntryPointNotFoundException"/>: it is caught and the
-/// session falls back to the CPU provider, with the reason recorded.
+/// Builds session options for the chosen provider. The GPU package offers CUDA and TensorRT on every machine, so each is
+/// asked for only when <see cref="GpuProbe"/> finds its provider library and the CUDA/cuDNN/TensorRT libraries it
+/// loads; an append that still throws (the CPU package throws <see cref="EntryPointNotFoundException"/>, the GPU one
+/// <see cref="OnnxRuntimeException"/>) is caught. Either way the session falls back to the CPU provider with the reason.
 /// </summary>
 public static class ExecutionProviders
 {
@@ -91,6 +92,12 @@ public static class ExecutionProviders
                 continue;
             }
 
+            if (GpuProbe.For(provider) is { Ready: false } probe)
+            {
+                notes.Add(probe.Why);
+                continue;
+            }
+
             try
             {
                 if (provider == ProviderChoice.TensorRt)
@@ -104,7 +111,7 @@ public static class ExecutionProviders
                     options.AppendExecutionProvider_CUDA(deviceId);
                 }
 
-                return new ProviderChoice(provider, preference == ExecutionPreference.Auto ? "GPU build and device present" : "asked for", available);
+                return new ProviderChoice(provider, preference == ExecutionPreference.Auto ? "GPU build and its libraries present" : "asked for", available);
             }
             catch (Exception error) when (error is EntryPointNotFoundException or OnnxRuntimeException or DllNotFoundException)
             {

@@ -14,9 +14,25 @@ public sealed class ModelSession : IDisposable
 
     public ModelSession(byte[] model, ExecutionPreference preference, int intraOpThreads = 0, int deviceId = 0, GraphOptimizationLevel optimisation = GraphOptimizationLevel.ORT_ENABLE_ALL)
     {
-        using var options = ExecutionProviders.CreateOptions(preference, out var choice, deviceId, intraOpThreads, optimisation);
+        var options = ExecutionProviders.CreateOptions(preference, out var choice, deviceId, intraOpThreads, optimisation);
+        try
+        {
+            _session = new InferenceSession(model, options);
+        }
+        catch (OnnxRuntimeException error) when (choice.IsGpu)
+        {
+            // Libraries present but no device that answers (or a driver too old): the CPU provider, with the reason.
+            options.Dispose();
+            options = ExecutionProviders.CreateOptions(ExecutionPreference.Cpu, out var cpu, deviceId, intraOpThreads, optimisation);
+            choice = cpu with { Reason = $"{choice.Provider} could not start a session: {error.Message.Split('\n')[0]}" };
+            _session = new InferenceSession(model, options);
+        }
+        finally
+        {
+            options.Dispose();
+        }
+
         Provider = choice;
-        _session = new InferenceSession(model, options);
         Inputs = _session.InputMetadata;
         Outputs = _session.OutputMetadata;
         Metadata = _session.ModelMetadata.CustomMetadataMap;

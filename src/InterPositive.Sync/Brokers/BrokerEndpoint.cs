@@ -76,7 +76,9 @@ public sealed class BrokerEndpoint
             pass ??= colon < 0 ? null : Uri.UnescapeDataString(uri.UserInfo[(colon + 1)..]);
         }
 
-        return new BrokerEndpoint(uri.Host, port, tls) { Username = user, Password = pass };
+        // Uri keeps an IPv6 literal in brackets; the socket layer wants the bare address.
+        var host = uri.HostNameType == UriHostNameType.IPv6 ? uri.Host.Trim('[', ']') : uri.Host;
+        return new BrokerEndpoint(host, port, tls) { Username = user, Password = pass };
     }
 
     /// <summary>Loads a client certificate: a .pfx/.p12 (with an optional password) or a PEM certificate and key.</summary>
@@ -126,7 +128,7 @@ public sealed class BrokerEndpoint
 
     /// <summary>The endpoint without credentials, for logs.</summary>
     public override string ToString() => string.Create(CultureInfo.InvariantCulture,
-        $"{(UseTls ? "mqtts" : "mqtt")}://{(Username is null ? "" : Username + ":***@")}{Host}:{Port}");
+        $"{(UseTls ? "mqtts" : "mqtt")}://{(Username is null ? "" : Username + ":***@")}{(Host.Contains(':', StringComparison.Ordinal) ? "[" + Host + "]" : Host)}:{Port}");
 
     /// <summary>Removes a password from a URL before it goes into a message.</summary>
     public static string Redact(string url)

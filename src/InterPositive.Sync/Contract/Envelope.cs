@@ -6,6 +6,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using InterPositive.Catalog;
 using InterPositive.Formats;
+using InterPositive.Sync.Schemas;
 
 namespace InterPositive.Sync.Contract;
 
@@ -32,8 +33,11 @@ public sealed record MessageEnvelope(
 /// <summary>Writes and reads envelopes. Pure: bytes in, bytes out.</summary>
 public static class Envelope
 {
-    /// <summary>The contract version this code writes; receivers accept any 1.x.</summary>
-    public const string SchemaVersion = "1.0";
+    /// <summary>The contract version this code writes (1.1: typed previews, alerts, events and the look's source).</summary>
+    public const string SchemaVersion = "1.1";
+
+    /// <summary>The contract versions this code reads; a receiver quarantines any other rather than guess at it.</summary>
+    public static IReadOnlyList<string> KnownVersions { get; } = ["1.0", "1.1"];
 
     /// <summary>Receivers reject payloads above this size unless configured otherwise (1 MiB).</summary>
     public const int DefaultMaxPayloadBytes = 1024 * 1024;
@@ -73,9 +77,11 @@ public static class Envelope
     }
 
     /// <summary>
-    /// Reads and checks an envelope received on <paramref name="topic"/>: size, JSON, required fields, version, the
-    /// body hash, and that the topic agrees with the envelope. Throws <see cref="MalformedInputException"/> naming the
-    /// topic and the field; <see cref="IntegrityException"/> when the body does not match its hash.
+    /// Reads and checks an envelope received on <paramref name="topic"/>: size, JSON, a contract version this code knows,
+    /// the contract's JSON Schemas (envelope and body: the published files are the only definition of valid), that the
+    /// topic agrees with the envelope, and the body hash. Throws <see cref="OversizeMessageException"/>,
+    /// <see cref="UnknownVersionException"/>, <see cref="MalformedInputException"/> naming the topic and the field,
+    /// <see cref="ForeignProductionException"/>, or <see cref="IntegrityException"/> when the body does not match its hash.
     /// </summary>
     public static MessageEnvelope Read(ReadOnlyMemory<byte> payload, string topic, string root, int maxPayloadBytes = DefaultMaxPayloadBytes)
     {
@@ -85,86 +91,87 @@ public static class Envelope
                 string.Create(CultureInfo.InvariantCulture, $"payload of {payload.Length} bytes is over the {maxPayloadBytes}-byte limit"), topic);
         }
 
-        MessageEnvelope? envelope;
+        if (!System.Text.Unicode.Utf8.IsValid(payload.Span))
+        {
+            throw new MalformedInputException("not a message envelope: the payload is not UTF-8", topic);
+        }
+
+        using var document = ParseJson(payload, topic);
+        var element = document.RootElement;
+        if (element.ValueKind == JsonValueKind.Object
+            && element.TryGetProperty("schemaVersion", out var version) && version.ValueKind == JsonValueKind.String
+            && !KnownVersions.Contains(version.GetString()!))
+        {
+            throw new UnknownVersionException($"schema version {version.GetString()} is not one this receiver knows ({string.Join(", ", KnownVersions)})", topic);
+        }
+
+        var parts = Topics.Parse(root, topic)
+            ?? throw new MalformedInputException($"topic is not under {root}/{{production}}/{{unit}}/{{appliance}}/", topic);
+
+        // Who sent it and whether it arrived intact come before its form, so a changed byte reads as corruption, a
+        // smuggled production as foreign and a misfiled message as misfiled, not as a schema violation.
+        if (Text(element, "production") is { } claimed && claimed != parts.Production)
+        {
+            // A message that names another production than the topic it was published on is trying to cross the ACLs.
+            throw new ForeignProductionException($"envelope of production {claimed} on a topic of production {parts.Production}", topic);
+        }
+
+        if ((Text(element, "unit") is { } unit && unit != parts.Unit) || (Text(element, "appliance") is { } appliance && appliance != parts.Appliance)
+            || (Text(element, "kind") is { } kind && kind != parts.Kind) || (Text(element, "key") is { } key && key != parts.Key))
+        {
+            throw new MalformedInputException("the topic and the envelope disagree on who sent it or what it is", topic, field: "topic");
+        }
+
+        if (Text(element, "sha256") is { Length: 64 } sha256 && element.TryGetProperty("body", out var rawBody))
+        {
+            Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
+            SHA256.HashData(JsonMarshal.GetRawUtf8Value(rawBody), hash);
+            if (!Convert.ToHexStringLower(hash).Equals(sha256, StringComparison.OrdinalIgnoreCase))
+            {
+                throw new IntegrityException("body does not match its sha256", topic);
+            }
+        }
+
+        if (ContractValidator.Instance.Check(element) is { } violation)
+        {
+            throw new MalformedInputException("not a message envelope of the contract: " + violation, topic, field: FirstLocation(violation));
+        }
+
+        // The schema has checked every field's presence and form. Deserialised from the payload, not the document, so
+        // the body outlives this method's parse.
         try
         {
-            envelope = JsonSerializer.Deserialize(payload.Span, SyncJsonContext.Default.MessageEnvelope);
+            return JsonSerializer.Deserialize(payload.Span, SyncJsonContext.Default.MessageEnvelope)
+                ?? throw new MalformedInputException("empty envelope", topic);
         }
         catch (JsonException error)
         {
             throw new MalformedInputException($"not a message envelope: {error.Message}", topic, error.BytePositionInLine, error.Path, error);
         }
-
-        if (envelope is null)
-        {
-            throw new MalformedInputException("empty envelope", topic);
-        }
-
-        Require(envelope.SchemaVersion, "schemaVersion", topic);
-        if (!envelope.SchemaVersion.StartsWith("1.", StringComparison.Ordinal))
-        {
-            throw new MalformedInputException($"schema version {envelope.SchemaVersion} is not 1.x", topic, field: "schemaVersion");
-        }
-
-        if (!Guid.TryParse(envelope.MessageId, out _))
-        {
-            throw new MalformedInputException("messageId is not a UUID", topic, field: "messageId");
-        }
-
-        if (envelope.Sequence < 1)
-        {
-            throw new MalformedInputException("sequence must be 1 or more", topic, field: "sequence");
-        }
-
-        Require(envelope.Kind, "kind", topic);
-        Require(envelope.Key, "key", topic);
-        if (envelope.Body.ValueKind is JsonValueKind.Undefined or JsonValueKind.Null)
-        {
-            throw new MalformedInputException("body is missing", topic, field: "body");
-        }
-
-        if (envelope.Sha256 is not { Length: 64 })
-        {
-            throw new MalformedInputException("sha256 is not 64 hex digits", topic, field: "sha256");
-        }
-
-        var parts = Topics.Parse(root, topic)
-            ?? throw new MalformedInputException($"topic is not under {root}/{{production}}/{{unit}}/{{appliance}}/", topic);
-        if (!SyncIdentity.IsValidName(envelope.Production) || !SyncIdentity.IsValidName(envelope.Unit) || !SyncIdentity.IsValidName(envelope.Appliance))
-        {
-            throw new MalformedInputException("production, unit or appliance is not a valid name", topic, field: "production");
-        }
-
-        if (parts.Production != envelope.Production)
-        {
-            // A message that names another production than the topic it was published on is trying to cross the ACLs.
-            throw new ForeignProductionException($"envelope of production {envelope.Production} on a topic of production {parts.Production}", topic);
-        }
-
-        if (parts.Unit != envelope.Unit || parts.Appliance != envelope.Appliance || parts.Kind != envelope.Kind || parts.Key != envelope.Key)
-        {
-            throw new MalformedInputException("the topic and the envelope disagree on who sent it or what it is", topic, field: "topic");
-        }
-
-        Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
-        SHA256.HashData(JsonMarshal.GetRawUtf8Value(envelope.Body), hash);
-        if (!Convert.ToHexStringLower(hash).Equals(envelope.Sha256, StringComparison.OrdinalIgnoreCase))
-        {
-            throw new IntegrityException("body does not match its sha256", topic);
-        }
-
-        return envelope;
     }
 
     /// <summary>The body's canonical JSON text.</summary>
     public static string BodyText(MessageEnvelope envelope) => System.Text.Encoding.UTF8.GetString(JsonMarshal.GetRawUtf8Value(envelope.Body));
 
-    private static void Require(string? value, string field, string topic)
+    private static JsonDocument ParseJson(ReadOnlyMemory<byte> payload, string topic)
     {
-        if (string.IsNullOrEmpty(value))
+        try
         {
-            throw new MalformedInputException($"{field} is missing", topic, field: field);
+            return JsonDocument.Parse(payload, new JsonDocumentOptions { MaxDepth = 64 });
         }
+        catch (JsonException error)
+        {
+            throw new MalformedInputException($"not a message envelope: {error.Message}", topic, error.BytePositionInLine, error.Path, error);
+        }
+    }
+
+    private static string? Text(JsonElement element, string name) =>
+        element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+
+    private static string FirstLocation(string violation)
+    {
+        var colon = violation.IndexOf(':', StringComparison.Ordinal);
+        return colon <= 0 ? "/" : violation[..colon];
     }
 }
 
@@ -176,6 +183,12 @@ public sealed class IntegrityException(string cause, string source) : Exception(
 
 /// <summary>A message of a production the receiver does not take, or whose envelope and topic name different productions.</summary>
 public sealed class ForeignProductionException(string cause, string source) : Exception($"{source}: {cause}")
+{
+    public string SourceName { get; } = source;
+}
+
+/// <summary>An envelope of a contract version this receiver does not know.</summary>
+public sealed class UnknownVersionException(string cause, string source) : Exception($"{source}: {cause}")
 {
     public string SourceName { get; } = source;
 }

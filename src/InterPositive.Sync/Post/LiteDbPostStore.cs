@@ -15,7 +15,7 @@ public sealed class LiteDbPostStore : IPostStore
     private const string Sequences = "post_sequences";
     private const string Shots = "post_shots";
     private const string Cards = "post_cards";
-    private const string Rejects = "post_rejects";
+    private const string Rejects = "post_quarantine";
 
     private readonly LiteDatabase _database;
     private readonly Lock _gate = new();
@@ -122,20 +122,33 @@ public sealed class LiteDbPostStore : IPostStore
         }
     }
 
-    public Task RejectAsync(string reason, string topic, string detail, DateTimeOffset at, CancellationToken cancellationToken)
+    public Task QuarantineAsync(QuarantinedMessage message, CancellationToken cancellationToken)
     {
+        var bounded = PostStores.Bounded(message);
         lock (_gate)
         {
             _database.GetCollection<RejectDocument>(Rejects).Insert(new RejectDocument
             {
-                Reason = reason,
-                Topic = topic.Length > 512 ? topic[..512] : topic,
-                Detail = detail.Length > 1024 ? detail[..1024] : detail,
-                At = at,
+                Reason = bounded.Reason,
+                Topic = bounded.Topic,
+                Detail = bounded.Detail,
+                At = bounded.At,
+                Payload = bounded.Payload,
             });
         }
 
         return Task.CompletedTask;
+    }
+
+    public Task<IReadOnlyList<QuarantinedMessage>> QuarantinedAsync(int limit, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            var latest = _database.GetCollection<RejectDocument>(Rejects).Query().OrderByDescending(r => r.Id).Limit(limit).ToEnumerable()
+                .Select(r => new QuarantinedMessage(r.Reason, r.Topic, r.Detail, r.At, null))
+                .ToList();
+            return Task.FromResult<IReadOnlyList<QuarantinedMessage>>(latest);
+        }
     }
 
     public Task<IReadOnlyList<PostShot>> ShotsAsync(CancellationToken cancellationToken)
@@ -282,5 +295,7 @@ public sealed class LiteDbPostStore : IPostStore
         public string Detail { get; set; } = "";
 
         public DateTimeOffset At { get; set; }
+
+        public string? Payload { get; set; }
     }
 }

@@ -15,8 +15,14 @@ public sealed record PostShot(
     DateTimeOffset ReceivedAt,
     JsonElement Shot);
 
-/// <summary>What <c>post list --json</c> prints.</summary>
-public sealed record PostShotList(IReadOnlyList<PostShot> Shots);
+/// <summary>What <c>post list --json</c> prints: the shots, and the quarantine (counts by reason and the latest entries).</summary>
+public sealed record PostShotList(IReadOnlyList<PostShot> Shots, IReadOnlyList<RejectCount> Quarantine, IReadOnlyList<QuarantinedMessage> Quarantined);
+
+/// <summary>
+/// A message the receiver refused and set aside: why, where it came from, and its payload as received (UTF-8; null when
+/// over the size limit), so it can be looked at or replayed once the sender or the contract is fixed.
+/// </summary>
+public sealed record QuarantinedMessage(string Reason, string Topic, string Detail, DateTimeOffset At, string? Payload);
 
 /// <summary>Sequences received from one appliance, and the gaps between them (ranges, first to last, inclusive).</summary>
 public sealed record ApplianceSequences(string Appliance, long Received, long Highest, long Missing, IReadOnlyList<SequenceGap> Gaps);
@@ -35,12 +41,18 @@ public sealed record PostReport(
     long Duplicates,
     IReadOnlyList<RejectCount> Rejected,
     IReadOnlyList<ApplianceSequences> Appliances,
-    IReadOnlyList<string> Exported);
+    IReadOnlyList<string> Exported)
+{
+    /// <summary>Shots the last export had to leave out, each named with why.</summary>
+    public IReadOnlyList<SkippedShot> ExportSkipped { get; init; } = [];
+}
 
-/// <summary>Reasons a post receiver refuses a message.</summary>
+/// <summary>Reasons a post receiver quarantines a message.</summary>
 public static class RejectReason
 {
+    /// <summary>Not JSON, or not valid against the contract's schemas (envelope or body).</summary>
     public const string Malformed = "malformed";
+    public const string UnknownVersion = "unknown-version";
     public const string Corrupted = "corrupted";
     public const string Oversize = "oversize";
     public const string Foreign = "foreign-production";
@@ -55,13 +67,17 @@ public interface IPostStore : IAsyncDisposable
     /// <summary>Stores a batch in one transaction; returns, per message, true when it was new.</summary>
     Task<IReadOnlyList<bool>> StoreAsync(IReadOnlyList<MessageEnvelope> batch, DateTimeOffset receivedAt, CancellationToken cancellationToken);
 
-    /// <summary>Records a refused message (reason, topic, one-line detail).</summary>
-    Task RejectAsync(string reason, string topic, string detail, DateTimeOffset at, CancellationToken cancellationToken);
+    /// <summary>Sets a refused message aside in the quarantine table (reason, topic, one-line detail, payload).</summary>
+    Task QuarantineAsync(QuarantinedMessage message, CancellationToken cancellationToken);
+
+    /// <summary>The latest quarantined messages, newest first, without their payloads.</summary>
+    Task<IReadOnlyList<QuarantinedMessage>> QuarantinedAsync(int limit, CancellationToken cancellationToken);
 
     Task<IReadOnlyList<PostShot>> ShotsAsync(CancellationToken cancellationToken);
 
     Task<IReadOnlyList<ApplianceSequences>> SequencesAsync(CancellationToken cancellationToken);
 
+    /// <summary>Quarantined messages, counted by reason.</summary>
     Task<IReadOnlyList<RejectCount>> RejectsAsync(CancellationToken cancellationToken);
 
     Task<(long Shots, long Cards, long Messages)> CountsAsync(CancellationToken cancellationToken);
@@ -79,6 +95,17 @@ public static class PostStores
 
         return LiteDbPostStore.Open(store);
     }
+
+    /// <summary>Quarantined payloads are kept up to this many characters (the receiver's default payload limit).</summary>
+    public const int MaxQuarantinedPayloadChars = Envelope.DefaultMaxPayloadBytes;
+
+    /// <summary>Topic and detail cut to the quarantine table's sizes.</summary>
+    public static QuarantinedMessage Bounded(QuarantinedMessage message) => message with
+    {
+        Topic = message.Topic.Length > 512 ? message.Topic[..512] : message.Topic,
+        Detail = message.Detail.Length > 1024 ? message.Detail[..1024] : message.Detail,
+        Payload = message.Payload is { Length: > MaxQuarantinedPayloadChars } p ? p[..MaxQuarantinedPayloadChars] : message.Payload,
+    };
 
     /// <summary>Gaps in an ascending run of sequences, starting from 1.</summary>
     public static ApplianceSequences Gaps(string appliance, IEnumerable<long> ascending, int maxGaps = 100)

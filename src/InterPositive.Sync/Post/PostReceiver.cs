@@ -40,10 +40,11 @@ public sealed record PostReceiverOptions
 }
 
 /// <summary>
-/// The post-house receiver: subscribes at QoS 1 with a persistent session, checks each message (size, envelope, hash,
-/// production), stores it idempotently in batches and only then acknowledges it, so a receiver killed mid-batch gets
-/// the unacknowledged messages again and the store drops the repeats: every shot exactly once. Refused messages are
-/// recorded and counted, acknowledged and never retried.
+/// The post-house receiver: subscribes at QoS 1 with a persistent session, checks each message (size, a known contract
+/// version, the contract's JSON Schemas for envelope and body, topic, hash, production), stores it idempotently in
+/// batches and only then acknowledges it, so a receiver killed mid-batch gets the unacknowledged messages again and the
+/// store drops the repeats: every shot exactly once. Refused messages go to the store's quarantine with their reason
+/// and payload, are counted, acknowledged and never retried: an invalid message is never stored as a shot.
 /// </summary>
 public sealed class PostReceiver : IAsyncDisposable, IDisposable
 {
@@ -331,13 +332,20 @@ public sealed class PostReceiver : IAsyncDisposable, IDisposable
             reason = RejectReason.Foreign;
             detail = error.Message;
         }
+        catch (UnknownVersionException error)
+        {
+            reason = RejectReason.UnknownVersion;
+            detail = error.Message;
+        }
 
         Interlocked.Increment(ref _rejected);
         SyncMetrics.Rejected.Add(1, new KeyValuePair<string, object?>("reason", reason));
-        _log.Warning("Rejected message ({Reason}): {Detail}", reason, detail);
+        _log.Warning("Quarantined message ({Reason}): {Detail}", reason, detail);
         try
         {
-            await _store.RejectAsync(reason, item.Topic, detail, now, cancellationToken);
+            // Kept with its payload and acknowledged: a bad message is set aside, never retried, never blocks the stream.
+            var payload = item.Payload is null ? null : System.Text.Encoding.UTF8.GetString(item.Payload);
+            await _store.QuarantineAsync(new QuarantinedMessage(reason, item.Topic, detail, now, payload), cancellationToken);
         }
         catch (Exception error) when (error is not OperationCanceledException)
         {

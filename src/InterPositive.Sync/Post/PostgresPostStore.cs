@@ -39,12 +39,13 @@ public sealed class PostgresPostStore : IPostStore
             received_at timestamptz NOT NULL,
             body text NOT NULL,
             PRIMARY KEY (kind, appliance, key));
-        CREATE TABLE IF NOT EXISTS post_rejects (
+        CREATE TABLE IF NOT EXISTS post_quarantine (
             id bigserial PRIMARY KEY,
             reason text NOT NULL,
             topic text NOT NULL,
             detail text NOT NULL,
-            at timestamptz NOT NULL);
+            at timestamptz NOT NULL,
+            payload text);
         """;
 
     private const string InsertMessage = """
@@ -153,14 +154,31 @@ public sealed class PostgresPostStore : IPostStore
         }
     }
 
-    public async Task RejectAsync(string reason, string topic, string detail, DateTimeOffset at, CancellationToken cancellationToken)
+    public async Task QuarantineAsync(QuarantinedMessage message, CancellationToken cancellationToken)
     {
-        await using var command = _dataSource.CreateCommand("INSERT INTO post_rejects (reason, topic, detail, at) VALUES ($1, $2, $3, $4)");
-        command.Parameters.Add(new NpgsqlParameter { Value = reason });
-        command.Parameters.Add(new NpgsqlParameter { Value = topic.Length > 512 ? topic[..512] : topic });
-        command.Parameters.Add(new NpgsqlParameter { Value = detail.Length > 1024 ? detail[..1024] : detail });
-        command.Parameters.Add(new NpgsqlParameter { Value = at });
+        var bounded = PostStores.Bounded(message);
+        await using var command = _dataSource.CreateCommand("INSERT INTO post_quarantine (reason, topic, detail, at, payload) VALUES ($1, $2, $3, $4, $5)");
+        command.Parameters.Add(new NpgsqlParameter { Value = bounded.Reason });
+        command.Parameters.Add(new NpgsqlParameter { Value = bounded.Topic });
+        command.Parameters.Add(new NpgsqlParameter { Value = bounded.Detail });
+        command.Parameters.Add(new NpgsqlParameter { Value = bounded.At.ToUniversalTime(), NpgsqlDbType = NpgsqlDbType.TimestampTz });
+        // PostgreSQL text cannot hold NUL; a payload that has one is kept with it replaced.
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)bounded.Payload?.Replace('\0', '\uFFFD') ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
         await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<QuarantinedMessage>> QuarantinedAsync(int limit, CancellationToken cancellationToken)
+    {
+        await using var command = _dataSource.CreateCommand("SELECT reason, topic, detail, at FROM post_quarantine ORDER BY id DESC LIMIT $1");
+        command.Parameters.Add(new NpgsqlParameter { Value = limit });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var latest = new List<QuarantinedMessage>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            latest.Add(new QuarantinedMessage(reader.GetString(0), reader.GetString(1), reader.GetString(2), new DateTimeOffset(reader.GetDateTime(3), TimeSpan.Zero), null));
+        }
+
+        return latest;
     }
 
     public async Task<IReadOnlyList<PostShot>> ShotsAsync(CancellationToken cancellationToken)
@@ -202,7 +220,7 @@ public sealed class PostgresPostStore : IPostStore
 
     public async Task<IReadOnlyList<RejectCount>> RejectsAsync(CancellationToken cancellationToken)
     {
-        await using var command = _dataSource.CreateCommand("SELECT reason, count(*) FROM post_rejects GROUP BY reason ORDER BY reason");
+        await using var command = _dataSource.CreateCommand("SELECT reason, count(*) FROM post_quarantine GROUP BY reason ORDER BY reason");
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var counts = new List<RejectCount>();
         while (await reader.ReadAsync(cancellationToken))

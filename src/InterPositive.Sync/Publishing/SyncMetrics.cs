@@ -24,7 +24,7 @@ public static class SyncMetrics
 
     public static readonly Counter<long> Duplicates = Meter.CreateCounter<long>("interpositive.post.duplicates", "{message}", "Repeated messages a post receiver dropped");
 
-    public static readonly Counter<long> Rejected = Meter.CreateCounter<long>("interpositive.post.rejected", "{message}", "Malformed, corrupted, oversize or foreign messages a post receiver refused");
+    public static readonly Counter<long> Rejected = Meter.CreateCounter<long>("interpositive.post.rejected", "{message}", "Messages a post receiver quarantined (tag reason: malformed, unknown-version, corrupted, oversize, foreign-production)");
 
     static SyncMetrics()
     {

@@ -6,9 +6,10 @@ public static class ContractSchemas
     public const string Envelope = "envelope.schema.json";
     public const string Shot = "shot.schema.json";
     public const string Card = "card.schema.json";
+    public const string Event = "event.schema.json";
     public const string Status = "status.schema.json";
 
-    public static IReadOnlyList<string> All { get; } = [Card, Shot, Envelope, Status];
+    public static IReadOnlyList<string> All { get; } = [Card, Shot, Event, Envelope, Status];
 
     /// <summary>The text of one schema file.</summary>
     public static string Read(string name)

@@ -86,8 +86,8 @@ public sealed class AleTests
         Assert.Equal("5600K", ale.Cell(row, "White Balance"));
         Assert.Equal("172.8°", ale.Cell(row, "Shutter"));
         Assert.Equal("35mm", ale.Cell(row, "Focal Length"));
-        Assert.Equal("(1.1000 1.0000 0.9000)(0.0100 0.0000 -0.0100)(1.0000 1.0000 1.0000)", ale.Cell(row, "ASC_SOP"));
-        Assert.Equal("0.9000", ale.Cell(row, "ASC_SAT"));
+        Assert.Equal("(1.100000 1.000000 0.900000)(0.010000 0.000000 -0.010000)(1.000000 1.000000 1.000000)", ale.Cell(row, "ASC_SOP"));
+        Assert.Equal("0.900000", ale.Cell(row, "ASC_SAT"));
     }
 
     [Fact]
@@ -148,7 +148,7 @@ public sealed class AleTests
     {
         var json = System.Text.Json.JsonDocument.Parse(new ClipRecord { Path = "a.mov" }.ToJson());
         var keys = json.RootElement.EnumerateObject().Select(p => p.Name).ToArray();
-        Assert.Equal(["path", "camera", "reel", "clip", "scene", "take", "timecode", "fps", "width", "height", "codec", "durationFrames", "iso", "exposureIndex", "whiteBalanceK", "tint", "shutterAngle", "shutterSeconds", "nd", "lens", "errors"], keys);
+        Assert.Equal(["path", "camera", "reel", "clip", "scene", "take", "timecode", "fps", "width", "height", "codec", "codecId", "durationFrames", "iso", "exposureIndex", "whiteBalanceK", "tint", "shutterAngle", "shutterSeconds", "nd", "lens", "errors"], keys);
         Assert.Equal(["make", "model", "serial"], json.RootElement.GetProperty("camera").EnumerateObject().Select(p => p.Name).ToArray());
         Assert.Equal(["model", "serial", "focalLengthMm", "fNumber", "tStop", "focusDistanceM"], json.RootElement.GetProperty("lens").EnumerateObject().Select(p => p.Name).ToArray());
         var withTc = System.Text.Json.JsonDocument.Parse(new ClipRecord { Timecode = new TimecodeInfo("01:00:00;00", "29.97", true) }.ToJson());

@@ -89,15 +89,27 @@ public sealed class CdlTests
     }
 
     [Fact]
-    public void Ale_values_use_four_decimals_and_read_back()
+    public void Ale_values_keep_at_least_six_decimals_and_read_back()
     {
         var cdl = new Correction("A005_C010", new CdlTriple(0.8714, 0.9334, 0.9947), new CdlTriple(-0.087, -0.0922, -0.0808), new CdlTriple(0.9988, 1.0218, 1.0101), 0.9);
-        Assert.Equal("(0.8714 0.9334 0.9947)(-0.0870 -0.0922 -0.0808)(0.9988 1.0218 1.0101)", cdl.ToAscSop());
-        Assert.Equal("0.9000", cdl.ToAscSat());
+        Assert.Equal("(0.871400 0.933400 0.994700)(-0.087000 -0.092200 -0.080800)(0.998800 1.021800 1.010100)", cdl.ToAscSop());
+        Assert.Equal("0.900000", cdl.ToAscSat());
         var back = Correction.FromAsc(cdl.ToAscSop(), cdl.ToAscSat(), cdl.Id);
         Assert.Equal(cdl, back);
         Assert.Throws<MalformedInputException>(() => Correction.FromAsc("(1 1 1)(0 0)(1 1 1)", "1"));
         Assert.Throws<MalformedInputException>(() => Correction.FromAsc("(1 1 1)(0 0 x)(1 1 1)", "1"));
+
+        // A slope of 0.00001 used to arrive as 0 at four decimals.
+        var tiny = new Correction("tiny", new CdlTriple(0.00001, 1, 1), CdlTriple.Zero, CdlTriple.One, 1.0000005);
+        Assert.StartsWith("(0.000010 1.000000 1.000000)", tiny.ToAscSop(), StringComparison.Ordinal);
+        Assert.Equal(0.00001, Correction.FromAsc(tiny.ToAscSop(), tiny.ToAscSat()).Slope.R, 12);
+        Assert.Equal(1.0000005, Correction.FromAsc(tiny.ToAscSop(), tiny.ToAscSat()).Saturation, 12);
+        Gen.Double[-4, 4].Select(Gen.Double[0, 4]).Sample((offset, slope) =>
+        {
+            var back = Correction.FromAsc(new Correction(null, new CdlTriple(slope, slope, slope), new CdlTriple(offset, offset, offset), CdlTriple.One, slope).ToAscSop(), "1");
+            Assert.Equal(slope, back.Slope.R, 6);
+            Assert.Equal(offset, back.Offset.B, 6);
+        }, iter: 500);
     }
 
     [Fact]

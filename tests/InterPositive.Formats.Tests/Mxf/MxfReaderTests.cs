@@ -33,7 +33,8 @@ public sealed class MxfReaderTests
         Assert.Equal(23.976, clip.Fps);
         Assert.Equal(3840, clip.Width);
         Assert.Equal(2160, clip.Height);
-        Assert.Equal("apch", clip.Codec);
+        Assert.Equal("Apple ProRes 422 HQ", clip.Codec);
+        Assert.Equal("060e2b340401010d0401020203060400", clip.CodecId);
         Assert.Equal(3, clip.DurationFrames);
         Assert.Equal("ARRI", clip.Camera.Make);
         Assert.Equal("ALEXA 35", clip.Camera.Model);
@@ -121,7 +122,7 @@ public sealed class MxfReaderTests
         Assert.Equal(29.97, clip.Fps);
         Assert.Equal(1280, clip.Width);
         Assert.Equal(720, clip.Height);
-        Assert.Equal("DNxHD/DNxHR", clip.Codec);
+        Assert.Equal("Avid DNxHR LB", clip.Codec);
         Assert.Equal(3, clip.DurationFrames);
     }
 }

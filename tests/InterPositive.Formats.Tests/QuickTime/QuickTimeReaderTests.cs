@@ -37,7 +37,8 @@ public sealed class QuickTimeReaderTests
     public void Reads_tracks_timecode_and_arri_metadata_from_a_written_movie()
     {
         var clip = Read(ArriStyle().Build());
-        Assert.Equal("apch", clip.Codec);
+        Assert.Equal("Apple ProRes 422 HQ", clip.Codec);
+        Assert.Equal("apch", clip.CodecId);
         Assert.Equal(1920, clip.Width);
         Assert.Equal(1080, clip.Height);
         Assert.Equal(23.976, clip.Fps);
@@ -156,7 +157,7 @@ public sealed class QuickTimeReaderTests
         var path = Ffmpeg.ProResMov(folder.Combine("A001C001.mov"), "24000/1001", "01:00:00:00", ("com.arri.camera.ReelName", "A001"), ("com.arri.camera.ExposureIndexAsa", "1280"));
         using var stream = File.OpenRead(path);
         var clip = QuickTimeClip.Read(stream, "A001C001.mov");
-        Assert.Equal("apch", clip.Codec);
+        Assert.Equal(("Apple ProRes 422 HQ", "apch"), (clip.Codec, clip.CodecId));
         Assert.Equal(320, clip.Width);
         Assert.Equal(180, clip.Height);
         Assert.Equal(23.976, clip.Fps);
@@ -182,7 +183,7 @@ public sealed class QuickTimeReaderTests
         using (var stream = File.OpenRead(dnx))
         {
             var clip = QuickTimeClip.Read(stream, "dnx.mov");
-            Assert.Equal("AVdh", clip.Codec);
+            Assert.Equal(("Avid DNxHR LB", "AVdh"), (clip.Codec, clip.CodecId));
             Assert.Equal(1280, clip.Width);
             Assert.Equal(25, clip.Fps);
             Assert.Equal(new TimecodeInfo("10:00:00:00", "25", false), clip.Timecode);
@@ -218,7 +219,7 @@ public sealed class SonyRealTimeMetadataTests
         Assert.Equal(180, clip.ShutterAngle!.Value, 1);
         Assert.Equal(4, clip.Lens.FNumber);
         Assert.Equal(24, clip.Lens.FocalLengthMm!.Value, 1);
-        Assert.Equal("avc1", clip.Codec);
+        Assert.Equal(("H.264/AVC", "avc1"), (clip.Codec, clip.CodecId));
         Assert.Empty(clip.Errors);
     }
 }

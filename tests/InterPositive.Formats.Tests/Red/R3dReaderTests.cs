@@ -18,7 +18,7 @@ public sealed class R3dReaderTests
     public void Reads_the_header_block_and_its_directory()
     {
         var clip = Read(new R3dWriter().Build());
-        Assert.Equal("R3D", clip.Codec);
+        Assert.Equal(("REDCODE RAW", "R3D"), (clip.Codec, clip.CodecId));
         Assert.Equal(8192, clip.Width);
         Assert.Equal(4320, clip.Height);
         Assert.Equal(23.976, clip.Fps);

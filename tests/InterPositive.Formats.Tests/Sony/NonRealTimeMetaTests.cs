@@ -24,7 +24,7 @@ public sealed class NonRealTimeMetaTests
         Assert.Equal(23.976, clip.Fps);
         Assert.Equal(6054, clip.Width);
         Assert.Equal(3192, clip.Height);
-        Assert.Equal("X-OCN_ST", clip.Codec);
+        Assert.Equal(("Sony X-OCN ST", "X-OCN_ST"), (clip.Codec, clip.CodecId));
         Assert.Equal(new CameraInfo { Make = "Sony", Model = "MPC-3610", Serial = "0012345" }, clip.Camera);
         Assert.Equal(172.8, clip.ShutterAngle);
         Assert.Equal(4300, clip.WhiteBalanceK);

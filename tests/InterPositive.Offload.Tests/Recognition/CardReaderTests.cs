@@ -92,7 +92,7 @@ public sealed class CardReaderTests
         Assert.Equal(1600, clip.Iso);
         Assert.Equal("B003", clip.Reel);
         Assert.Equal(12288, clip.Width);
-        Assert.Equal("BRAW (brxq)", clip.Codec);
+        Assert.Equal(("Blackmagic RAW", "brxq"), (clip.Codec, clip.CodecId));
         Assert.Equal(24, clip.Fps);
     }
 

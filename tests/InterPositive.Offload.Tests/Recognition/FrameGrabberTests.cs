@@ -1,3 +1,4 @@
+using InterPositive.Media;
 using InterPositive.Offload.Recognition;
 using InterPositive.Testing;
 using InterPositive.Testing.Media;
@@ -26,6 +27,6 @@ public sealed class FrameGrabberTests
         await File.WriteAllTextAsync(junk, "not a movie");
         Assert.Null(await grabber.GrabAsync(junk, CancellationToken.None));
 
-        Assert.Null(await new FfmpegFrameGrabber("/nonexistent/ffmpeg").GrabAsync(mov, CancellationToken.None));
+        Assert.Null(await new FfmpegFrameGrabber(new MediaTools(new MediaToolsOptions { Ffmpeg = "/nonexistent/ffmpeg" })).GrabAsync(mov, CancellationToken.None));
     }
 }

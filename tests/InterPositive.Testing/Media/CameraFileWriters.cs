@@ -109,6 +109,11 @@ public sealed class SonyXmlWriter
 
     public string LensModel { get; set; } = "FE 24-70mm F2.8 GM";
 
+    /// <summary>An external recorder (model, serial): then Device names the recorder and a Camera element the body.</summary>
+    public (string Model, string Serial)? Recorder { get; set; }
+
+    public string VideoCodec { get; set; } = "X-OCN_ST";
+
     public Dictionary<string, string> CameraItems { get; } = new(StringComparer.Ordinal)
     {
         ["ShutterSpeedAngle"] = "17280",
@@ -134,6 +139,10 @@ public sealed class SonyXmlWriter
 
     public string Build()
     {
+        var body = $"<Device manufacturer=\"Sony\" modelName=\"{Model}\" serialNo=\"{Serial}\"/>";
+        var device = Recorder is { } r
+            ? $"<Device manufacturer=\"Sony\" modelName=\"{r.Model}\" serialNo=\"{r.Serial}\"/>\n\t<Camera manufacturer=\"Sony\" modelName=\"{Model}\" serialNo=\"{Serial}\"/>"
+            : body;
         var sb = new StringBuilder();
         sb.Append(CultureInfo.InvariantCulture, $"""
             <?xml version="1.0" encoding="UTF-8"?>
@@ -147,10 +156,10 @@ public sealed class SonyXmlWriter
             	<CreationDate value="2024-05-11T18:41:22+01:00"/>
             	<VideoFormat>
             		<VideoRecPort port="DIRECT"/>
-            		<VideoFrame videoCodec="X-OCN_ST" captureFps="{FormatFps}" formatFps="{FormatFps}"/>
+            		<VideoFrame videoCodec="{VideoCodec}" captureFps="{FormatFps}" formatFps="{FormatFps}"/>
             		<VideoLayout pixel="6054" numOfVerticalLine="3192" aspectRatio="17:9"/>
             	</VideoFormat>
-            	<Device manufacturer="Sony" modelName="{Model}" serialNo="{Serial}"/>
+            	{device}
             	<Lens modelName="{LensModel}"/>
             	<AcquisitionRecord>
             		<Group name="CameraUnitMetadataSet">

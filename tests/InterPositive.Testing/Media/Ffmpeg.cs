@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace InterPositive.Testing.Media;
 
 /// <summary>Makes short test clips with Debian's ffmpeg (real ProRes/DNxHR MOV and MXF with timecode).</summary>
@@ -34,21 +32,11 @@ public static class Ffmpeg
         return path;
     }
 
+    /// <summary>Runs the kit's ffmpeg through the appliance's runner (fixtures are made synchronously by test set-up code).</summary>
     public static void Run(IEnumerable<string> arguments)
     {
-        var start = new ProcessStartInfo(Executable) { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
-        foreach (var a in new[] { "-hide_banner", "-loglevel", "error", "-nostdin", "-y" }.Concat(arguments))
-        {
-            start.ArgumentList.Add(a);
-        }
-
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("ffmpeg did not start");
-        var errors = process.StandardError.ReadToEndAsync();
-        process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"ffmpeg failed ({process.ExitCode}): {errors.GetAwaiter().GetResult()}");
-        }
+        var tools = new InterPositive.Media.MediaTools(new InterPositive.Media.MediaToolsOptions { Ffmpeg = Executable });
+        List<string> all = ["-hide_banner", "-loglevel", "error", "-nostdin", "-y", .. arguments];
+        tools.RunFfmpegAsync(all, all[^1], CancellationToken.None).GetAwaiter().GetResult();
     }
 }

@@ -117,9 +117,46 @@ function renderJobs(jobs) {
 
 function renderAlerts(clips) {
   const items = [];
-  for (const c of clips) for (const a of (c.alerts ?? [])) items.push(el("li", { class: a.kind === "flicker" ? "flicker" : "continuity" }, `${c.clip?.clip ?? c.id}: ${a.message}`));
+  for (const c of clips) {
+    const alerts = c.alerts ?? [];
+    for (const a of alerts) items.push(el("li", { class: a.kind === "flicker" ? "flicker" : "continuity" }, `${c.clip?.clip ?? c.id}: ${a.message}`));
+    if (alerts.some(a => a.kind !== "flicker")) items.push(matchControl(c));
+  }
   const root = document.getElementById("alerts");
   root.replaceChildren(...(items.length ? items : [el("li", { class: "muted" }, "No continuity or flicker alerts.")]));
+}
+
+// A take with a continuity alert is offered a match to the take it was compared with; the DIT accepts or rejects it,
+// and an accepted match goes to post with the shot. Decisions are the operator's (POST needs the operator token).
+state.matches = {};
+function matchControl(clip) {
+  const m = state.matches[clip.id];
+  if (m === undefined) {
+    state.matches[clip.id] = null;
+    api(`/matches/${clip.id}`).then(r => { if (r?.status) { state.matches[clip.id] = r; refresh(); } }).catch(() => {});
+  }
+  const li = el("li", { class: "match", "data-clip": clip.id });
+  if (!m) {
+    li.append(el("button", { type: "button", "data-action": "offer" }, "Offer match to reference"));
+  } else {
+    const ch = m.adjustment?.changes ?? {};
+    const after = m.adjustment?.after ?? {};
+    const lamp = ch.fromKelvin ? `lamp ${Math.round(ch.fromKelvin)} K → ${Math.round(ch.toKelvin)} K, ` : "";
+    li.append(el("span", {}, `match to ${m.referenceClip}: ${lamp}exposure ${(ch.exposureStops ?? 0).toFixed(2)} stops${ch.key ? `, key ${ch.key.stops.toFixed(2)} stops` : ""}; after: ΔCCT ${after.cctK ?? "—"} K, exposure ${(after.exposureStops ?? 0).toFixed(2)} stops · ${m.status}`));
+    if (m.status === "offered") {
+      li.append(el("button", { type: "button", "data-action": "accept" }, "Accept"), el("button", { type: "button", "data-action": "reject" }, "Reject"));
+    }
+  }
+  li.addEventListener("click", async e => {
+    const action = e.target?.dataset?.action;
+    if (!action) return;
+    e.target.disabled = true;
+    const headers = state.token ? { Authorization: `Bearer ${state.token}` } : {};
+    const r = await fetch(`/api/v1/matches/${action}/${clip.id}`, { method: "POST", headers, credentials: "same-origin" });
+    if (r.ok) state.matches[clip.id] = await r.json();
+    refresh();
+  });
+  return li;
 }
 
 // The selected take: a summary line and the plots a DIT would rather look at than read. Redrawn only when the
@@ -143,6 +180,32 @@ function renderTake(clip) {
   ] : [el("span", { class: "muted" }, "lighting not measured yet")]));
   document.getElementById("take-plots").replaceChildren(...Plots.take(l));
 }
+
+// The clip's look: the form shows the stored ASC CDL; Set and Clear write it (operator session), and post gets it with
+// the shot. Filled only when another clip is selected, so the refresh does not overwrite what the DIT is typing.
+function showLook(clip) {
+  const form = document.getElementById("look-form");
+  const cdl = clip.look ?? null;
+  form.slope.value = (cdl?.slope ?? [1, 1, 1]).join(" ");
+  form.offset.value = (cdl?.offset ?? [0, 0, 0]).join(" ");
+  form.power.value = (cdl?.power ?? [1, 1, 1]).join(" ");
+  form.saturation.value = cdl?.saturation ?? 1;
+  document.getElementById("look-status").textContent = cdl ? `look ${cdl.id ?? ""} set` : "no look";
+}
+async function writeLook(method, body) {
+  const id = state.selected;
+  if (!id) return;
+  const headers = { "Content-Type": "application/json", ...(state.token ? { Authorization: `Bearer ${state.token}` } : {}) };
+  const r = await fetch(`/api/v1/looks/${id}`, { method, headers, credentials: "same-origin", body: body ? JSON.stringify(body) : undefined });
+  const answer = await r.json().catch(() => ({}));
+  document.getElementById("look-status").textContent = r.ok ? (answer.cdl ? "look set" : "look cleared") : (answer.error ?? `failed (${r.status})`);
+}
+document.getElementById("look-form").addEventListener("submit", ev => {
+  ev.preventDefault();
+  const f = ev.target, triple = s => s.trim().split(/[\s,]+/).map(Number);
+  writeLook("PUT", { slope: triple(f.slope.value), offset: triple(f.offset.value), power: triple(f.power.value), saturation: Number(f.saturation.value) });
+});
+document.getElementById("look-clear").addEventListener("click", () => writeLook("DELETE"));
 
 // Relight sliders: each move asks the appliance for the clip's first frame relit (debounced, last request wins).
 const relight = { clip: null, timer: null, seq: 0, url: null };
@@ -186,6 +249,7 @@ document.querySelector("#clips tbody").addEventListener("click", ev => {
   state.selected = clip.id;
   for (const r of document.querySelectorAll("#clips tbody tr")) r.classList.toggle("selected", r === row);
   renderTake(clip);
+  showLook(clip);
   openRelight(clip);
   document.getElementById("take-panel").scrollIntoView({ behavior: "smooth", block: "start" });
 });

@@ -1,10 +1,10 @@
 using System.Collections.Concurrent;
 using System.Threading.Channels;
 using InterPositive.Catalog;
-using InterPositive.Catalog.Offload;
-using InterPositive.Catalog.Shots;
+using InterPositive.Catalog.Cards;
 using InterPositive.Formats.AscMhl;
 using InterPositive.Offload;
+using InterPositive.Takes;
 using Microsoft.Extensions.Hosting;
 using Serilog;
 
@@ -55,9 +55,6 @@ public sealed class OffloadQueue : BackgroundService
         _log = log.ForContext<OffloadQueue>();
     }
 
-    /// <summary>Raised after a card was ingested (verified or not), for the stages that follow (lighting, previews).</summary>
-    public event EventHandler<CardIngestResult>? Ingested;
-
     public IReadOnlyList<OffloadJobState> Jobs => [.. _states.Values.OrderByDescending(j => j.QueuedAt)];
 
     /// <summary>Queues a card; waits while the queue is full.</summary>
@@ -72,36 +69,8 @@ public sealed class OffloadQueue : BackgroundService
     }
 
     /// <summary>Marks cards and offload jobs left in flight by an earlier run as interrupted; returns the cards marked.</summary>
-    public IReadOnlyList<string> MarkInterrupted() => _catalog.Write(tx =>
-    {
-        var cards = tx.Database.GetCollection<CardDocument>(CatalogCollections.Cards);
-        var marked = new List<string>();
-        foreach (var card in cards.Find(c => c.Status == CardStatus.Copying || c.Status == CardStatus.Pending).ToList())
-        {
-            card.Status = CardStatus.Interrupted;
-            foreach (var destination in card.Destinations.Where(d => d.Status is not (CardStatus.Verified or CardStatus.Failed)))
-            {
-                destination.Status = CardStatus.Interrupted;
-                destination.Error ??= "the service stopped during the copy; offload the card again to resume";
-            }
-
-            card.UpdatedAt = tx.Now;
-            cards.Update(card);
-
-            // Post holds the card as copying too: it hears of the interruption in the same transaction.
-            ShotRecords.EnqueueCard(tx, card.Id);
-            marked.Add(card.Id);
-        }
-
-        var jobs = tx.Database.GetCollection<OffloadJobDocument>(CatalogCollections.OffloadJobs);
-        foreach (var job in jobs.Find(j => j.Status == "running").ToList())
-        {
-            job.Status = CardStatus.Interrupted;
-            jobs.Update(job);
-        }
-
-        return (IReadOnlyList<string>)marked;
-    });
+    public IReadOnlyList<string> MarkInterrupted() =>
+        CardStore.MarkInterrupted(_catalog, "the service stopped during the copy; offload the card again to resume");
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -140,7 +109,6 @@ public sealed class OffloadQueue : BackgroundService
         {
             var result = await _ingest.RunAsync(request, progress, stoppingToken);
             Finish(job, result.Offload.Status, result.Offload.CardId, result.Offload.Error);
-            Ingested?.Invoke(this, result);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {

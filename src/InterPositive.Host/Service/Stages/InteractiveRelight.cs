@@ -1,8 +1,12 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using InterPositive.Catalog;
+using InterPositive.Catalog.Cards;
+using InterPositive.Catalog.Clips;
+using InterPositive.Media;
 using InterPositive.Relight.Media;
 using InterPositive.Relight.Models;
+using InterPositive.Takes;
 
 namespace InterPositive.Host.Service.Stages;
 
@@ -16,21 +20,24 @@ public sealed class InteractiveRelight(CatalogDatabase catalog, ApplianceOptions
     private readonly ConcurrentDictionary<string, Task<string>> _stills = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly Lazy<BuiltInModel> _model = new(() => new BuiltInModel());
+    private readonly MediaTools _media = new(options.Media);
 
     /// <summary>A JPEG of the clip's first frame relit with the given changes; null when the clip or a copy is missing.</summary>
     public async Task<byte[]?> RelightAsync(string clipId, double? lampKelvin, double? lampTint, double? exposureStops, KeyChange? key, CancellationToken cancellationToken)
     {
-        var clip = catalog.Read(db => db.GetCollection<ClipDocument>(CatalogCollections.Clips).FindById(clipId));
-        var card = clip is null ? null : catalog.Read(db => db.GetCollection<CardDocument>(CatalogCollections.Cards).FindById(clip.CardId));
-        var root = card?.Destinations.FirstOrDefault(d => d.Status == CardStatus.Verified)?.Path;
+        var clip = ClipStore.Document(catalog, clipId);
+        var card = clip is null ? null : CardStore.Find(catalog, clip.CardId);
+        var root = card is null ? null : CardStore.VerifiedRoot(card);
         if (clip is null || root is null)
         {
             return null;
         }
 
         var still = await _stills.GetOrAdd(clipId, _ => ExtractStillAsync(Path.Combine(root, clip.Path), clipId, CancellationToken.None));
-        var settings = ClipPreviews.BaseSettings(clip) with
+        var decoding = ClipPreviews.BaseSettings(clip);
+        var settings = decoding with
         {
+            SourceLamp = ClipPreviews.StoredLamp(catalog, clipId, decoding),
             LampKelvin = lampKelvin,
             LampTint = lampTint ?? 0,
             ExposureStops = exposureStops ?? 0,
@@ -42,7 +49,7 @@ public sealed class InteractiveRelight(CatalogDatabase catalog, ApplianceOptions
         try
         {
             var watch = Stopwatch.StartNew();
-            await new Relighter(_model.Value, time).RunAsync(new RelightRequest(still, output, settings), cancellationToken);
+            await new Relighter(_model.Value, time, media: _media).RunAsync(new RelightRequest(still, output, settings), cancellationToken);
             log.Debug("Interactive relight of {Clip} in {Milliseconds} ms", clipId, watch.ElapsedMilliseconds);
             return await File.ReadAllBytesAsync(output, cancellationToken);
         }
@@ -73,19 +80,20 @@ public sealed class InteractiveRelight(CatalogDatabase catalog, ApplianceOptions
             return still;
         }
 
-        var start = new ProcessStartInfo(ClipLighting.Ffmpeg) { RedirectStandardError = true, UseShellExecute = false };
-        foreach (var argument in (string[])["-v", "error", "-nostdin", "-y", "-i", clipPath, "-frames:v", "1", "-vf", FormattableString.Invariant($"scale={PreviewWidth}:-2"), "-pix_fmt", "rgb48be", still])
+        try
         {
-            start.ArgumentList.Add(argument);
+            await _media.RunFfmpegAsync(["-v", "error", "-nostdin", "-y", "-i", clipPath, "-frames:v", "1", "-vf", FormattableString.Invariant($"scale={PreviewWidth}:-2"), "-pix_fmt", "rgb48be", still], clipPath, cancellationToken);
         }
-
-        using var process = Process.Start(start) ?? throw new IOException("ffmpeg did not start");
-        var errors = await process.StandardError.ReadToEndAsync(cancellationToken);
-        await process.WaitForExitAsync(cancellationToken);
-        if (process.ExitCode != 0 || !File.Exists(still))
+        catch (MediaProcessException)
         {
             _stills.TryRemove(clipId, out _);
-            throw new IOException($"{clipPath}: ffmpeg could not decode a frame: {errors.Trim()}");
+            throw;
+        }
+
+        if (!File.Exists(still))
+        {
+            _stills.TryRemove(clipId, out _);
+            throw new IOException($"{clipPath}: ffmpeg wrote no frame");
         }
 
         return still;

@@ -1,12 +1,13 @@
 using InterPositive.Catalog;
+using InterPositive.Catalog.Cards;
 using InterPositive.Catalog.Clips;
 using InterPositive.Catalog.Shots;
+using InterPositive.Catalog.Takes;
 using InterPositive.Offload;
 using InterPositive.Offload.FileSystem;
 using InterPositive.Offload.Recognition;
-using Serilog;
 
-namespace InterPositive.Host.Service.Ingest;
+namespace InterPositive.Takes;
 
 /// <summary>What an ingest produced: the offload outcome and the clips read from the verified copy.</summary>
 public sealed record CardIngestResult(OffloadResult Offload, CardClips? Clips);
@@ -14,7 +15,8 @@ public sealed record CardIngestResult(OffloadResult Offload, CardClips? Clips);
 /// <summary>
 /// One card from the reader to the catalog: the verified offload, then the camera and every clip's metadata read from
 /// a verified copy (never from the card, which may already be back in the camera), stored with the card's record and a
-/// shot message per clip in one catalog transaction. The CLI's offload verb and the service's offload queue both use it.
+/// shot message per clip in one catalog transaction. The one ingest path: the CLI's offload verb, the service's offload
+/// queue and the demo all call it. Lighting and previews follow from the catalog (<see cref="TakeWorker"/>).
 /// </summary>
 public sealed class CardIngest(CatalogDatabase catalog, TimeProvider time, ILogger log)
 {
@@ -32,15 +34,11 @@ public sealed class CardIngest(CatalogDatabase catalog, TimeProvider time, ILogg
         var clips = CardReader.ReadDirectory(root, cancellationToken);
         catalog.Write(tx =>
         {
-            var cards = tx.Database.GetCollection<CardDocument>(CatalogCollections.Cards);
-            if (cards.FindById(cardId) is { } card)
-            {
-                card.CameraFamily = clips.Family;
-                card.UpdatedAt = tx.Now;
-                cards.Update(card);
-            }
-
+            CardStore.SetCameraFamily(tx, cardId, clips.Family);
             ClipStore.UpsertAll(tx, cardId, clips.Clips);
+
+            // A card ingested again gets its take work tried again (a decoder may have been installed since).
+            TakeStore.ForgetFailures(tx, cardId);
             ShotRecords.EnqueueCardAndShots(tx, cardId);
         });
         log.Information("Card {CardId}: {Family} camera, {Clips} clips, {Errors} unreadable files", cardId, clips.Family, clips.Clips.Count, clips.Errors.Count);

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using InterPositive.Catalog;
@@ -8,8 +7,9 @@ using InterPositive.Formats.Images;
 using InterPositive.Lighting;
 using InterPositive.Lighting.Analysis;
 using InterPositive.Lighting.Colour;
+using InterPositive.Media;
 
-namespace InterPositive.Host.Service.Stages;
+namespace InterPositive.Takes;
 
 /// <summary>
 /// The lighting of a take from its clip: decoded by ffmpeg to 16-bit RGB on a pipe (one frame in memory at a time),
@@ -17,12 +17,12 @@ namespace InterPositive.Host.Service.Stages;
 /// record, its continuity and flicker alerts go to post in one transaction. Used by the analyze verb, the service's
 /// lighting stage and the demo. <paramref name="sensorsDuring"/> gives the light-sensor readings taken during a take.
 /// </summary>
-public sealed class ClipLighting(CatalogDatabase? catalog, ILogger log, Func<Formats.Clips.ClipRecord, LightingRecord, IReadOnlyList<SensorSample>>? sensorsDuring = null)
+public sealed class ClipLighting(CatalogDatabase? catalog, ILogger log, Func<Formats.Clips.ClipRecord, LightingRecord, IReadOnlyList<SensorSample>>? sensorsDuring = null, MediaTools? media = null)
 {
-    public const string Ffmpeg = "/usr/bin/ffmpeg";
+    private readonly MediaTools _media = media ?? MediaTools.Default;
 
     /// <summary>Analyses a clip file; <paramref name="size"/> scales the decode when given.</summary>
-    public static async Task<LightingRecord> AnalyseClipAsync(string path, (int Width, int Height) size, bool scale, AnalysisSettings settings, int limit, CancellationToken cancellationToken)
+    public static async Task<LightingRecord> AnalyseClipAsync(string path, (int Width, int Height) size, bool scale, AnalysisSettings settings, int limit, CancellationToken cancellationToken, MediaTools? media = null)
     {
         var arguments = new List<string> { "-v", "error", "-nostdin", "-i", path, "-map", "0:v:0" };
         if (scale)
@@ -31,70 +31,45 @@ public sealed class ClipLighting(CatalogDatabase? catalog, ILogger log, Func<For
         }
 
         arguments.AddRange(["-f", "rawvideo", "-pix_fmt", "rgb48le", "-"]);
-        var start = new ProcessStartInfo(Ffmpeg) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(start) ?? throw new IOException("ffmpeg did not start");
-        var errors = process.StandardError.ReadToEndAsync(cancellationToken);
         var take = new TakeAnalyzer(settings);
-        try
+        await using (var process = (media ?? MediaTools.Default).StartFfmpeg(arguments, path))
         {
-            using var reader = new Rgb48FrameReader(process.StandardOutput.BaseStream, size.Width, size.Height, path);
+            using var reader = new Rgb48FrameReader(process.Stdout, size.Width, size.Height, path);
             while (take.FrameCount < limit && await reader.ReadAsync(cancellationToken))
             {
                 take.AddFrame(reader.Samples, size.Width, size.Height, 3, 16);
             }
-        }
-        finally
-        {
-            if (!process.HasExited)
+
+            if (take.FrameCount == 0)
             {
-                process.Kill(entireProcessTree: true);
+                await process.WaitForExitAsync(cancellationToken);
+                var stderr = process.Errors.Trim();
+                throw new MalformedInputException($"ffmpeg decoded no frames{(stderr.Length > 0 ? ": " + MediaProcess.LastLine(stderr) : "")}", path);
             }
-
-            await process.WaitForExitAsync(CancellationToken.None);
-        }
-
-        var stderr = await errors;
-        if (take.FrameCount == 0)
-        {
-            throw new MalformedInputException($"ffmpeg decoded no frames{(stderr.Length > 0 ? ": " + stderr.Trim().Split('\n')[^1] : "")}", path);
         }
 
         return take.Build(path);
     }
 
     /// <summary>Picture size and frame rate of a clip, from ffprobe.</summary>
-    public static async Task<(int Width, int Height, double? Fps)> ProbeAsync(string path, CancellationToken cancellationToken)
+    public static async Task<(int Width, int Height, double? Fps)> ProbeAsync(string path, CancellationToken cancellationToken, MediaTools? media = null)
     {
-        var start = new ProcessStartInfo("/usr/bin/ffprobe") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var argument in (string[])["-v", "error", "-select_streams", "v:0", "-show_entries", "stream=width,height,r_frame_rate", "-of", "csv=p=0", path])
+        ProbeResult probe;
+        try
         {
-            start.ArgumentList.Add(argument);
+            probe = await (media ?? MediaTools.Default).ProbeAsync(path, cancellationToken);
+        }
+        catch (MalformedInputException e)
+        {
+            throw new MalformedInputException($"not a still ffmpeg can decode as video: {e.Cause}", path);
         }
 
-        using var process = Process.Start(start) ?? throw new IOException("ffprobe did not start");
-        var output = await process.StandardOutput.ReadToEndAsync(cancellationToken);
-        var error = await process.StandardError.ReadToEndAsync(cancellationToken);
-        await process.WaitForExitAsync(cancellationToken);
-        var fields = output.Trim().Split(',');
-        if (process.ExitCode != 0 || fields.Length < 3
-            || !int.TryParse(fields[0], NumberStyles.Integer, CultureInfo.InvariantCulture, out var width)
-            || !int.TryParse(fields[1], NumberStyles.Integer, CultureInfo.InvariantCulture, out var height))
+        if (probe.Video is not { Width: { } width, Height: { } height } video)
         {
-            throw new MalformedInputException($"not a still ffmpeg can decode as video{(error.Length > 0 ? ": " + error.Trim().Split('\n')[^1] : "")}", path);
+            throw new MalformedInputException("not a still ffmpeg can decode as video: no video stream with a size", path);
         }
 
-        var rate = fields[2].Split('/');
-        double? fps = rate.Length == 2
-            && double.TryParse(rate[0], NumberStyles.Float, CultureInfo.InvariantCulture, out var n)
-            && double.TryParse(rate[1], NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && d > 0 && n > 0
-            ? n / d
-            : null;
-        return (width, height, fps);
+        return (width, height, video.Rate?.FramesPerSecond);
     }
 
     /// <summary>The camera's default log curve and gamut from a catalogued clip's metadata (make, model, gamma).</summary>
@@ -135,18 +110,27 @@ public sealed class ClipLighting(CatalogDatabase? catalog, ILogger log, Func<For
     /// </summary>
     public async Task<(LightingRecord Record, List<LightingAlert> Alerts)> AnalyseAndStoreAsync(ClipDocument clip, string cardRoot, int limit, CancellationToken cancellationToken)
     {
-        var path = Path.Combine(cardRoot, clip.Path);
+        var record = await AnalyseAsync(clip, Path.Combine(cardRoot, clip.Path), limit, cancellationToken);
+        return (record, Store(clip.Id, record));
+    }
+
+    /// <summary>
+    /// Measures a catalogued clip's file with the camera's curve, gamut, white balance and shutter from its typed clip
+    /// record (the same settings for the service and the analyze verb), and the light-sensor readings of the take.
+    /// </summary>
+    public async Task<LightingRecord> AnalyseAsync(ClipDocument clip, string path, int limit, CancellationToken cancellationToken)
+    {
         var defaults = CameraDefaults(clip) ?? (LogCurve.Bt1886, Gamut.Rec709);
         var metadata = Formats.Clips.ClipRecord.FromJson(clip.ClipJson);
-        var probe = await ProbeAsync(path, cancellationToken);
+        var probe = await ProbeAsync(path, cancellationToken, _media);
         var settings = new AnalysisSettings(defaults.Curve, defaults.Gamut, metadata.WhiteBalanceK, metadata.Fps ?? probe.Fps ?? 24, null, metadata.ShutterAngle);
-        var record = await AnalyseClipAsync(path, (probe.Width, probe.Height), false, settings, limit, cancellationToken);
+        var record = await AnalyseClipAsync(path, (probe.Width, probe.Height), false, settings, limit, cancellationToken, _media);
         if (sensorsDuring?.Invoke(metadata, record) is { Count: > 0 } readings)
         {
             record = record with { Sensors = [.. record.Sensors, .. readings] };
         }
 
-        return (record, Store(clip.Id, record));
+        return record;
     }
 
     /// <summary>Compares with the scene's previous take, raises flicker and continuity alerts, and stores it all.</summary>

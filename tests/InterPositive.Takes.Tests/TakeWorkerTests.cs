@@ -1,0 +1,123 @@
+using System.Text.Json;
+using InterPositive.Catalog;
+using InterPositive.Catalog.Cards;
+using InterPositive.Catalog.Clips;
+using InterPositive.Catalog.Takes;
+using InterPositive.Offload;
+using InterPositive.Relight.Models;
+using InterPositive.Testing;
+using InterPositive.Testing.Media;
+using Serilog;
+
+namespace InterPositive.Takes.Tests;
+
+/// <summary>Card ingest and the take worker on a real catalog file, real copies and Debian's ffmpeg.</summary>
+[Trait("Category", "Integration")]
+public sealed class TakeWorkerTests : IDisposable
+{
+    private readonly TempFolder _folder = new("ip-takes");
+    private readonly Serilog.Core.Logger _log = new LoggerConfiguration().CreateLogger();
+    private readonly CatalogDatabase _catalog;
+
+    public TakeWorkerTests() => _catalog = CatalogDatabase.Open(_folder.Combine("data", "interpositive.db"), TimeProvider.System);
+
+    public void Dispose()
+    {
+        _catalog.Dispose();
+        _log.Dispose();
+        _folder.Dispose();
+    }
+
+    [Fact]
+    public async Task Decodable_takes_get_lighting_and_previews_each_with_a_shot_update()
+    {
+        Assert.True(Ffmpeg.Available, "ffmpeg is needed to make decodable clips");
+        var card = _folder.Combine("A001R1AB");
+        Directory.CreateDirectory(Path.Combine(card, "A001R1AB"));
+        Ffmpeg.ProResMov(Path.Combine(card, "A001R1AB", "A001C001_261125_R1AB.mov"));
+        Ffmpeg.ProResMov(Path.Combine(card, "A001R1AB", "A001C002_261125_R1AB.mov"));
+        var cardId = await IngestAsync(card);
+        var before = _catalog.Outbox.LastSequence();
+
+        using var worker = Worker([new RelightPreset("warmer", LampKelvin: 3200)]);
+        Assert.Equal(2, worker.Pending().Count);
+        Assert.Equal(2, await worker.RunPendingAsync(CancellationToken.None));
+
+        Assert.Empty(worker.Pending());
+        Assert.Equal(0, worker.Failed);
+        var views = ClipStore.Views(_catalog, cardId);
+        Assert.All(views, v => Assert.NotNull(v.Lighting));
+        Assert.All(views, v => Assert.Contains("warmer", v.Look!.PreviewsJson, StringComparison.Ordinal));
+
+        // Lighting and previews each went to post as a shot update; the last one carries both.
+        var updates = _catalog.Outbox.ReadAfter(before, 100).Where(e => e.Kind == "shots").ToList();
+        Assert.Equal(4, updates.Count);
+        using var last = JsonDocument.Parse(updates.Last(e => e.Key == views[0].Clip.Id).Body);
+        Assert.Equal(JsonValueKind.Object, last.RootElement.GetProperty("lighting").ValueKind);
+        Assert.Contains("warmer", last.RootElement.GetProperty("previews").GetRawText(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Takes_no_decoder_reads_are_recorded_as_failed_once_and_tried_again_when_the_card_is_ingested_again()
+    {
+        var card = _folder.Combine("A002R2EC");
+        CardBuilder.ArriMov(card, clips: 3);
+        var cardId = await IngestAsync(card);
+
+        using var worker = Worker([new RelightPreset("warmer", LampKelvin: 3200)]);
+        Assert.Equal(3, await worker.RunPendingAsync(CancellationToken.None));
+        Assert.Equal(3, worker.Failed);
+        Assert.Empty(worker.Pending());
+        Assert.All(ClipStore.Documents(_catalog, cardId), c => Assert.NotNull(TakeStore.Failure(_catalog, c.Id)?.Lighting));
+
+        // Nothing owed: a second pass does nothing (no retry loop on a file no decoder reads).
+        Assert.Equal(0, await worker.RunPendingAsync(CancellationToken.None));
+
+        // Offloaded again (a decoder may have been installed since): the takes are owed again.
+        new CardIngest(_catalog, TimeProvider.System, _log).Index(cardId, CardStore.VerifiedRoot(CardStore.Find(_catalog, cardId)!)!, CancellationToken.None);
+        Assert.Equal(3, worker.Pending().Count);
+    }
+
+    [Fact]
+    public async Task Only_clips_of_a_card_with_a_verified_copy_are_owed_work()
+    {
+        var card = _folder.Combine("A003R3EC");
+        CardBuilder.ArriMov(card, clips: 2);
+        var cardId = await IngestAsync(card);
+        Assert.Equal(2, TakeStore.Pending(_catalog, previewsWanted: false).Count);
+
+        _catalog.Write(tx =>
+        {
+            var record = CardStore.Find(tx, cardId)!;
+            record.Destinations.ForEach(d => d.Status = CardStatus.Failed);
+            CardStore.Upsert(tx, record);
+        });
+        Assert.Empty(TakeStore.Pending(_catalog, previewsWanted: true));
+    }
+
+    [Fact]
+    public async Task A_file_of_a_copy_or_of_the_card_is_found_as_its_clip_and_nothing_outside_is()
+    {
+        var card = _folder.Combine("A004R4EC");
+        var clips = CardBuilder.ArriMov(card, clips: 2, reel: "A004R4EC");
+        var cardId = await IngestAsync(card);
+        var relative = Path.GetRelativePath(card, clips[1]);
+
+        var inCopy = ClipStore.FindByFile(_catalog, Path.Combine(_folder.Combine("raid"), "A004R4EC", relative));
+        Assert.Equal(cardId + "/" + Path.GetFileNameWithoutExtension(clips[1]), inCopy?.Clip.Id);
+        Assert.Equal(inCopy?.Clip.Id, ClipStore.FindByFile(_catalog, clips[1])?.Clip.Id);
+        Assert.Null(ClipStore.FindByFile(_catalog, Path.Combine(_folder.Combine("raid"), "A004R4EC", "..", relative)));
+        Assert.Null(ClipStore.FindByFile(_catalog, Path.Combine(_folder.Combine("raid"), "A004R4EC", "ascmhl", "x.mov")));
+    }
+
+    private TakeWorker Worker(IReadOnlyList<RelightPreset> presets) =>
+        new(_catalog, new TakeWorkOptions(presets, _folder.Combine("data"), 0), TimeProvider.System, _log);
+
+    private async Task<string> IngestAsync(string card)
+    {
+        Directory.CreateDirectory(_folder.Combine("raid"));
+        var result = await new CardIngest(_catalog, TimeProvider.System, _log).RunAsync(new OffloadRequest(card, [_folder.Combine("raid")]), null, CancellationToken.None);
+        Assert.Equal(OffloadFailureKind.None, result.Offload.Failure);
+        return result.Offload.CardId;
+    }
+}
