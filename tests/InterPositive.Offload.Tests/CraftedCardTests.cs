@@ -21,7 +21,7 @@ public sealed class CraftedCardTests : IDisposable
 
     private IOffloadFileSystem FileSystem(bool kernel) => kernel ? LinuxFileSystem.Instance : _f.Fs;
 
-    [Theory(Skip = "Hangs on the real file system (found at the end of the session, not yet diagnosed): see the lead's note")]
+    [Theory]
     [MemberData(nameof(FileSystems))]
     public async Task Links_are_judged_by_where_they_resolve_not_by_their_spelling(bool kernel)
     {
@@ -53,7 +53,7 @@ public sealed class CraftedCardTests : IDisposable
         Assert.Contains(stored.Symlinks, l => l.Path == "z" && l.Target == "y/.." && !l.InsideCard);
     }
 
-    [Theory(Skip = "Hangs on the real file system (found at the end of the session, not yet diagnosed): see the lead's note")]
+    [Theory]
     [MemberData(nameof(FileSystems))]
     public async Task A_second_card_of_the_same_name_gets_its_own_folder_and_never_writes_outside(bool kernel)
     {
@@ -126,10 +126,11 @@ public sealed class CraftedCardTests : IDisposable
             Assert.DoesNotContain("secret", result.HistoryError, StringComparison.Ordinal);
             Assert.DoesNotContain("nothing", result.HistoryError, StringComparison.Ordinal);
             Assert.Equal(CardStatus.Verified, result.Destinations[0].Status);
-            messages.Add(result.HistoryError);
+            messages.Add(result.HistoryError.Replace(card.Root, "CARD", StringComparison.Ordinal));
         }
 
-        Assert.Single(messages.Select(m => m.Replace(_f.Combine("cards"), "", StringComparison.Ordinal)[2..]).Distinct());
+        // Whether the target exists, and where, changes nothing in what is said (the card's own path aside).
+        Assert.Single(messages.Distinct());
     }
 
     [Fact]

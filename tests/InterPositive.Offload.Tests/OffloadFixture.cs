@@ -58,7 +58,7 @@ public sealed class OffloadFixture : IDisposable
     public static SortedDictionary<string, byte[]> Contents(string root)
     {
         var result = new SortedDictionary<string, byte[]>(StringComparer.Ordinal);
-        foreach (var file in Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories))
+        foreach (var file in Directory.EnumerateFiles(root, "*", TempFolder.NoLinks))
         {
             var relative = Path.GetRelativePath(root, file).Replace('\\', '/');
             if (relative.Split('/').Contains("ascmhl") || new FileInfo(file).LinkTarget is not null)
