@@ -107,7 +107,7 @@ public sealed class OffloadEngine(IOffloadFileSystem fs, CatalogDatabase? catalo
         var verifications = Channel.CreateBounded<PendingFile>(new BoundedChannelOptions(CopyVerifier.Parallelism) { FullMode = BoundedChannelFullMode.Wait, SingleReader = true, SingleWriter = true });
         using var verifier = new CopyVerifier(run, journal);
         var verifying = verifier.RunAsync(verifications.Reader);
-        var reader = new FanOutReader(run);
+        using var reader = new FanOutReader(run);
         try
         {
             run.Report(null);

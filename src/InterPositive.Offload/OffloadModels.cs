@@ -85,7 +85,11 @@ public sealed record OffloadFileResult(
     string? Error);
 
 /// <summary>One destination copy: its root (<c>DIR/NAME</c>), its state and the ASC MHL generation written there.</summary>
-public sealed record OffloadDestinationResult(string Path, string Status, int FilesVerified, long BytesVerified, string? MhlManifest, string? ReReadMode, string? Error);
+public sealed record OffloadDestinationResult(string Path, string Status, int FilesVerified, long BytesVerified, string? MhlManifest, string? ReReadMode, string? Error)
+{
+    /// <summary>How the copies were written: o_direct, buffered, or buffered-fallback where the file system refused O_DIRECT.</summary>
+    public string WriteMode { get; init; } = "none";
+}
 
 /// <summary>A symbolic link found on the card: recorded, recreated when it stays inside the card, never followed.</summary>
 public sealed record OffloadSymlink(string Path, string Target, bool InsideCard);

@@ -182,7 +182,7 @@ internal sealed class CopyVerifier(OffloadRun run, OffloadJournal journal) : IDi
 
     private static IVerificationReader OpenReRead(DestinationWork work, string relative)
     {
-        var reader = work.Destination.Tree.OpenForVerification(relative, out var mode);
+        var reader = work.Destination.Tree.OpenForVerification(relative, direct: work.WriteMode == WriteModes.Direct, out var mode);
         work.Destination.ReReadModes.TryAdd(mode, 0);
         return reader;
     }

@@ -1,4 +1,4 @@
-using System.Buffers;
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.Threading.Channels;
 using InterPositive.Formats.AscMhl;
@@ -9,11 +9,12 @@ namespace InterPositive.Offload.Engine;
 /// <summary>
 /// Reads each file of the card once, in pooled chunks, and hands every chunk to all its consumers at the same time:
 /// one <see cref="DestinationWriter"/> per destination being written and one hasher per hash format, each behind its
-/// own bounded channel, so the slowest consumer paces the card and no chunk is copied between them.
+/// own bounded channel, so the slowest consumer paces the card and no chunk is copied between them. Chunks are
+/// aligned native memory, so a writer with O_DIRECT sends the very bytes the card was read into to its drive.
 /// </summary>
-internal sealed class FanOutReader(OffloadRun run)
+internal sealed class FanOutReader(OffloadRun run) : IDisposable
 {
-    private readonly ArrayPool<byte> _pool = ArrayPool<byte>.Create(run.Request.ChunkSize, 64);
+    private readonly ConcurrentBag<AlignedBuffer> _pool = [];
 
     /// <summary>Copies one planned file; completes <paramref name="pending"/> with the card's hashes or the source error.</summary>
     public async Task CopyAsync(PendingFile pending)
@@ -74,9 +75,24 @@ internal sealed class FanOutReader(OffloadRun run)
                     offset += chunk.Length;
                     run.CountRead(chunk.Length);
                     var handing = run.Clock.Start();
-                    foreach (var channel in channels)
+                    var handed = 0;
+                    try
                     {
-                        await channel.Writer.WriteAsync(chunk, run.CancellationToken);
+                        foreach (var channel in channels)
+                        {
+                            await channel.Writer.WriteAsync(chunk, run.CancellationToken);
+                            handed++;
+                        }
+                    }
+                    catch
+                    {
+                        // Stopped mid hand-off: the shares no consumer got are let go here, so the buffer goes back.
+                        for (var i = handed; i < channels.Count; i++)
+                        {
+                            chunk.Release();
+                        }
+
+                        throw;
                     }
 
                     run.Clock.Stop(OffloadStage.HandOff, handing);
@@ -118,27 +134,38 @@ internal sealed class FanOutReader(OffloadRun run)
     /// <summary>The next chunk of the file, or null at its end.</summary>
     private async Task<Chunk?> ReadChunkAsync(IOffloadReader reader, long offset, int consumers)
     {
-        var buffer = _pool.Rent(run.Request.ChunkSize);
+#pragma warning disable CA2000 // Owned by the chunk from here on; back in the pool once its last consumer lets go.
+        var buffer = _pool.TryTake(out var pooled) ? pooled : new AlignedBuffer(run.Request.ChunkSize);
+#pragma warning restore CA2000
         int read;
         try
         {
             var reading = run.Clock.Start();
-            read = await reader.ReadAsync(buffer.AsMemory(0, run.Request.ChunkSize), offset, run.CancellationToken);
+            read = await reader.ReadAsync(buffer.Memory[..run.Request.ChunkSize], offset, run.CancellationToken);
             run.Clock.Stop(OffloadStage.SourceRead, reading, read);
         }
         catch
         {
-            _pool.Return(buffer);
+            _pool.Add(buffer);
             throw;
         }
 
         if (read == 0)
         {
-            _pool.Return(buffer);
+            _pool.Add(buffer);
             return null;
         }
 
         return new Chunk(_pool, buffer, consumers) { Length = read, Offset = offset };
+    }
+
+    /// <summary>Frees the pooled chunks (every chunk is back once the last file's read ended).</summary>
+    public void Dispose()
+    {
+        while (_pool.TryTake(out var buffer))
+        {
+            ((IDisposable)buffer).Dispose();
+        }
     }
 
     private ValueTask Hash(MhlHasher hasher, Chunk chunk)
@@ -183,7 +210,7 @@ internal sealed class FanOutReader(OffloadRun run)
 }
 
 /// <summary>A pooled buffer shared by the writers and hashers of one read; returned when the last lets go.</summary>
-internal sealed class Chunk(ArrayPool<byte> pool, byte[] buffer, int consumers)
+internal sealed class Chunk(ConcurrentBag<AlignedBuffer> pool, AlignedBuffer buffer, int consumers)
 {
     private int _consumers = consumers;
 
@@ -191,13 +218,13 @@ internal sealed class Chunk(ArrayPool<byte> pool, byte[] buffer, int consumers)
 
     public long Offset { get; init; }
 
-    public ReadOnlyMemory<byte> Data => buffer.AsMemory(0, Length);
+    public ReadOnlyMemory<byte> Data => buffer.Memory[..Length];
 
     public void Release()
     {
         if (Interlocked.Decrement(ref _consumers) == 0)
         {
-            pool.Return(buffer);
+            pool.Add(buffer);
         }
     }
 }

@@ -28,6 +28,25 @@ internal sealed class OffloadDestination(string parent, IDestinationTree tree) :
 
     public ConcurrentDictionary<string, byte> ReReadModes { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>How this run's copies were written here (<see cref="FileSystem.WriteModes"/>).</summary>
+    public ConcurrentDictionary<string, byte> WriteModesUsed { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// The write path in one word: a refused O_DIRECT says so; o_direct when the large files went with it (small files
+    /// always take the page cache); buffered otherwise.
+    /// </summary>
+    public string WriteMode =>
+        WriteModesUsed.ContainsKey(FileSystem.WriteModes.BufferedFallback) ? FileSystem.WriteModes.BufferedFallback
+        : WriteModesUsed.ContainsKey(FileSystem.WriteModes.Direct) ? FileSystem.WriteModes.Direct
+        : WriteModesUsed.IsEmpty ? FileSystem.ReReadModes.None : FileSystem.WriteModes.Buffered;
+
+    /// <summary>The weakest re-read this destination had (the page cache, then fadvise, then O_DIRECT).</summary>
+    public string ReReadMode =>
+        ReReadModes.ContainsKey(FileSystem.ReReadModes.PageCache) ? FileSystem.ReReadModes.PageCache
+        : ReReadModes.ContainsKey(FileSystem.ReReadModes.Fadvise) ? FileSystem.ReReadModes.Fadvise
+        : ReReadModes.ContainsKey(FileSystem.ReReadModes.Direct) ? FileSystem.ReReadModes.Direct
+        : FileSystem.ReReadModes.None;
+
     public bool Broken => BrokenBy is not null;
 
     public int FilesVerified => Volatile.Read(ref _filesVerified);

@@ -275,7 +275,9 @@ internal static class OffloadPlanner
             {
                 try
                 {
-                    work[i] = work[i] with { Writer = work[i].Destination.Tree.Create(work[i].TempRelative) };
+                    var writer = work[i].Destination.Tree.CreateCopy(work[i].TempRelative, file.Size, out var mode);
+                    work[i] = work[i] with { Writer = writer, WriteMode = mode };
+                    work[i].Destination.WriteModesUsed.TryAdd(mode, 0);
                 }
                 catch (Exception error) when (error is IOException or UnauthorizedAccessException)
                 {

@@ -23,6 +23,9 @@ internal enum CopyPlan
 /// <summary>One file's copy to one destination.</summary>
 internal sealed record DestinationWork(OffloadDestination Destination, CopyPlan Plan, string RelativePath, IOffloadWriter? Writer = null)
 {
+    /// <summary>How the copy is written (<see cref="WriteModes"/>); an O_DIRECT copy is re-read with O_DIRECT too.</summary>
+    public string WriteMode { get; init; } = WriteModes.Buffered;
+
     /// <summary>Why this copy's writes failed, if they did (the destination is broken from then on).</summary>
     public string? WriteError { get; set; }
 

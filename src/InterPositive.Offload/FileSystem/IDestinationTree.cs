@@ -19,11 +19,17 @@ public interface IDestinationTree : IDisposable
     /// <summary>Creates (truncating) a file to write; the parent folder exists.</summary>
     IOffloadWriter Create(string relative);
 
+    /// <summary>Creates (truncating) a copy's temporary file for a card file of that size (see <see cref="IOffloadFileSystem.CreateCopy"/>).</summary>
+    IOffloadWriter CreateCopy(string relative, long size, out string writeMode);
+
     /// <summary>Opens a file of the copy to read (its ASC MHL chain); a link is refused, not followed.</summary>
     IOffloadReader OpenRead(string relative);
 
-    /// <summary>Opens a flushed file for the verification re-read (see <see cref="IOffloadFileSystem.OpenForVerification"/>).</summary>
+    /// <summary>Opens a flushed file for the verification re-read (see <see cref="IOffloadFileSystem.OpenForVerification(string, out string)"/>).</summary>
     IVerificationReader OpenForVerification(string relative, out string reReadMode);
+
+    /// <summary>The same, with O_DIRECT when <paramref name="direct"/> (a copy written with it).</summary>
+    IVerificationReader OpenForVerification(string relative, bool direct, out string reReadMode);
 
     void SetLastModified(string relative, DateTimeOffset time);
 
@@ -70,6 +76,10 @@ public sealed class PathDestinationTree(IOffloadFileSystem fs, string root) : ID
     }
 
     public IOffloadWriter Create(string relative) => fs.Create(Resolve(relative, leafMayBeLink: false));
+
+    public IOffloadWriter CreateCopy(string relative, long size, out string writeMode) => fs.CreateCopy(Resolve(relative, leafMayBeLink: false), size, out writeMode);
+
+    public IVerificationReader OpenForVerification(string relative, bool direct, out string reReadMode) => fs.OpenForVerification(Resolve(relative, leafMayBeLink: false), direct, out reReadMode);
 
     public IOffloadReader OpenRead(string relative) => fs.OpenReadNoFollow(Resolve(relative, leafMayBeLink: false));
 
