@@ -73,7 +73,7 @@ public sealed class OffloadBenchmark : IEndToEndBenchmark
         var card = Path.Combine(dir, "card", "A001R1AB");
         var total = MakeCard(card, (long)(sizeGiB * (1L << 30)), small);
         Console.WriteLine();
-        Console.WriteLine(FormattableString.Invariant($"{label}: card {total / 1e9:0.00} GB, 1 clip + {small} small files, in {dir} ({(LinuxFileSystem.IsMemoryBacked(dir) ? "memory" : "disk")})"));
+        Console.WriteLine(FormattableString.Invariant($"{label}: card {total / 1e9:0.00} GB, 1 clip + {small} small files, in {dir}"));
         await ShAsync($"cat $(find '{card}' -type f) > /dev/null; sync", cancellationToken);
 
         var d1 = Path.Combine(dir, "d1");
