@@ -18,6 +18,9 @@ public sealed record CardScan(IReadOnlyList<CardFile> Files, IReadOnlyList<CardF
     /// <summary>Suffix of the temporary name a copy is written under until it is verified.</summary>
     public const string PartialSuffix = ".ip-partial";
 
+    /// <summary>The file in a copy's <c>ascmhl</c> folder naming the card the copy belongs to (never a card's file).</summary>
+    public const string CardMarkerName = ".interpositive-card";
+
     public IEnumerable<CardFile> MediaFiles => Files.Where(f => !f.IsHistory);
 
     public long TotalBytes => Files.Sum(f => f.Size);
@@ -36,14 +39,14 @@ public sealed record CardScan(IReadOnlyList<CardFile> Files, IReadOnlyList<CardF
         }
 
         folders.Add(new CardFolder("", rootEntry.LastModified));
-        Walk(fs, root, "", inHistory: false, files, folders, links, historyRoots);
+        Walk(fs, root, root, "", inHistory: false, files, folders, links, historyRoots);
         return new CardScan(files, folders, links, historyRoots);
     }
 
     /// <summary>True for names the ASC MHL ignore list excludes by default.</summary>
-    public static bool IsIgnored(string name) => name is ".DS_Store" || name.EndsWith(PartialSuffix, StringComparison.Ordinal);
+    public static bool IsIgnored(string name) => name is ".DS_Store" or CardMarkerName || name.EndsWith(PartialSuffix, StringComparison.Ordinal);
 
-    private static void Walk(IOffloadFileSystem fs, string absolute, string relative, bool inHistory, List<CardFile> files, List<CardFolder> folders, List<OffloadSymlink> links, List<string> historyRoots)
+    private static void Walk(IOffloadFileSystem fs, string root, string absolute, string relative, bool inHistory, List<CardFile> files, List<CardFolder> folders, List<OffloadSymlink> links, List<string> historyRoots)
     {
         foreach (var entry in fs.List(absolute))
         {
@@ -71,10 +74,10 @@ public sealed record CardScan(IReadOnlyList<CardFile> Files, IReadOnlyList<CardF
                         folders.Add(new CardFolder(path, entry.LastModified));
                     }
 
-                    Walk(fs, full, path, history, files, folders, links, historyRoots);
+                    Walk(fs, root, full, path, history, files, folders, links, historyRoots);
                     break;
                 case EntryKind.Symlink:
-                    links.Add(new OffloadSymlink(path, entry.LinkTarget ?? "", StaysInside(relative, entry.LinkTarget)));
+                    links.Add(new OffloadSymlink(path, entry.LinkTarget ?? "", StaysInside(fs, root, relative, entry.LinkTarget)));
                     break;
                 default:
                     break;
@@ -82,28 +85,67 @@ public sealed record CardScan(IReadOnlyList<CardFile> Files, IReadOnlyList<CardF
         }
     }
 
-    /// <summary>True when a relative link target resolves inside the card (absolute targets never do).</summary>
-    private static bool StaysInside(string folder, string? target)
+    /// <summary>
+    /// True when a link's target, resolved against the card's real tree (every link on the way followed, as the
+    /// kernel would), stays inside the card. Judged by where it lands, not by its spelling: <c>y → x/..</c> with
+    /// <c>x → .</c> is the card's parent. Absolute targets, loops and more than 40 links on the way never stay inside.
+    /// </summary>
+    internal static bool StaysInside(IOffloadFileSystem fs, string root, string folder, string? target)
     {
-        if (string.IsNullOrEmpty(target) || target.StartsWith('/'))
+        if (string.IsNullOrEmpty(target))
         {
             return false;
         }
 
-        var depth = folder.Length == 0 ? 0 : folder.Split('/').Length;
-        foreach (var part in target.Split('/'))
+        var real = folder.Length == 0 ? new List<string>() : [.. folder.Split('/')];
+        var links = 0;
+        return Resolve(fs, root, real, target, ref links);
+    }
+
+    private static bool Resolve(IOffloadFileSystem fs, string root, List<string> real, string target, ref int links)
+    {
+        if (target.StartsWith('/'))
         {
+            return false;
+        }
+
+        var parts = target.Split('/');
+        for (var i = 0; i < parts.Length; i++)
+        {
+            var part = parts[i];
+            if (part is "" or ".")
+            {
+                continue;
+            }
+
             if (part == "..")
             {
-                depth--;
-                if (depth < 0)
+                if (real.Count == 0)
+                {
+                    return false;
+                }
+
+                real.RemoveAt(real.Count - 1);
+                continue;
+            }
+
+            var entry = fs.Stat(System.IO.Path.Combine(root, string.Join('/', real.Append(part))));
+            if (entry is { Kind: EntryKind.Symlink })
+            {
+                // Followed from the folder it is in, as the kernel does; the rest of the path goes on from where it lands.
+                if (++links > 40 || !Resolve(fs, root, real, entry.LinkTarget ?? "", ref links))
                 {
                     return false;
                 }
             }
-            else if (part is not "" and not ".")
+            else if (entry is null && parts.Skip(i + 1).Any(p => p == ".."))
             {
-                depth++;
+                // Nothing there: the kernel cannot resolve through it; a ".." after it is judged by what it would undo.
+                real.Add(part);
+            }
+            else
+            {
+                real.Add(part);
             }
         }
 

@@ -14,15 +14,19 @@ public static class HistoryStore
     /// The history of <paramref name="root"/> with the nested histories in <paramref name="historyRoots"/>
     /// (relative folder paths that hold an <c>ascmhl</c> folder; "" is the root itself). Null when there is none.
     /// </summary>
-    public static MhlHistory? Load(IOffloadFileSystem fs, string root, IReadOnlyList<string> historyRoots, List<ChainMismatch>? chainMismatches = null)
+    public static async Task<MhlHistory?> LoadAsync(IOffloadFileSystem fs, string root, IReadOnlyList<string> historyRoots, List<ChainMismatch>? chainMismatches, CancellationToken cancellationToken)
     {
         if (historyRoots.Count == 0)
         {
             return null;
         }
 
-        var loaded = historyRoots.Distinct(StringComparer.Ordinal).OrderBy(r => r.Length).ThenBy(r => r, StringComparer.Ordinal)
-            .ToDictionary(r => r, r => LoadOne(fs, root, r, chainMismatches), StringComparer.Ordinal);
+        var loaded = new Dictionary<string, (IReadOnlyList<MhlChainEntry> Chain, List<(MhlChainEntry, MhlManifest)> Generations)>(StringComparer.Ordinal);
+        foreach (var historyRoot in historyRoots.Distinct(StringComparer.Ordinal).OrderBy(r => r.Length).ThenBy(r => r, StringComparer.Ordinal))
+        {
+            loaded[historyRoot] = await LoadOneAsync(fs, root, historyRoot, chainMismatches, cancellationToken);
+        }
+
         if (!loaded.ContainsKey(""))
         {
             loaded[""] = ([], []);
@@ -31,9 +35,9 @@ public static class HistoryStore
         return Build("", loaded);
     }
 
-    public static byte[] ReadAllBytes(IOffloadFileSystem fs, string path)
+    /// <summary>Reads a whole ASC MHL file (a manifest or a chain), refusing implausible sizes.</summary>
+    public static async Task<byte[]> ReadAllBytesAsync(IOffloadReader reader, string path, CancellationToken cancellationToken)
     {
-        using var reader = fs.OpenRead(path);
         var length = reader.Length;
         if (length > 256L << 20)
         {
@@ -44,7 +48,7 @@ public static class HistoryStore
         var done = 0;
         while (done < buffer.Length)
         {
-            var n = reader.ReadAsync(buffer.AsMemory(done), done, CancellationToken.None).AsTask().GetAwaiter().GetResult();
+            var n = await reader.ReadAsync(buffer.AsMemory(done), done, cancellationToken);
             if (n == 0)
             {
                 break;
@@ -54,6 +58,19 @@ public static class HistoryStore
         }
 
         return done == buffer.Length ? buffer : buffer[..done];
+    }
+
+    /// <summary>
+    /// A chain entry must name a generation file inside its <c>ascmhl</c> folder: a plain file name, no folders, no
+    /// "..", no absolute path. A crafted card must not make us open (or report on) anything else.
+    /// </summary>
+    public static bool IsPlainFileName(string name) =>
+        name.Length is > 0 and <= 255 && name is not "." and not ".." && name.IndexOfAny(['/', '\\', '\0']) < 0;
+
+    private static async Task<byte[]> ReadNoFollowAsync(IOffloadFileSystem fs, string path, CancellationToken cancellationToken)
+    {
+        using var reader = fs.OpenReadNoFollow(path);
+        return await ReadAllBytesAsync(reader, path, cancellationToken);
     }
 
     private static MhlHistory Build(string rootPath, Dictionary<string, (IReadOnlyList<MhlChainEntry> Chain, List<(MhlChainEntry, MhlManifest)> Generations)> all)
@@ -69,14 +86,14 @@ public static class HistoryStore
     private static bool IsBelow(string path, string ancestor) =>
         ancestor.Length == 0 ? path.Length > 0 : path.StartsWith(ancestor + "/", StringComparison.Ordinal);
 
-    private static (IReadOnlyList<MhlChainEntry> Chain, List<(MhlChainEntry, MhlManifest)> Generations) LoadOne(IOffloadFileSystem fs, string root, string relative, List<ChainMismatch>? chainMismatches)
+    private static async Task<(IReadOnlyList<MhlChainEntry> Chain, List<(MhlChainEntry, MhlManifest)> Generations)> LoadOneAsync(IOffloadFileSystem fs, string root, string relative, List<ChainMismatch>? chainMismatches, CancellationToken cancellationToken)
     {
         var folder = Path.Combine(root, relative, MhlNames.FolderName);
         var chainPath = Path.Combine(folder, MhlNames.ChainFileName);
         IReadOnlyList<MhlChainEntry> chain;
         if (fs.Stat(chainPath) is { Kind: EntryKind.File })
         {
-            using var stream = new MemoryStream(ReadAllBytes(fs, chainPath), writable: false);
+            using var stream = new MemoryStream(await ReadNoFollowAsync(fs, chainPath, cancellationToken), writable: false);
             chain = MhlReader.ReadChain(stream, chainPath);
         }
         else
@@ -91,13 +108,18 @@ public static class HistoryStore
         var generations = new List<(MhlChainEntry, MhlManifest)>();
         foreach (var entry in chain)
         {
+            if (!IsPlainFileName(entry.Path))
+            {
+                throw new MalformedInputException($"generation {entry.Generation} of the chain is not a file name inside {MhlNames.FolderName}/", chainPath);
+            }
+
             var path = Path.Combine(folder, entry.Path);
             if (fs.Stat(path) is not { Kind: EntryKind.File })
             {
-                throw new MalformedInputException($"generation {entry.Generation} listed in the chain is missing", path);
+                throw new MalformedInputException($"generation {entry.Generation} listed in the chain is missing (or not a plain file)", path);
             }
 
-            var bytes = ReadAllBytes(fs, path);
+            var bytes = await ReadNoFollowAsync(fs, path, cancellationToken);
             if (entry.C4.Length > 0)
             {
                 var actual = C4Id.Of(bytes);

@@ -36,7 +36,7 @@ public sealed class HistoryVerifier(IOffloadFileSystem fs, TimeProvider time)
         var root = System.IO.Path.TrimEndingDirectorySeparator(System.IO.Path.GetFullPath(path));
         var scan = CardScan.Scan(fs, root);
         var chainMismatches = new List<ChainMismatch>();
-        var history = HistoryStore.Load(fs, root, scan.HistoryRoots, chainMismatches);
+        var history = await HistoryStore.LoadAsync(fs, root, scan.HistoryRoots, chainMismatches, cancellationToken);
         if (history is null || !history.All().Any(h => h.Generations.Count > 0))
         {
             throw new OffloadException(OffloadFailureKind.BadInput, $"{root}: no ASC MHL history (no ascmhl folder with generations)");

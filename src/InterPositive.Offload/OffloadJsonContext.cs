@@ -18,3 +18,8 @@ public sealed partial class OffloadJsonContext : JsonSerializerContext;
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
 [JsonSerializable(typeof(OffloadEvent))]
 internal sealed partial class OffloadMessageJsonContext : JsonSerializerContext;
+
+/// <summary>Compact progress lines (<c>offload --progress json</c>), one object per line.</summary>
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
+[JsonSerializable(typeof(OffloadProgress))]
+public sealed partial class OffloadProgressJsonContext : JsonSerializerContext;

@@ -38,10 +38,26 @@ public sealed record OffloadRequest(string Source, IReadOnlyList<string> Destina
 }
 
 /// <summary>
-/// Progress of an offload: bytes read from the card, and bytes of the copies re-read from the drives for
-/// verification (that second pass is real work a progress bar must show, or it sits at 100% while files verify).
+/// Progress of an offload: the card's bytes read (the total is the card, once, however many destinations), files
+/// done, and apart from that each destination's verification re-read from its drive (a second pass that is real work:
+/// without it a bar would sit at 100% while the copies verify). Rate and ETA are over the run so far.
 /// </summary>
-public sealed record OffloadProgress(long BytesDone, long BytesTotal, int FilesDone, int FilesTotal, string? CurrentFile, long BytesReRead = 0, long ReReadTotal = 0);
+public sealed record OffloadProgress(long BytesDone, long BytesTotal, int FilesDone, int FilesTotal, string? CurrentFile)
+{
+    /// <summary>Each destination's verification re-read: bytes read back from its drive, of the card's total.</summary>
+    public IReadOnlyList<OffloadDestinationProgress> Verify { get; init; } = [];
+
+    /// <summary>Card bytes read per second since the run started.</summary>
+    public double BytesPerSecond { get; init; }
+
+    /// <summary>Seconds left until every copy is verified (the card's read and the slowest re-read); null before any work.</summary>
+    public double? EtaSeconds { get; init; }
+
+    public double ElapsedSeconds { get; init; }
+}
+
+/// <summary>One destination's verification progress.</summary>
+public sealed record OffloadDestinationProgress(string Path, long BytesReRead, long BytesTotal);
 
 /// <summary>Why an offload did not fully succeed; the CLI maps it to its exit code.</summary>
 public enum OffloadFailureKind
@@ -69,7 +85,11 @@ public sealed record OffloadFileResult(
     string? Error);
 
 /// <summary>One destination copy: its root (<c>DIR/NAME</c>), its state and the ASC MHL generation written there.</summary>
-public sealed record OffloadDestinationResult(string Path, string Status, int FilesVerified, long BytesVerified, string? MhlManifest, string? ReReadMode, string? Error);
+public sealed record OffloadDestinationResult(string Path, string Status, int FilesVerified, long BytesVerified, string? MhlManifest, string? ReReadMode, string? Error)
+{
+    /// <summary>How the copies were written: o_direct, buffered, or buffered-fallback where the file system refused O_DIRECT.</summary>
+    public string WriteMode { get; init; } = "none";
+}
 
 /// <summary>A symbolic link found on the card: recorded, recreated when it stays inside the card, never followed.</summary>
 public sealed record OffloadSymlink(string Path, string Target, bool InsideCard);
@@ -100,6 +120,9 @@ public sealed record OffloadResult(
 {
     /// <summary>Busy seconds per stage of the run (read, write, hash, flush, re-read, ...), for profiling and --verbose logs.</summary>
     public IReadOnlyList<OffloadStageTime> Stages { get; init; } = [];
+
+    /// <summary>Why the card's own ASC MHL history could not be read; the media was copied and verified all the same.</summary>
+    public string? HistoryError { get; init; }
 
     /// <summary>The verified destination roots, for the steps that read the copies next (clip metadata).</summary>
     public IEnumerable<string> VerifiedRoots => Destinations.Where(d => d.Status == "verified").Select(d => d.Path);

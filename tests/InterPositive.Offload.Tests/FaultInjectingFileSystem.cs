@@ -70,6 +70,24 @@ public sealed class FaultInjectingFileSystem : IOffloadFileSystem
         return new Writer(this, path, _inner.Create(path));
     }
 
+    public IOffloadWriter CreateCopy(string path, long size, out string writeMode)
+    {
+        Creates.AddOrUpdate(path, 1, (_, n) => n + 1);
+        if (CreateFault?.Invoke(path) is { } error)
+        {
+            throw error;
+        }
+
+        return new Writer(this, path, _inner.CreateCopy(path, size, out writeMode));
+    }
+
+    public IVerificationReader OpenForVerification(string path, bool direct, out string reReadMode)
+    {
+        Verifications.AddOrUpdate(path, 1, (_, n) => n + 1);
+        var inner = _inner.OpenForVerification(path, direct, out reReadMode);
+        return _durability.ContainsKey(path) ? new VerificationReader(this, path, inner) : inner;
+    }
+
     public IVerificationReader OpenForVerification(string path, out string reReadMode)
     {
         Verifications.AddOrUpdate(path, 1, (_, n) => n + 1);

@@ -11,6 +11,13 @@ public sealed class OffloadFixture : IDisposable
 {
     private readonly TempFolder _temp = new("ip-offload");
 
+    static OffloadFixture()
+    {
+        // As the host does once at start: the offload's blocking file calls each hold a pool thread.
+        ThreadPool.GetMinThreads(out var workers, out var completion);
+        ThreadPool.SetMinThreads(Math.Max(workers, OffloadEngine.ThreadsNeeded(destinations: 2, hashFormats: 3)), completion);
+    }
+
     public OffloadFixture()
     {
         Time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 25, 9, 30, 0, TimeSpan.Zero));
@@ -51,7 +58,7 @@ public sealed class OffloadFixture : IDisposable
     public static SortedDictionary<string, byte[]> Contents(string root)
     {
         var result = new SortedDictionary<string, byte[]>(StringComparer.Ordinal);
-        foreach (var file in Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories))
+        foreach (var file in Directory.EnumerateFiles(root, "*", TempFolder.NoLinks))
         {
             var relative = Path.GetRelativePath(root, file).Replace('\\', '/');
             if (relative.Split('/').Contains("ascmhl") || new FileInfo(file).LinkTarget is not null)

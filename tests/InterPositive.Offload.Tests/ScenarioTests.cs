@@ -54,7 +54,7 @@ public sealed class ScenarioTests : IDisposable
     {
         var source = Scenario(relative);
         var name = Path.GetFileName(source);
-        var before = HistoryStore.Load(InterPositive.Offload.FileSystem.LinuxFileSystem.Instance, source, [""])!;
+        var before = (await HistoryStore.LoadAsync(InterPositive.Offload.FileSystem.LinuxFileSystem.Instance, source, [""], null, CancellationToken.None))!;
 
         var result = await _f.OffloadAsync(source, [_f.Drive1], [MhlHashFormat.Xxh64, MhlHashFormat.Md5]);
 
@@ -69,7 +69,7 @@ public sealed class ScenarioTests : IDisposable
             Assert.Equal(OffloadFixture.Bytes(Path.Combine(source, "ascmhl", entry.Path)), OffloadFixture.Bytes(Path.Combine(copy, "ascmhl", entry.Path)));
         }
 
-        var after = HistoryStore.Load(InterPositive.Offload.FileSystem.LinuxFileSystem.Instance, copy, [""])!;
+        var after = (await HistoryStore.LoadAsync(InterPositive.Offload.FileSystem.LinuxFileSystem.Instance, copy, [""], null, CancellationToken.None))!;
         Assert.Equal(before.Chain.Select(c => c.C4), after.Chain.Take(before.Chain.Count).Select(c => c.C4));
         var latest = after.Generations[^1].Manifest;
         Assert.Equal(MhlProcesses.Transfer, latest.Process.Process);
@@ -121,7 +121,7 @@ public sealed class ScenarioTests : IDisposable
         var copy = Path.Combine(_f.Drive1, "Reels");
         Assert.Empty(AscMhlSchema.ValidateAll(copy));
         Assert.Equal(2, result.MhlGeneration);
-        var reels = HistoryStore.Load(InterPositive.Offload.FileSystem.LinuxFileSystem.Instance, copy, ["", "A002R2EC", "A003R2EC"])!;
+        var reels = (await HistoryStore.LoadAsync(InterPositive.Offload.FileSystem.LinuxFileSystem.Instance, copy, ["", "A002R2EC", "A003R2EC"], null, CancellationToken.None))!;
         Assert.Equal([2, 3, 3], reels.All().Select(h => h.LatestGeneration));
         var top = reels.Generations[^1].Manifest;
         Assert.Equal(2, top.References.Count);
@@ -191,14 +191,28 @@ public sealed class MalformedHistoryTests : IDisposable
     public void Dispose() => _f.Dispose();
 
     [Fact]
-    public async Task A_card_whose_history_is_not_ASC_MHL_is_refused_with_the_file_named_before_anything_is_copied()
+    public async Task A_card_whose_history_is_not_ASC_MHL_is_still_copied_and_verified_but_flagged()
     {
         var card = SyntheticCard.Typical(_f.CardRoot(), clips: 1, smallFiles: 0)
             .File("ascmhl/0001_A002R2EC_2026-11-24_141024Z.mhl", "<hashlist version=\"2.0\" xmlns=\"urn:ASC:MHL:v2.0\"><creatorinfo>"u8.ToArray());
 
-        var error = await Assert.ThrowsAsync<InterPositive.Formats.MalformedInputException>(() => _f.OffloadAsync(card.Root, [_f.Drive1]));
+        var result = await _f.OffloadAsync(card.Root, [_f.Drive1]);
 
-        Assert.Contains("0001_A002R2EC_2026-11-24_141024Z.mhl", error.Message, StringComparison.Ordinal);
-        Assert.False(File.Exists(Path.Combine(_f.Drive1, "A002R2EC", "Sidecar.txt")));
+        Assert.Equal(OffloadFailureKind.CheckFailed, result.Failure);
+        Assert.False(result.SafeToFormat);
+        Assert.Equal("failed", result.HistoryCheck);
+        Assert.Contains("0001_A002R2EC_2026-11-24_141024Z.mhl", result.HistoryError, StringComparison.Ordinal);
+        Assert.Equal(result.HistoryError, result.Error);
+        Assert.Equal("verified", result.Destinations[0].Status);
+        var copy = Path.Combine(_f.Drive1, "A002R2EC");
+        Assert.Equal(OffloadFixture.Bytes(Path.Combine(card.Root, "Sidecar.txt")), OffloadFixture.Bytes(Path.Combine(copy, "Sidecar.txt")));
+
+        // The new generation stands alone and says why the card's history was not carried forward.
+        Assert.True((await _f.VerifyAsync(copy)).Ok);
+        var manifest = OffloadFixture.Text(Path.Combine(copy, result.Destinations[0].MhlManifest!));
+        Assert.Contains("could not be read and was not carried forward", manifest, StringComparison.Ordinal);
+        var stored = _f.Catalog.Read(db => db.GetCollection<InterPositive.Catalog.CardDocument>(InterPositive.Catalog.CatalogCollections.Cards).FindById(result.CardId));
+        Assert.False(stored.SafeToFormat);
+        Assert.Contains("0001_A002R2EC_2026-11-24_141024Z.mhl", stored.HistoryError, StringComparison.Ordinal);
     }
 }

@@ -31,11 +31,18 @@ public sealed class TempFolder : IDisposable
         }
     }
 
+    /// <summary>
+    /// Walks without following links: on Linux a recursive enumeration follows a link to a folder, and a crafted
+    /// card's <c>x → .</c>, <c>y → x/..</c>, <c>z → y/..</c> (or any loop) makes that walk exponential, which hung
+    /// the crafted-card tests in their dispose. Links are skipped (never recursed into) by their attribute.
+    /// </summary>
+    public static readonly EnumerationOptions NoLinks = new() { RecurseSubdirectories = true, AttributesToSkip = FileAttributes.ReparsePoint, IgnoreInaccessible = false, ReturnSpecialDirectories = false };
+
     private static void MakeWritable(string folder)
     {
-        foreach (var entry in new DirectoryInfo(folder).EnumerateFileSystemInfos("*", SearchOption.AllDirectories))
+        foreach (var entry in new DirectoryInfo(folder).EnumerateFileSystemInfos("*", NoLinks))
         {
-            if (entry is DirectoryInfo && entry.LinkTarget is null)
+            if (entry is DirectoryInfo)
             {
                 entry.Attributes &= ~FileAttributes.ReadOnly;
                 File.SetUnixFileMode(entry.FullName, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);

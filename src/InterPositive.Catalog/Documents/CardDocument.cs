@@ -35,6 +35,12 @@ public sealed class CardDocument
     /// <summary>When the card carried an ASC MHL history: verified or failed (the card no longer matches it); null when it had none.</summary>
     public string? HistoryCheck { get; set; }
 
+    /// <summary>Why the card's ASC MHL history could not be read (the media was still copied; HistoryCheck is failed).</summary>
+    public string? HistoryError { get; set; }
+
+    /// <summary>The symbolic links found on the card: recorded, recreated in the copies only when they resolve inside the card.</summary>
+    public List<CardSymlink> Symlinks { get; set; } = [];
+
     public DateTimeOffset CreatedAt { get; set; }
 
     public DateTimeOffset UpdatedAt { get; set; }
@@ -46,6 +52,16 @@ public sealed class CardDocument
     public bool SafeToFormat => Destinations.Count > 0
         && Destinations.TrueForAll(d => d.Status == CardStatus.Verified)
         && HistoryCheck is null or CardStatus.Verified;
+}
+
+/// <summary>A symbolic link on a card, as written on it, and whether its target resolves inside the card.</summary>
+public sealed class CardSymlink
+{
+    public string Path { get; set; } = "";
+
+    public string Target { get; set; } = "";
+
+    public bool InsideCard { get; set; }
 }
 
 /// <summary>One destination copy of a card.</summary>

@@ -29,6 +29,11 @@ internal static class OffloadVerb
         var author = new Option<string?>("--author") { Description = "Author recorded in the ASC MHL generation." };
         var location = new Option<string?>("--location") { Description = "Location recorded in the ASC MHL generation." };
         var comment = new Option<string?>("--comment") { Description = "Comment recorded in the ASC MHL generation." };
+        var progressMode = new Option<string?>("--progress")
+        {
+            Description = "Progress on stderr: 'bar' (the default on a terminal), 'json' (one JSON line per update, also with --json) or 'none'.",
+        };
+        progressMode.AcceptOnlyFromAmong("bar", "json", "none");
 
         return Verb.Define(
             "offload",
@@ -42,6 +47,7 @@ internal static class OffloadVerb
                 cmd.Options.Add(author);
                 cmd.Options.Add(location);
                 cmd.Options.Add(comment);
+                cmd.Options.Add(progressMode);
             },
             run: async ctx =>
             {
@@ -64,9 +70,13 @@ internal static class OffloadVerb
                 OffloadResult result;
                 try
                 {
-                    var ingested = ctx.Interactive
-                        ? await ProgressDisplay.RunAsync(ctx, Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(request.Source))), p => ingest.RunAsync(request, p, ctx.CancellationToken))
-                        : await ingest.RunAsync(request, null, ctx.CancellationToken);
+                    var mode = ctx.Value(progressMode) ?? (ctx.Interactive ? "bar" : "none");
+                    var ingested = mode switch
+                    {
+                        "json" => await ProgressDisplay.RunJsonAsync(ctx, p => ingest.RunAsync(request, p, ctx.CancellationToken)),
+                        "bar" => await ProgressDisplay.RunAsync(ctx, Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(request.Source))), p => ingest.RunAsync(request, p, ctx.CancellationToken)),
+                        _ => await ingest.RunAsync(request, null, ctx.CancellationToken),
+                    };
                     result = ingested.Offload;
                 }
                 catch (OffloadException error)

@@ -46,7 +46,10 @@ public sealed unsafe class AlignedBuffer : MemoryManager<byte>
     }
 
     /// <summary>True when a slice of memory starts on an O_DIRECT boundary.</summary>
-    public static bool IsAligned(Memory<byte> memory)
+    public static bool IsAligned(Memory<byte> memory) => IsAligned((ReadOnlyMemory<byte>)memory);
+
+    /// <summary>True when a slice of memory starts on an O_DIRECT boundary.</summary>
+    public static bool IsAligned(ReadOnlyMemory<byte> memory)
     {
         using var handle = memory.Pin();
         return ((nuint)handle.Pointer & (Alignment - 1)) == 0;

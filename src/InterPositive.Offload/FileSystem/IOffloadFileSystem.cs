@@ -28,6 +28,19 @@ public static class ReReadModes
     public const string None = "none";
 }
 
+/// <summary>How a copy was written to its destination.</summary>
+public static class WriteModes
+{
+    /// <summary>With O_DIRECT, straight from the card's aligned chunk to the drive (files from 4 MiB up).</summary>
+    public const string Direct = "o_direct";
+
+    /// <summary>Through the page cache by choice (small files, a memory file system), written out and fdatasync'd.</summary>
+    public const string Buffered = "buffered";
+
+    /// <summary>The file system refused O_DIRECT: through the page cache, fdatasync'd, pages dropped (fadvise) before the re-read.</summary>
+    public const string BufferedFallback = "buffered-fallback";
+}
+
 /// <summary>A file being read: positional reads so one reader can stream it once.</summary>
 public interface IOffloadReader : IDisposable
 {
@@ -81,14 +94,31 @@ public interface IOffloadFileSystem
 
     IOffloadReader OpenRead(string path);
 
+    /// <summary>Opens a file to read without following a link in its last component (O_NOFOLLOW): a link is an error.</summary>
+    IOffloadReader OpenReadNoFollow(string path) => Stat(path) is { Kind: EntryKind.File } ? OpenRead(path) : throw new IOException($"{path}: not a plain file (links are not followed)");
+
     /// <summary>Creates (truncating) a file to write; the parent folder exists.</summary>
     IOffloadWriter Create(string path);
+
+    /// <summary>
+    /// Creates (truncating) the temporary file of a copy of a <paramref name="size"/>-byte card file, written the
+    /// fastest way the file system allows that still reaches the drive; <paramref name="writeMode"/> says how
+    /// (see <see cref="WriteModes"/>).
+    /// </summary>
+    IOffloadWriter CreateCopy(string path, long size, out string writeMode)
+    {
+        writeMode = WriteModes.Buffered;
+        return Create(path);
+    }
 
     /// <summary>
     /// Opens a file that was flushed to disk for the verification re-read, making sure the bytes come from the
     /// drive where the OS allows it; <paramref name="reReadMode"/> says how (see <see cref="ReReadModes"/>).
     /// </summary>
     IVerificationReader OpenForVerification(string path, out string reReadMode);
+
+    /// <summary>As <see cref="OpenForVerification(string, out string)"/>, with O_DIRECT when <paramref name="direct"/> (a copy written with it).</summary>
+    IVerificationReader OpenForVerification(string path, bool direct, out string reReadMode) => OpenForVerification(path, out reReadMode);
 
     /// <summary>Sets the file's modification time.</summary>
     void SetLastModified(string path, DateTimeOffset time);
@@ -104,4 +134,7 @@ public interface IOffloadFileSystem
     void Delete(string path);
 
     void CreateSymlink(string path, string target);
+
+    /// <summary>The tree a copy is created in, beneath <paramref name="root"/> and through no link.</summary>
+    IDestinationTree OpenDestination(string root) => new PathDestinationTree(this, root);
 }

@@ -4,6 +4,9 @@ using Microsoft.Win32.SafeHandles;
 
 namespace InterPositive.Offload.FileSystem;
 
+// Every handle opened here is handed to the reader, writer or tree that owns it and disposes it.
+#pragma warning disable CA2000
+
 /// <summary>
 /// The real file system on Linux: fdatasync for durability, and a verification re-read that reaches the drive with
 /// O_DIRECT (aligned reads that bypass the page cache) or, where a file system refuses O_DIRECT, with
@@ -19,6 +22,7 @@ public sealed partial class LinuxFileSystem : IOffloadFileSystem
     // The flag values differ between x86-64 and the arm64 boards the appliance also runs on.
     private static readonly int ODirectory = RuntimeInformation.ProcessArchitecture is Architecture.Arm64 or Architecture.Arm ? 0x4000 : 0x10000;
     private static readonly int ODirect = RuntimeInformation.ProcessArchitecture is Architecture.Arm64 or Architecture.Arm ? 0x10000 : 0x4000;
+    private static readonly int ONoFollow = RuntimeInformation.ProcessArchitecture is Architecture.Arm64 or Architecture.Arm ? 0x8000 : 0x20000;
 
     public static LinuxFileSystem Instance { get; } = new();
 
@@ -75,9 +79,16 @@ public sealed partial class LinuxFileSystem : IOffloadFileSystem
         return entries;
     }
 
-    public IOffloadReader OpenRead(string path) => new Reader(path, FileShare.ReadWrite | FileShare.Delete);
+    public IOffloadReader OpenRead(string path) => new Reader(File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, FileOptions.SequentialScan | FileOptions.Asynchronous));
 
-    public IOffloadWriter Create(string path) => new Writer(path);
+    public IOffloadReader OpenReadNoFollow(string path)
+    {
+        var fd = Open(path, ORdOnly | ONoFollow | OCloexec);
+        return fd >= 0 ? new Reader(new SafeFileHandle(fd, ownsHandle: true))
+            : throw new IOException($"{path}: cannot open (a link is not followed): {Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())}");
+    }
+
+    public IOffloadWriter Create(string path) => new Writer(File.OpenHandle(path, FileMode.Create, FileAccess.Write, FileShare.Read, FileOptions.Asynchronous), path);
 
     public IVerificationReader OpenForVerification(string path, out string reReadMode)
     {
@@ -85,21 +96,21 @@ public sealed partial class LinuxFileSystem : IOffloadFileSystem
         if (IsMemoryBacked(path))
         {
             reReadMode = ReReadModes.PageCache;
-            return new EvictingReader(path);
+            return new EvictingReader(OpenEvicting(path));
         }
 
-#pragma warning disable CA2000 // Returned to the caller, who owns it; nothing is created when TryOpenDirect is false.
         if (DirectReReads && TryOpenDirect(path, out var direct))
         {
             reReadMode = ReReadModes.Direct;
             return direct;
         }
-#pragma warning restore CA2000
 
-        var reader = new EvictingReader(path);
+        var reader = new EvictingReader(OpenEvicting(path));
         reReadMode = reader.Evicts ? ReReadModes.Fadvise : ReReadModes.PageCache;
         return reader;
     }
+
+    private static SafeFileHandle OpenEvicting(string path) => File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.SequentialScan | FileOptions.Asynchronous);
 
     /// <summary>Opens a file with O_DIRECT; false when the file system refuses it (EINVAL).</summary>
     internal static bool TryOpenDirect(string path, [NotNullWhen(true)] out IVerificationReader? reader)
@@ -107,7 +118,7 @@ public sealed partial class LinuxFileSystem : IOffloadFileSystem
         var fd = Open(path, ORdOnly | ODirect | OCloexec);
         if (fd >= 0)
         {
-            reader = new DirectReader(fd);
+            reader = new DirectReader(new SafeFileHandle(fd, ownsHandle: true));
             return true;
         }
 
@@ -196,9 +207,9 @@ public sealed partial class LinuxFileSystem : IOffloadFileSystem
     [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
     private static partial int Close(int fd);
 
-    private sealed class Reader(string path, FileShare share) : IOffloadReader
+    internal sealed class Reader(SafeFileHandle handle) : IOffloadReader
     {
-        public SafeFileHandle Handle { get; } = File.OpenHandle(path, FileMode.Open, FileAccess.Read, share, FileOptions.SequentialScan | FileOptions.Asynchronous);
+        public SafeFileHandle Handle { get; } = handle;
 
         public long Length => RandomAccess.GetLength(Handle);
 
@@ -214,13 +225,13 @@ public sealed partial class LinuxFileSystem : IOffloadFileSystem
     /// readahead ran into before the range was written out) is never what gets hashed. Once per range, not per read:
     /// dropping per read would throw away the readahead of the next block.
     /// </summary>
-    private sealed class EvictingReader : IVerificationReader
+    internal sealed class EvictingReader : IVerificationReader
     {
         private readonly SafeFileHandle _handle;
 
-        public EvictingReader(string path)
+        public EvictingReader(SafeFileHandle handle)
         {
-            _handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.SequentialScan | FileOptions.Asynchronous);
+            _handle = handle;
             Evicts = PosixFadvise(_handle, 0, 0, PosixFadvDontNeed) == 0;
         }
 
@@ -243,9 +254,8 @@ public sealed partial class LinuxFileSystem : IOffloadFileSystem
     /// Reads with O_DIRECT: straight from the drive into aligned memory. A caller's unaligned buffer or offset goes
     /// through an aligned bounce buffer, so any caller is served; the engine passes aligned ones and reads in place.
     /// </summary>
-    private sealed class DirectReader(int fd) : IVerificationReader
+    internal sealed class DirectReader(SafeFileHandle handle) : IVerificationReader
     {
-        private readonly SafeFileHandle handle = new(fd, ownsHandle: true);
         private AlignedBuffer? _bounce;
 
         public long Length => RandomAccess.GetLength(handle);
@@ -293,21 +303,20 @@ public sealed partial class LinuxFileSystem : IOffloadFileSystem
         }
     }
 
-    private sealed class Writer(string path) : IOffloadWriter
+    internal sealed class Writer(SafeFileHandle handle, string path) : IOffloadWriter
     {
         private const int SyncFileRangeWaitBefore = 1;
         private const int SyncFileRangeWrite = 2;
         private const int SyncFileRangeWaitAfter = 4;
-        private readonly FileStream stream = new(path, new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write, Share = FileShare.Read, BufferSize = 0, Options = FileOptions.Asynchronous });
 
         // Writeback is started by the verifier's write-out of each step, on its thread: submitting it here would block
         // the writer whenever the drive's queue is full, and the card read behind it.
         public ValueTask WriteAsync(ReadOnlyMemory<byte> data, long offset, CancellationToken cancellationToken) =>
-            RandomAccess.WriteAsync(stream.SafeFileHandle, data, offset, cancellationToken);
+            RandomAccess.WriteAsync(handle, data, offset, cancellationToken);
 
         public void WriteOut(long offset, long length)
         {
-            if (SyncFileRange(stream.SafeFileHandle, offset, length, SyncFileRangeWaitBefore | SyncFileRangeWrite | SyncFileRangeWaitAfter) != 0)
+            if (SyncFileRange(handle, offset, length, SyncFileRangeWaitBefore | SyncFileRangeWrite | SyncFileRangeWaitAfter) != 0)
             {
                 // Not every file system has sync_file_range: fall back to a full flush, which covers the range too.
                 FlushToDisk();
@@ -317,12 +326,12 @@ public sealed partial class LinuxFileSystem : IOffloadFileSystem
         /// <summary>fdatasync: the data and the size needed to read it back are durable; mtime is set later anyway.</summary>
         public void FlushToDisk()
         {
-            if (Fdatasync(stream.SafeFileHandle) != 0)
+            if (Fdatasync(handle) != 0)
             {
                 throw new IOException($"{path}: flushing the copy to the drive failed (errno {Marshal.GetLastPInvokeError()})");
             }
         }
 
-        public void Dispose() => stream.Dispose();
+        public void Dispose() => handle.Dispose();
     }
 }

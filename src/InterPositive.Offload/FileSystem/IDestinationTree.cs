@@ -1,0 +1,136 @@
+namespace InterPositive.Offload.FileSystem;
+
+/// <summary>
+/// A destination root that everything of a copy is created beneath: every path is relative to the root and may
+/// name no link on the way (a crafted card, or another card's links left in the folder, must never send a write
+/// outside it). Paths use '/' separators and have no "." or ".." components.
+/// </summary>
+public interface IDestinationTree : IDisposable
+{
+    /// <summary>The root folder, absolute.</summary>
+    string Root { get; }
+
+    /// <summary>lstat beneath the root ("" is the root itself); null when nothing is there.</summary>
+    FsEntry? Stat(string relative);
+
+    /// <summary>Creates a folder and its missing parents beneath the root; a link in the way is an error.</summary>
+    void CreateDirectory(string relative);
+
+    /// <summary>Creates (truncating) a file to write; the parent folder exists.</summary>
+    IOffloadWriter Create(string relative);
+
+    /// <summary>Creates (truncating) a copy's temporary file for a card file of that size (see <see cref="IOffloadFileSystem.CreateCopy"/>).</summary>
+    IOffloadWriter CreateCopy(string relative, long size, out string writeMode);
+
+    /// <summary>Opens a file of the copy to read (its ASC MHL chain); a link is refused, not followed.</summary>
+    IOffloadReader OpenRead(string relative);
+
+    /// <summary>Opens a flushed file for the verification re-read (see <see cref="IOffloadFileSystem.OpenForVerification(string, out string)"/>).</summary>
+    IVerificationReader OpenForVerification(string relative, out string reReadMode);
+
+    /// <summary>The same, with O_DIRECT when <paramref name="direct"/> (a copy written with it).</summary>
+    IVerificationReader OpenForVerification(string relative, bool direct, out string reReadMode);
+
+    void SetLastModified(string relative, DateTimeOffset time);
+
+    /// <summary>Renames within the tree; fails if the target exists unless <paramref name="replace"/>.</summary>
+    void Rename(string from, string to, bool replace = false);
+
+    /// <summary>fsync of a folder beneath the root ("" is the root).</summary>
+    void FlushDirectory(string relative);
+
+    /// <summary>Removes a file or link (never a folder); nothing when absent.</summary>
+    void Delete(string relative);
+
+    void CreateSymlink(string relative, string target);
+}
+
+/// <summary>
+/// A destination tree over any <see cref="IOffloadFileSystem"/> by joining paths, with every existing component
+/// checked (lstat) not to be a link before it is used, and the last component opened with O_NOFOLLOW where it is
+/// read. A test's fault-injecting file system gets the same, so its faults still apply. (A kernel-resolved tree,
+/// openat2 RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS, would also close the race between the check and the use.)
+/// </summary>
+public sealed class PathDestinationTree(IOffloadFileSystem fs, string root) : IDestinationTree
+{
+    public string Root { get; } = root;
+
+    public FsEntry? Stat(string relative) => fs.Stat(Resolve(relative, leafMayBeLink: true));
+
+    public void CreateDirectory(string relative)
+    {
+        var path = Root;
+        foreach (var part in Parts(relative))
+        {
+            path = Path.Combine(path, part);
+            var entry = fs.Stat(path);
+            if (entry is null)
+            {
+                fs.CreateDirectory(path);
+            }
+            else if (entry.Kind != EntryKind.Directory)
+            {
+                throw new IOException($"{path}: in the way of a folder of the copy (a {entry.Kind.ToString().ToLowerInvariant()})");
+            }
+        }
+    }
+
+    public IOffloadWriter Create(string relative) => fs.Create(Resolve(relative, leafMayBeLink: false));
+
+    public IOffloadWriter CreateCopy(string relative, long size, out string writeMode) => fs.CreateCopy(Resolve(relative, leafMayBeLink: false), size, out writeMode);
+
+    public IVerificationReader OpenForVerification(string relative, bool direct, out string reReadMode) => fs.OpenForVerification(Resolve(relative, leafMayBeLink: false), direct, out reReadMode);
+
+    public IOffloadReader OpenRead(string relative) => fs.OpenReadNoFollow(Resolve(relative, leafMayBeLink: false));
+
+    public IVerificationReader OpenForVerification(string relative, out string reReadMode) => fs.OpenForVerification(Resolve(relative, leafMayBeLink: false), out reReadMode);
+
+    public void SetLastModified(string relative, DateTimeOffset time) => fs.SetLastModified(Resolve(relative, leafMayBeLink: false), time);
+
+    public void Rename(string from, string to, bool replace = false) => fs.Rename(Resolve(from, leafMayBeLink: false), Resolve(to, leafMayBeLink: false), replace);
+
+    public void FlushDirectory(string relative) => fs.FlushDirectory(Resolve(relative, leafMayBeLink: false));
+
+    public void Delete(string relative) => fs.Delete(Resolve(relative, leafMayBeLink: true));
+
+    public void CreateSymlink(string relative, string target) => fs.CreateSymlink(Resolve(relative, leafMayBeLink: false), target);
+
+    public void Dispose()
+    {
+        // Nothing held: every call goes through the file system by path.
+    }
+
+    /// <summary>Splits a relative path, refusing anything that could leave the root by its spelling.</summary>
+    internal static string[] Parts(string relative)
+    {
+        if (relative.Length == 0)
+        {
+            return [];
+        }
+
+        var parts = relative.Split('/');
+        if (relative.StartsWith('/') || parts.Any(p => p is "" or "." or ".." || p.Contains('\0', StringComparison.Ordinal)))
+        {
+            throw new IOException($"{relative}: not a plain path beneath the destination");
+        }
+
+        return parts;
+    }
+
+    private string Resolve(string relative, bool leafMayBeLink)
+    {
+        var parts = Parts(relative);
+        var path = Root;
+        for (var i = 0; i < parts.Length; i++)
+        {
+            path = Path.Combine(path, parts[i]);
+            var last = i == parts.Length - 1;
+            if ((!last || !leafMayBeLink) && fs.Stat(path) is { Kind: EntryKind.Symlink })
+            {
+                throw new IOException($"{path}: a link in the destination is never followed");
+            }
+        }
+
+        return path;
+    }
+}

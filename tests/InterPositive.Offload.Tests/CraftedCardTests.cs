@@ -1,0 +1,155 @@
+using InterPositive.Catalog;
+using InterPositive.Formats.AscMhl;
+using InterPositive.Offload.FileSystem;
+using InterPositive.Testing.Cards;
+
+namespace InterPositive.Offload.Tests;
+
+/// <summary>
+/// Cards made by an attacker (or a confused tool): links whose target leaves the card only once resolved against the
+/// real tree, a destination folder with a link planted in it, a history chain pointing out of the card, a second
+/// card of the same name. Each probe ran through before; none may write outside a destination or read outside a card.
+/// </summary>
+[Trait("Category", "Integration")]
+public sealed class CraftedCardTests : IDisposable
+{
+    private readonly OffloadFixture _f = new();
+
+    public void Dispose() => _f.Dispose();
+
+    public static TheoryData<bool> FileSystems => new() { true, false };
+
+    private IOffloadFileSystem FileSystem(bool kernel) => kernel ? LinuxFileSystem.Instance : _f.Fs;
+
+    [Theory]
+    [MemberData(nameof(FileSystems))]
+    public async Task Links_are_judged_by_where_they_resolve_not_by_their_spelling(bool kernel)
+    {
+        // x -> . is the card itself; y -> x/.. is the card's parent; z -> y/.. its grandparent: spelled inside, all three.
+        var card = new SyntheticCard(_f.CardRoot())
+            .File("Clips/A.mov", 1000)
+            .Link("x", ".")
+            .Link("y", "x/..")
+            .Link("z", "y/..")
+            .Link("Clips/latest.mov", "../Clips/A.mov")
+            .Link("Clips/loop", "loop");
+
+        var result = await _f.OffloadAsync(card.Root, [_f.Drive1], fs: FileSystem(kernel));
+
+        Assert.Equal(OffloadFailureKind.None, result.Failure);
+        Assert.True(result.Symlinks.Single(l => l.Path == "x").InsideCard);
+        Assert.False(result.Symlinks.Single(l => l.Path == "y").InsideCard);
+        Assert.False(result.Symlinks.Single(l => l.Path == "z").InsideCard);
+        Assert.True(result.Symlinks.Single(l => l.Path == "Clips/latest.mov").InsideCard);
+        Assert.False(result.Symlinks.Single(l => l.Path == "Clips/loop").InsideCard);
+        var copy = Path.Combine(_f.Drive1, "A002R2EC");
+        Assert.Equal(".", new FileInfo(Path.Combine(copy, "x")).LinkTarget);
+        Assert.False(Path.Exists(Path.Combine(copy, "y")));
+        Assert.False(Path.Exists(Path.Combine(copy, "z")));
+
+        // Recorded in the catalog with the card, whether recreated or not.
+        var stored = _f.Catalog.Read(db => db.GetCollection<CardDocument>(CatalogCollections.Cards).FindById(result.CardId));
+        Assert.Equal(5, stored.Symlinks.Count);
+        Assert.Contains(stored.Symlinks, l => l.Path == "z" && l.Target == "y/.." && !l.InsideCard);
+    }
+
+    [Theory]
+    [MemberData(nameof(FileSystems))]
+    public async Task A_second_card_of_the_same_name_gets_its_own_folder_and_never_writes_outside(bool kernel)
+    {
+        var first = new SyntheticCard(_f.Combine("one", "A002R2EC")).File("Clips/A.mov", 1000).Link("x", ".").Link("y", "x/..").Link("z", "y/..");
+        var second = new SyntheticCard(_f.Combine("two", "A002R2EC")).File("z/victim/pwned.txt", 100);
+
+        var one = await _f.OffloadAsync(first.Root, [_f.Drive1], fs: FileSystem(kernel));
+        var two = await _f.OffloadAsync(second.Root, [_f.Drive1], fs: FileSystem(kernel));
+
+        Assert.Equal(CardStatus.Verified, one.Status);
+        Assert.Equal(CardStatus.Verified, two.Status);
+        Assert.NotEqual(one.CardId, two.CardId);
+        Assert.Equal(Path.Combine(_f.Drive1, "A002R2EC"), one.Destinations[0].Path);
+        Assert.Equal(Path.Combine(_f.Drive1, two.CardId), two.Destinations[0].Path);
+        Assert.True(File.Exists(Path.Combine(_f.Drive1, two.CardId, "z", "victim", "pwned.txt")));
+        Assert.False(Path.Exists(_f.Combine("victim")));
+        Assert.False(Path.Exists(Path.Combine(_f.Drive1, "victim")));
+        Assert.Equal(["Clips/A.mov"], OffloadFixture.Contents(Path.Combine(_f.Drive1, "A002R2EC")).Keys);
+        Assert.True((await _f.VerifyAsync(Path.Combine(_f.Drive1, "A002R2EC"))).Ok);
+        Assert.True((await _f.VerifyAsync(Path.Combine(_f.Drive1, two.CardId))).Ok);
+
+        // The same card again goes back to its own folder (a resume, not a third folder).
+        var again = await _f.OffloadAsync(second.Root, [_f.Drive1], fs: FileSystem(kernel));
+        Assert.Equal(two.Destinations[0].Path, again.Destinations[0].Path);
+        Assert.Equal(1, again.FilesResumed);
+    }
+
+    [Theory]
+    [MemberData(nameof(FileSystems))]
+    public async Task A_link_planted_in_a_destination_folder_is_never_followed(bool kernel)
+    {
+        var outside = _f.Combine("outside");
+        Directory.CreateDirectory(outside);
+        var copy = Path.Combine(_f.Drive1, "A002R2EC");
+        Directory.CreateDirectory(copy);
+        File.CreateSymbolicLink(Path.Combine(copy, "z"), outside);
+        var card = new SyntheticCard(_f.CardRoot()).File("z/victim/pwned.txt", 100).File("Clips/A.mov", 1000);
+
+        var result = await _f.OffloadAsync(card.Root, [_f.Drive1, _f.Drive2], fs: FileSystem(kernel));
+
+        Assert.Empty(Directory.EnumerateFileSystemEntries(outside));
+        Assert.Equal(OffloadFailureKind.Environment, result.Failure);
+        Assert.False(result.SafeToFormat);
+        Assert.Equal(CardStatus.Failed, result.Destinations[0].Status);
+        Assert.Contains(copy, result.Destinations[0].Error, StringComparison.Ordinal);
+        Assert.Equal(CardStatus.Verified, result.Destinations[1].Status);
+    }
+
+    [Fact]
+    public async Task A_chain_entry_that_is_not_a_plain_file_name_is_a_bad_history_and_reveals_nothing()
+    {
+        var outside = _f.Combine("outside");
+        Directory.CreateDirectory(outside);
+        OffloadFixture.Write(Path.Combine(outside, "secret.mhl"), "not on the card");
+        var messages = new List<string>();
+        foreach (var target in new[] { "../../outside/secret.mhl", "../../outside/nothing.mhl", outside + "/secret.mhl" })
+        {
+            var root = _f.Combine("cards", messages.Count.ToString(System.Globalization.CultureInfo.InvariantCulture), "A002R2EC");
+            var card = new SyntheticCard(root)
+                .File("Clips/A.mov", 1000)
+                .File("ascmhl/ascmhl_chain.xml", MhlWriter.ChainToBytes([new MhlChainEntry(1, target, "")]));
+
+            var drive = Directory.CreateDirectory(_f.Combine("drives", messages.Count.ToString(System.Globalization.CultureInfo.InvariantCulture))).FullName;
+
+            var result = await _f.OffloadAsync(card.Root, [drive], fs: LinuxFileSystem.Instance);
+
+            Assert.Equal(CardStatus.Failed, result.HistoryCheck);
+            Assert.NotNull(result.HistoryError);
+            Assert.Contains("not a file name inside ascmhl/", result.HistoryError, StringComparison.Ordinal);
+            Assert.DoesNotContain("secret", result.HistoryError, StringComparison.Ordinal);
+            Assert.DoesNotContain("nothing", result.HistoryError, StringComparison.Ordinal);
+            Assert.Equal(CardStatus.Verified, result.Destinations[0].Status);
+            messages.Add(result.HistoryError.Replace(card.Root, "CARD", StringComparison.Ordinal));
+        }
+
+        // Whether the target exists, and where, changes nothing in what is said (the card's own path aside).
+        Assert.Single(messages.Distinct());
+    }
+
+    [Fact]
+    public async Task A_generation_that_is_a_link_is_not_followed()
+    {
+        var outside = _f.Combine("outside");
+        Directory.CreateDirectory(outside);
+        var secret = Path.Combine(outside, "0001_A002R2EC_2026-11-24_141024Z.mhl");
+        OffloadFixture.Write(secret, "<hashlist/>");
+        var card = new SyntheticCard(_f.CardRoot())
+            .File("Clips/A.mov", 1000)
+            .File("ascmhl/ascmhl_chain.xml", MhlWriter.ChainToBytes([new MhlChainEntry(1, "0001_A002R2EC_2026-11-24_141024Z.mhl", "")]))
+            .Link("ascmhl/0001_A002R2EC_2026-11-24_141024Z.mhl", secret);
+
+        var result = await _f.OffloadAsync(card.Root, [_f.Drive1]);
+
+        Assert.Equal(CardStatus.Failed, result.HistoryCheck);
+        Assert.Contains("not a plain file", result.HistoryError, StringComparison.Ordinal);
+        Assert.DoesNotContain(_f.Fs.Reads.Keys, k => k.StartsWith(outside, StringComparison.Ordinal) || k.EndsWith(".mhl", StringComparison.Ordinal));
+        Assert.Equal(CardStatus.Verified, result.Destinations[0].Status);
+    }
+}
