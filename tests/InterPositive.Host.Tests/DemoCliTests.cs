@@ -40,7 +40,7 @@ public sealed class DemoCliTests
     public async Task The_demo_stops_on_a_signal_while_it_works(string signal)
     {
         using var folder = new TempFolder("ip-demo");
-        using var demo = SyncCli.Start(folder.Combine("data"), "demo", "--folder", folder.Combine("demo"));
+        using var demo = SyncCli.Start(folder.Combine("data"), interruptible: true, "demo", "--folder", folder.Combine("demo"));
         var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         demo.OutputDataReceived += (_, e) =>
         {

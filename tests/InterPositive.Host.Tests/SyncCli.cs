@@ -8,9 +8,23 @@ internal static class SyncCli
 {
     public static string Dll => Path.Combine(AppContext.BaseDirectory, "interpositive.dll");
 
-    public static Process Start(string dataFolder, params string[] arguments)
+    public static Process Start(string dataFolder, params string[] arguments) => Start(dataFolder, interruptible: false, arguments);
+
+    /// <summary>
+    /// Starts the executable with <paramref name="interruptible"/>: SIGINT at its default disposition, as under a terminal's
+    /// Ctrl-C. A test run started in the background by a non-interactive shell (CI, <c>tests/run.sh &amp;</c>) inherits SIGINT
+    /// ignored, and the runtime rightly leaves an ignored SIGINT ignored, so without this a Ctrl-C test would test the shell.
+    /// </summary>
+    public static Process Start(string dataFolder, bool interruptible, params string[] arguments)
     {
-        var start = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        var start = new ProcessStartInfo(interruptible ? "env" : "dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        if (interruptible)
+        {
+            // coreutils env execs dotnet in place (same process id) with SIGINT reset to its default.
+            start.ArgumentList.Add("--default-signal=INT");
+            start.ArgumentList.Add("dotnet");
+        }
+
         start.ArgumentList.Add(Dll);
         foreach (var argument in arguments)
         {
