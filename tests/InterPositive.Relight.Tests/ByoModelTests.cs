@@ -147,6 +147,35 @@ public sealed class ByoModelTests
     }
 
     [Fact]
+    public void An_oversized_manifest_or_conditioning_shape_is_refused_before_anything_is_allocated()
+    {
+        using var temp = new TempFolder("byo");
+        var folder = ConvolutionModel(temp.Path);
+        var manifestPath = Path.Combine(folder.Path, ModelManifest.FileName);
+        File.WriteAllText(manifestPath, new string(' ', (int)ModelManifest.MaxBytes + 1));
+        var tooBig = Assert.Throws<MalformedInputException>(() => ModelFolder.Load(folder.Path));
+        Assert.Contains("over the 1048576-byte budget", tooBig.Message, StringComparison.Ordinal);
+        Assert.Contains(manifestPath, tooBig.Message, StringComparison.Ordinal);
+
+        // Length fields of a shape: 0, 1, max, max - 1 and negative (free) dimensions; the product is what is allocated.
+        Assert.True(ModelManifest.WithinBudget([0, 1, -1]));
+        Assert.True(ModelManifest.WithinBudget([ModelManifest.MaxConditioningValues]));
+        Assert.True(ModelManifest.WithinBudget([ModelManifest.MaxConditioningValues - 1, -1]));
+        Assert.False(ModelManifest.WithinBudget([ModelManifest.MaxConditioningValues + 1]));
+        Assert.False(ModelManifest.WithinBudget([long.MaxValue, long.MaxValue]));
+        Assert.False(ModelManifest.WithinBudget([65536, 65536]));
+        Assert.False(ModelManifest.WithinBudget(Enumerable.Repeat(1L, 9).ToList()));
+
+        var manifest = new ModelManifest(
+            "blur",
+            "0",
+            [new ManifestTensor("rgb", TensorRoles.Image, "NCHW", "camera-log"), new ManifestTensor("stops", TensorRoles.ExposureStops, Shape: [long.MaxValue, 3])],
+            [new ManifestTensor("out", TensorRoles.Image, "NCHW", "camera-log")]);
+        var huge = Assert.Throws<MalformedInputException>(() => new ByoModel(ModelFolder.Load(ConvolutionModel(Directory.CreateDirectory(temp.Combine("huge")).FullName, manifest).Path), ExecutionPreference.Cpu, 1));
+        Assert.Contains("'stops': manifest shape [9223372036854775807, 3] holds more than 4194304 values", huge.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Missing_files_and_bad_json_name_the_folder()
     {
         using var temp = new TempFolder("byo");

@@ -28,6 +28,12 @@ public sealed record ModelFolder(string Path, ModelManifest Manifest, byte[] Mod
             throw new MalformedInputException($"no {ModelManifest.FileName} in the model folder", full);
         }
 
+        var manifestBytes = new FileInfo(manifestPath).Length;
+        if (manifestBytes > ModelManifest.MaxBytes)
+        {
+            throw new MalformedInputException($"manifest is {manifestBytes} bytes, over the {ModelManifest.MaxBytes}-byte budget", manifestPath);
+        }
+
         var manifest = ModelManifest.Parse(File.ReadAllBytes(manifestPath), manifestPath);
         return new ModelFolder(full, manifest, File.ReadAllBytes(modelPath));
     }
@@ -106,7 +112,11 @@ public static class ManifestCheck
             }
             else if (tensor.Shape is { } shape)
             {
-                if (shape.Count != dims.Length)
+                if (!ModelManifest.WithinBudget(shape))
+                {
+                    problems.Add($"{side} '{tensor.Name}': manifest shape [{string.Join(", ", shape)}] holds more than {ModelManifest.MaxConditioningValues} values");
+                }
+                else if (shape.Count != dims.Length)
                 {
                     problems.Add($"{side} '{tensor.Name}': manifest shape has rank {shape.Count}, model has rank {dims.Length}");
                 }

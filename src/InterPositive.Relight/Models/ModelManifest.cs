@@ -18,6 +18,33 @@ public sealed record ModelManifest(string Name, string Version, List<ManifestTen
 {
     public const string FileName = "manifest.json";
 
+    /// <summary>A manifest is a few kilobytes; anything past this is not one, and is refused before it is read.</summary>
+    public const long MaxBytes = 1 << 20;
+
+    /// <summary>The most values a conditioning tensor (exposure, CCT, SH coefficients, an environment map) may hold: it is allocated per take.</summary>
+    public const long MaxConditioningValues = 1 << 22;
+
+    /// <summary>Whether a declared conditioning shape (free dimensions count as 1) stays within <see cref="MaxConditioningValues"/>.</summary>
+    public static bool WithinBudget(IReadOnlyList<long> shape)
+    {
+        if (shape.Count > 8)
+        {
+            return false;
+        }
+
+        long values = 1;
+        foreach (var dimension in shape)
+        {
+            values *= Math.Max(dimension, 1);
+            if (values > MaxConditioningValues)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
     public static ModelManifest Parse(ReadOnlySpan<byte> json, string source)
     {
         try
