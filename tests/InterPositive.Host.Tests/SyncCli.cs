@@ -84,10 +84,12 @@ internal static class SyncCli
         await kill.WaitForExitAsync();
     }
 
-    public static async Task<(int Code, string Stdout, string Stderr)> FinishAsync(Process process, TimeSpan bound)
+    public static Task<(int Code, string Stdout, string Stderr)> FinishAsync(Process process, TimeSpan bound) =>
+        FinishAsync(process, process.StandardOutput.ReadToEndAsync(), process.StandardError.ReadToEndAsync(), bound);
+
+    /// <summary>Waits (bounded) for the exit of a child whose stdout and stderr are already being read.</summary>
+    public static async Task<(int Code, string Stdout, string Stderr)> FinishAsync(Process process, Task<string> stdout, Task<string> stderr, TimeSpan bound)
     {
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
         using var timeout = new CancellationTokenSource(bound);
         try
         {
@@ -120,21 +122,10 @@ internal sealed class PostChild : IDisposable
     }
 
     /// <summary>Waits (bounded) for the receiver's own exit and returns its exit code, stdout and stderr.</summary>
-    public async Task<(int Code, string Stdout, string Stderr)> FinishAsync(TimeSpan bound)
-    {
-        using var timeout = new CancellationTokenSource(bound);
-        try
-        {
-            await _process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            _process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"post did not finish within {bound}: {_start}{await _errors}");
-        }
+    public Task<(int Code, string Stdout, string Stderr)> FinishAsync(TimeSpan bound) =>
+        SyncCli.FinishAsync(_process, _output, PrefixAsync(_start, _errors), bound);
 
-        return (_process.ExitCode, await _output, _start + await _errors);
-    }
+    private static async Task<string> PrefixAsync(string start, Task<string> rest) => start + await rest;
 
     public void Dispose()
     {

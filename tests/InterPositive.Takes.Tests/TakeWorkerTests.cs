@@ -33,12 +33,7 @@ public sealed class TakeWorkerTests : IDisposable
     [Fact]
     public async Task Decodable_takes_get_lighting_and_previews_each_with_a_shot_update()
     {
-        Assert.True(Ffmpeg.Available, "ffmpeg is needed to make decodable clips");
-        var card = _folder.Combine("A001R1AB");
-        Directory.CreateDirectory(Path.Combine(card, "A001R1AB"));
-        Ffmpeg.ProResMov(Path.Combine(card, "A001R1AB", "A001C001_261125_R1AB.mov"));
-        Ffmpeg.ProResMov(Path.Combine(card, "A001R1AB", "A001C002_261125_R1AB.mov"));
-        var cardId = await IngestAsync(card);
+        var cardId = await IngestProResCardAsync("A001", clips: 2);
         var before = _catalog.Outbox.LastSequence();
 
         using var worker = Worker([new RelightPreset("warmer", LampKelvin: 3200)]);
@@ -62,11 +57,7 @@ public sealed class TakeWorkerTests : IDisposable
     [Fact]
     public async Task A_look_set_or_cleared_after_the_previews_has_them_remade_with_it()
     {
-        Assert.True(Ffmpeg.Available, "ffmpeg is needed to make decodable clips");
-        var card = _folder.Combine("A004R1AB");
-        Directory.CreateDirectory(Path.Combine(card, "A004R1AB"));
-        Ffmpeg.ProResMov(Path.Combine(card, "A004R1AB", "A004C001_261125_R1AB.mov"));
-        var cardId = await IngestAsync(card);
+        var cardId = await IngestProResCardAsync("A004", clips: 1);
         using var worker = Worker([new RelightPreset("warmer", LampKelvin: 3200)]);
         Assert.Equal(1, await worker.RunPendingAsync(CancellationToken.None));
         var clipId = Assert.Single(ClipStore.Documents(_catalog, cardId)).Id;
@@ -149,6 +140,21 @@ public sealed class TakeWorkerTests : IDisposable
 
     private TakeWorker Worker(IReadOnlyList<RelightPreset> presets) =>
         new(_catalog, new TakeWorkOptions(presets, _folder.Combine("data"), 0), TimeProvider.System, _log);
+
+    /// <summary>An ARRI-style card <c>{reel}R1AB</c> of decodable ProRes clips <c>{reel}C00n_261125_R1AB.mov</c>, offloaded and indexed.</summary>
+    private async Task<string> IngestProResCardAsync(string reel, int clips)
+    {
+        Assert.True(Ffmpeg.Available, "ffmpeg is needed to make decodable clips");
+        var roll = reel + "R1AB";
+        var card = _folder.Combine(roll);
+        Directory.CreateDirectory(Path.Combine(card, roll));
+        for (var i = 1; i <= clips; i++)
+        {
+            Ffmpeg.ProResMov(Path.Combine(card, roll, FormattableString.Invariant($"{reel}C{i:000}_261125_R1AB.mov")));
+        }
+
+        return await IngestAsync(card);
+    }
 
     private async Task<string> IngestAsync(string card)
     {
