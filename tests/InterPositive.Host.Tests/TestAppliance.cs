@@ -34,6 +34,20 @@ internal static class TestAppliance
         File.ReadAllLines(Path.Combine(folder.Combine("data"), "first-start-tokens.txt"))
             .Single(l => l.Contains(label, StringComparison.Ordinal)).Split(label)[1].Trim();
 
+    /// <summary>
+    /// Waits (bounded) until the take stage owes nothing and sleeps: a clip written to the catalog wakes it, and the shot
+    /// update it then appends would otherwise land among the updates a test counts.
+    /// </summary>
+    public static async Task WaitForTakesAsync(WebApplication app)
+    {
+        var stage = app.Services.GetRequiredService<InterPositive.Host.Service.Stages.TakeStage>();
+        using var bound = new CancellationTokenSource(TimeSpan.FromSeconds(120));
+        while (!(stage.Idle && stage.PendingCount == 0))
+        {
+            await Task.Delay(50, bound.Token);
+        }
+    }
+
     /// <summary>The dashboard/API address the started service listens on.</summary>
     public static string Address(WebApplication app) =>
         app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
