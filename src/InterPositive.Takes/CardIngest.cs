@@ -1,6 +1,7 @@
 using InterPositive.Catalog;
 using InterPositive.Catalog.Cards;
 using InterPositive.Catalog.Clips;
+using InterPositive.Catalog.Looks;
 using InterPositive.Catalog.Shots;
 using InterPositive.Catalog.Takes;
 using InterPositive.Offload;
@@ -14,9 +15,10 @@ public sealed record CardIngestResult(OffloadResult Offload, CardClips? Clips);
 
 /// <summary>
 /// One card from the reader to the catalog: the verified offload, then the camera and every clip's metadata read from
-/// a verified copy (never from the card, which may already be back in the camera), stored with the card's record and a
-/// shot message per clip in one catalog transaction. The one ingest path: the CLI's offload verb, the service's offload
-/// queue and the demo all call it. Lighting and previews follow from the catalog (<see cref="TakeWorker"/>).
+/// a verified copy (never from the card, which may already be back in the camera), stored with the card's record, the
+/// looks found beside the clips (<see cref="CardLooks"/>) and a shot message per clip in one catalog transaction. The
+/// one ingest path: the CLI's offload verb, the service's offload queue and the demo all call it. Lighting and previews
+/// follow from the catalog (<see cref="TakeWorker"/>).
 /// </summary>
 public sealed class CardIngest(CatalogDatabase catalog, TimeProvider time, ILogger log)
 {
@@ -32,17 +34,20 @@ public sealed class CardIngest(CatalogDatabase catalog, TimeProvider time, ILogg
     public CardClips Index(string cardId, string root, CancellationToken cancellationToken)
     {
         var clips = CardReader.ReadDirectory(root, cancellationToken);
+        var looks = CardLooks.Read(root, clips.Clips, cdlFile: null);
+        var looksAttached = 0;
         catalog.Write(tx =>
         {
             CardStore.SetCameraFamily(tx, cardId, clips.Family);
             ClipStore.UpsertAll(tx, cardId, clips.Clips);
+            looksAttached = LookStore.AttachWhereNone(tx, looks.ByClip.Select(l => (cardId + "/" + l.Key, l.Value)), CardLooks.BesideTheClip);
 
             // A card ingested again gets its take work tried again (a decoder may have been installed since).
             TakeStore.ForgetFailures(tx, cardId);
             ShotRecords.EnqueueCardAndShots(tx, cardId);
         });
-        log.Information("Card {CardId}: {Family} camera, {Clips} clips, {Errors} unreadable files", cardId, clips.Family, clips.Clips.Count, clips.Errors.Count);
-        foreach (var error in clips.Errors)
+        log.Information("Card {CardId}: {Family} camera, {Clips} clips, {Looks} looks beside them, {Errors} unreadable files", cardId, clips.Family, clips.Clips.Count, looksAttached, clips.Errors.Count);
+        foreach (var error in clips.Errors.Concat(looks.Warnings))
         {
             log.Warning("Card {CardId}: {Error}", cardId, error);
         }

@@ -138,6 +138,70 @@ public sealed class TakeWorkerTests : IDisposable
         Assert.Null(ClipStore.FindByFile(_catalog, Path.Combine(_folder.Combine("raid"), "A004R4EC", "ascmhl", "x.mov")));
     }
 
+    [Fact]
+    public async Task A_cdl_beside_a_clip_is_its_look_at_ingest_a_bad_one_is_a_warning_and_a_dits_look_is_kept()
+    {
+        var card = _folder.Combine("A005R5EC");
+        var clips = CardBuilder.ArriMov(card, clips: 3, reel: "A005R5EC");
+        using (var beside = File.Create(Path.ChangeExtension(clips[0], ".cdl")))
+        {
+            CdlXml.Write(CdlXml.ToDecisionList([new Cdl("set-grade", new CdlTriple(0.000012, 1, 1.1), CdlTriple.Zero, CdlTriple.One, 0.9)]), beside);
+        }
+
+        await File.WriteAllTextAsync(Path.ChangeExtension(clips[1], ".cdl"), "<ColorDecisionList><ColorDecision>");
+        File.CreateSymbolicLink(Path.ChangeExtension(clips[2], ".cdl"), Path.GetFileName(Path.ChangeExtension(clips[0], ".cdl")));
+
+        var cardId = await IngestAsync(card);
+        var ids = ClipStore.Documents(_catalog, cardId).Select(c => c.Id).Order(StringComparer.Ordinal).ToList();
+        var graded = LookStore.Find(_catalog, ids[0]);
+        Assert.Equal((Path.GetFileNameWithoutExtension(clips[0]), 0.000012), (graded?.Id, graded?.Slope.R));
+        Assert.Null(LookStore.Find(_catalog, ids[1]));
+        Assert.Null(LookStore.Find(_catalog, ids[2]));
+
+        // The shot record the ingest queued for post already carries the look.
+        var shot = _catalog.Outbox.ReadAfter(0, 100).Last(e => e.Kind == "shots" && e.Key == ids[0]);
+        Assert.Contains("\"source\":\"beside the clip\"", shot.Body, StringComparison.Ordinal);
+
+        // Ingested again after the DIT graded it through the API: the DIT's look stays.
+        var dit = new Cdl("dit", new CdlTriple(1.3, 1, 1), CdlTriple.Zero, CdlTriple.One, 1);
+        Assert.True(LookStore.Set(_catalog, ids[0], dit, "api"));
+        new CardIngest(_catalog, TimeProvider.System, _log).Index(cardId, CardStore.VerifiedRoot(CardStore.Find(_catalog, cardId)!)!, CancellationToken.None);
+        Assert.Equal(1.3, LookStore.Find(_catalog, ids[0])!.Slope.R);
+    }
+
+    [Fact]
+    public void Card_looks_name_the_file_of_every_problem_and_a_named_file_wins_over_one_beside_the_clip()
+    {
+        var card = _folder.Combine("A006R6EC");
+        var paths = CardBuilder.ArriMov(card, clips: 2, reel: "A006R6EC");
+        var root = Path.GetDirectoryName(paths[0])!;
+        var records = Offload.Recognition.CardReader.ReadDirectory(root).Clips;
+        var names = records.Select(ClipStore.ClipName).ToList();
+        using (var beside = File.Create(Path.ChangeExtension(paths[0], ".cdl")))
+        {
+            CdlXml.Write(CdlXml.ToDecisionList([new Cdl("beside", new CdlTriple(0.5, 0.5, 0.5), CdlTriple.Zero, CdlTriple.One, 1)]), beside);
+        }
+
+        var bad = Path.ChangeExtension(paths[1], ".cdl");
+        File.WriteAllText(bad, "<NotACdl/>");
+        var ccc = _folder.Combine("day.ccc");
+        using (var file = File.Create(ccc))
+        {
+            CdlXml.Write(CdlXml.ToCollection([new Cdl(names[0], new CdlTriple(2, 2, 2), CdlTriple.Zero, CdlTriple.One, 1), new Cdl("NOBODY", CdlTriple.One, CdlTriple.Zero, CdlTriple.One, 1)]), file);
+        }
+
+        var found = Takes.CardLooks.Read(root, records, ccc);
+        Assert.Equal(2, found.ByClip[names[0]].Slope.R);
+        Assert.False(found.ByClip.ContainsKey(names[1]));
+        Assert.Contains(found.Warnings, w => w.Contains(ccc, StringComparison.Ordinal) && w.Contains("NOBODY", StringComparison.Ordinal));
+        Assert.Contains(found.Warnings, w => w.Contains(bad, StringComparison.Ordinal));
+
+        // A malformed file the user named is an error naming it, not a warning.
+        File.WriteAllText(ccc, "<ColorCorrectionCollection><ColorCorrection id=\"x\"><SOPNode><Slope>1 1</Slope>");
+        var error = Assert.Throws<Formats.MalformedInputException>(() => Takes.CardLooks.Read(root, records, ccc));
+        Assert.Contains(ccc, error.Message, StringComparison.Ordinal);
+    }
+
     private TakeWorker Worker(IReadOnlyList<RelightPreset> presets) =>
         new(_catalog, new TakeWorkOptions(presets, _folder.Combine("data"), 0), TimeProvider.System, _log);
 

@@ -10,11 +10,10 @@ namespace InterPositive.Catalog.Clips;
 public static class ClipStore
 {
     /// <summary>The stable clip id: <c>CARD/CLIP</c> (e.g. <c>A002R2EC/A002C006_141024_R2EC</c>).</summary>
-    public static string ClipId(string cardId, ClipRecord clip)
-    {
-        var name = clip.Clip ?? Path.GetFileNameWithoutExtension(clip.Path);
-        return cardId + "/" + name;
-    }
+    public static string ClipId(string cardId, ClipRecord clip) => cardId + "/" + ClipName(clip);
+
+    /// <summary>The clip's name as the camera gave it (else its file name): what a CDL's ColorCorrection id matches.</summary>
+    public static string ClipName(ClipRecord clip) => clip.Clip ?? Path.GetFileNameWithoutExtension(clip.Path);
 
     /// <summary>Inserts or replaces the clip's row and returns it.</summary>
     public static ClipDocument Upsert(CatalogTransaction tx, string cardId, ClipRecord clip)

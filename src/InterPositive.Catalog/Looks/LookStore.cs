@@ -44,6 +44,28 @@ public static class LookStore
         return (IReadOnlyList<string>)unknown;
     });
 
+    /// <summary>
+    /// Within an ingest's transaction: gives each listed clip its look unless it has one already (a look the DIT set
+    /// is not replaced by a card's own file when the card is ingested again). The caller writes the shot records.
+    /// </summary>
+    public static int AttachWhereNone(CatalogTransaction tx, IEnumerable<(string ClipId, Cdl Cdl)> looks, string source)
+    {
+        var collection = tx.Database.GetCollection<LookDocument>(CatalogCollections.Looks);
+        var attached = 0;
+        foreach (var (clipId, cdl) in looks)
+        {
+            if (collection.FindById(clipId) is { CdlJson: not null })
+            {
+                continue;
+            }
+
+            collection.Upsert(new LookDocument { ClipId = clipId, CdlJson = ToJson(cdl), Source = source, UpdatedAt = tx.Now });
+            attached++;
+        }
+
+        return attached;
+    }
+
     /// <summary>Sets or clears one clip's look; false when the clip is not in the catalog.</summary>
     public static bool Set(CatalogDatabase catalog, string clipId, Cdl? cdl, string? source) =>
         SetMany(catalog, [(clipId, cdl)], source).Count == 0;

@@ -1,12 +1,12 @@
 using System.CommandLine;
 using System.Globalization;
 using InterPositive.Catalog;
-using InterPositive.Catalog.Looks;
 using InterPositive.Formats.Ale;
 using InterPositive.Formats.Cdl;
 using InterPositive.Formats.Clips;
 using InterPositive.Host.Cli;
 using InterPositive.Offload.Recognition;
+using InterPositive.Takes;
 using Spectre.Console;
 
 namespace InterPositive.Host.Verbs;
@@ -97,53 +97,24 @@ internal static class ClipsVerb
     }
 
     /// <summary>
-    /// The looks for these clips: the <c>--cdl</c> file's corrections matched by clip name, else a <c>.cdl</c> beside the
-    /// clip. A correction that names no clip is a warning naming the file and the ids. When the card (its source or a
-    /// copy) is in the catalog, the looks are stored there with the clips' shot updates for post.
+    /// The looks for these clips (<see cref="CardLooks"/>), each problem a warning naming its file; when the card (its
+    /// source or a copy) is in the catalog, they are stored there with the clips' shot updates for post.
     /// </summary>
-    private static async Task<Dictionary<string, Cdl>> AttachLooksAsync(VerbContext ctx, string root, IReadOnlyList<ClipRecord> clips, string? cdlPath)
+    private static async Task<IReadOnlyDictionary<string, Cdl>> AttachLooksAsync(VerbContext ctx, string root, IReadOnlyList<ClipRecord> clips, string? cdlPath)
     {
-        var names = clips.Select(c => c.Clip ?? Path.GetFileNameWithoutExtension(c.Path)).ToList();
-        var looks = new Dictionary<string, Cdl>(StringComparer.Ordinal);
-        if (cdlPath is not null)
+        var found = CardLooks.Read(root, clips, cdlPath);
+        foreach (var warning in found.Warnings)
         {
-            using var stream = File.OpenRead(cdlPath);
-            var match = CdlMatch.Match(CdlXml.Read(stream, cdlPath), names);
-            foreach (var (name, look) in match.ByClip)
-            {
-                looks[name] = look;
-            }
-
-            if (match.Unmatched.Count > 0)
-            {
-                await ctx.Stderr.WriteLineAsync($"interpositive clips: warning: {cdlPath}: {match.Unmatched.Count} correction(s) match no clip by ColorCorrection id or MediaRef: {string.Join(", ", match.Unmatched)}");
-            }
+            await ctx.Stderr.WriteLineAsync($"interpositive clips: warning: {warning}");
         }
 
-        for (var i = 0; i < clips.Count; i++)
-        {
-            var beside = Path.ChangeExtension(Path.Combine(root, clips[i].Path), ".cdl");
-            if (looks.ContainsKey(names[i]) || !File.Exists(beside))
-            {
-                continue;
-            }
-
-            using var stream = File.OpenRead(beside);
-            if (CdlXml.Read(stream, beside) is [var first, ..])
-            {
-                looks[names[i]] = first with { Id = names[i] };
-            }
-        }
-
-        if (looks.Count > 0 && File.Exists(ctx.CatalogPath))
+        if (found.ByClip.Count > 0 && File.Exists(ctx.CatalogPath))
         {
             using var catalog = CatalogDatabase.Open(ctx.CatalogPath, ctx.Time);
-            var ids = LookStore.ClipIdsAt(catalog, root);
-            var stored = looks.Where(l => ids.ContainsKey(l.Key)).Select(l => (ids[l.Key], (Cdl?)l.Value)).ToList();
-            if (stored.Count > 0)
+            var stored = CardLooks.Store(catalog, root, found.ByClip, cdlPath is null ? CardLooks.BesideTheClip : Path.GetFileName(cdlPath));
+            if (stored > 0)
             {
-                LookStore.SetMany(catalog, stored, cdlPath is null ? "beside the clip" : Path.GetFileName(cdlPath));
-                ctx.Log.Information("Stored {Count} looks in the catalog; post gets them with the next sync", stored.Count);
+                ctx.Log.Information("Stored {Count} looks in the catalog; post gets them with the next sync", stored);
             }
             else
             {
@@ -151,7 +122,7 @@ internal static class ClipsVerb
             }
         }
 
-        return looks;
+        return found.ByClip;
     }
 
     private static void PrintTable(VerbContext ctx, string title, CardClips card)
