@@ -196,6 +196,38 @@ public sealed class FaultTests : IDisposable
     }
 
     [Fact]
+    public async Task A_stop_that_lands_inside_a_write_leaves_every_destination_interrupted_not_failed()
+    {
+        var card = SyntheticCard.Typical(_f.CardRoot(), clips: 2, clipSize: 300_000, smallFiles: 1);
+        using var stop = new CancellationTokenSource();
+
+        // The drive's write is the one the stop cancels (on a loaded machine this is where a stop usually lands).
+        _f.Fs.WriteFault = (path, _) =>
+        {
+            if (!path.StartsWith(Copy2, StringComparison.Ordinal) || !path.Contains(".mov", StringComparison.Ordinal))
+            {
+                return null;
+            }
+
+            stop.Cancel();
+            return new OperationCanceledException(stop.Token);
+        };
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => _f.OffloadAsync(card.Root, [_f.Drive1, _f.Drive2], cancellationToken: stop.Token));
+
+        var stopped = _f.Catalog.Read(db => db.GetCollection<CardDocument>(CatalogCollections.Cards).FindAll().Single());
+        Assert.Equal(CardStatus.Interrupted, stopped.Status);
+        Assert.All(stopped.Destinations, d => Assert.Equal((CardStatus.Interrupted, true), (d.Status, d.Error?.Contains("resume", StringComparison.Ordinal))));
+        Assert.Empty(OffloadFixture.PartialOrWrong(card.Root, Copy1));
+        Assert.Empty(OffloadFixture.PartialOrWrong(card.Root, Copy2));
+
+        _f.Fs.WriteFault = null;
+        var resumed = await _f.OffloadAsync(card.Root, [_f.Drive1, _f.Drive2]);
+        Assert.Equal(OffloadFailureKind.None, resumed.Failure);
+        Assert.True(resumed.SafeToFormat);
+    }
+
+    [Fact]
     public async Task A_partial_file_left_by_a_crash_is_redone_not_trusted()
     {
         var card = SyntheticCard.Typical(_f.CardRoot(), clips: 1, smallFiles: 0);

@@ -190,6 +190,11 @@ internal sealed class FanOutReader(OffloadRun run) : IDisposable
                         await consume(chunk);
                     }
                 }
+                catch (OperationCanceledException) when (run.CancellationToken.IsCancellationRequested)
+                {
+                    // Stopped mid-write: the run records the card as interrupted; a stop is not a failed drive.
+                    failed = true;
+                }
                 catch (Exception error)
                 {
                     // Keep draining so the reader never blocks on a dead consumer; the buffers go back to the pool.
