@@ -1,5 +1,3 @@
-using System.Numerics;
-
 namespace InterPositive.Lighting.Analysis;
 
 /// <summary>What the flicker detector found in a window of frames.</summary>
@@ -108,7 +106,7 @@ public static class FlickerDetector
         var sourceRowTime = rowTime;
         rows /= bin;
         rowTime *= bin;
-        if (Residual.Prepare(binned, frames, rows) is not { } residual)
+        if (FlickerResidual.Prepare(binned, frames, rows) is not { } residual)
         {
             return FlickerResult.None;
         }
@@ -135,7 +133,7 @@ public static class FlickerDetector
     }
 
     /// <summary>Rolling-shutter bands: coarse spatial scan, joint scan of rows and frames around each candidate, then the tests.</summary>
-    private static FlickerResult? Banding(Residual x, double fps, double rowTime, double upper, Func<double, double> rowGain)
+    private static FlickerResult? Banding(FlickerResidual x, double fps, double rowTime, double upper, Func<double, double> rowGain)
     {
         var readout = x.Rows * rowTime;
         var window = x.Frames / fps;
@@ -143,7 +141,7 @@ public static class FlickerDetector
         var half = 0.6 * fps + 0.25 / readout;
         var step = 0.35 / window;
         double bestEnergy = 0, bestFrequency = 0, bestFloor = 0;
-        var scratch = new Scratch(x);
+        var scratch = new FlickerScratch(x);
         foreach (var candidate in candidates)
         {
             var from = Math.Max(MinimumHz * 0.9, candidate - half);
@@ -224,7 +222,7 @@ public static class FlickerDetector
     /// The bands must be in every third of the frame with the same phase (a lamp lights every row; stripes on a set
     /// piece, a window blind or a slatted wall, are local). Checked where a third spans at least half a cycle.
     /// </summary>
-    private static bool Uniform(Residual x, double frequency, double fps, double rowTime, Fit whole, double noise, Scratch scratch)
+    private static bool Uniform(FlickerResidual x, double frequency, double fps, double rowTime, FlickerFit whole, double noise, FlickerScratch scratch)
     {
         var third = x.Rows / 3;
         if (frequency * rowTime * third < 0.5)
@@ -261,7 +259,7 @@ public static class FlickerDetector
     /// harmonics (whole c). True when the motion explanation holds at a non-whole multiple. Below about 220 Hz (at a
     /// 15 ms readout) the multiples sit too close to tell apart and the test is skipped.
     /// </summary>
-    private static bool Moving(Residual x, double frequency, double fps, double rowTime, double energy, double noise, Scratch scratch)
+    private static bool Moving(FlickerResidual x, double frequency, double fps, double rowTime, double energy, double noise, FlickerScratch scratch)
     {
         var ws = 2 * Math.PI * frequency * rowTime;
         var perFrame = Math.IEEERemainder(2 * Math.PI * frequency / fps, 2 * Math.PI);
@@ -284,7 +282,7 @@ public static class FlickerDetector
     }
 
     /// <summary>Frame-to-frame pulse (global shutter, or a light too slow to band): the frame levels' beat.</summary>
-    private static FlickerResult? Pulse(Residual x, double fps)
+    private static FlickerResult? Pulse(FlickerResidual x, double fps)
     {
         if (x.Frames < 12)
         {
@@ -301,7 +299,7 @@ public static class FlickerDetector
 
         var energies = new double[count];
         var best = 0;
-        var scratch = new Scratch(x);
+        var scratch = new FlickerScratch(x);
         for (var i = 1; i < count; i++)
         {
             energies[i] = x.FitLevel(i * step, fps, scratch).Energy;
@@ -333,7 +331,7 @@ public static class FlickerDetector
     }
 
     /// <summary>Up to two local maxima of the per-frame spatial spectrum (Hann-tapered rows), strongest first.</summary>
-    private static List<double> SpatialCandidates(Residual x, double rowTime, double upper)
+    private static List<double> SpatialCandidates(FlickerResidual x, double rowTime, double upper)
     {
         var readout = x.Rows * rowTime;
         var step = Math.Clamp(0.2 / readout, 0.25, 20);
@@ -367,10 +365,10 @@ public static class FlickerDetector
     }
 
     /// <summary>The dashboard's plot: per-frame banding depth at log-spaced frequencies (no temporal coherence asked).</summary>
-    private static List<SpectrumBin> SpatialSpectrum(Residual x, double rowTime, double upper)
+    private static List<SpectrumBin> SpatialSpectrum(FlickerResidual x, double rowTime, double upper)
     {
         var bins = new List<SpectrumBin>(SpectrumBins);
-        var scratch = new Scratch(x);
+        var scratch = new FlickerScratch(x);
         var stride = Math.Max(1, x.Frames / 32);
         var ratio = Math.Pow(upper / MinimumHz, 1.0 / (SpectrumBins - 1));
         for (var i = 0; i < SpectrumBins; i++)
@@ -393,7 +391,7 @@ public static class FlickerDetector
     }
 
     /// <summary>Global shutter: the frame-level pulse's depth at beat frequencies 0–fps/2.</summary>
-    private static List<SpectrumBin> BeatSpectrum(Residual x, double fps)
+    private static List<SpectrumBin> BeatSpectrum(FlickerResidual x, double fps)
     {
         var bins = new List<SpectrumBin>();
         if (x.Frames < 12)
@@ -401,7 +399,7 @@ public static class FlickerDetector
             return bins;
         }
 
-        var scratch = new Scratch(x);
+        var scratch = new FlickerScratch(x);
         var count = Math.Min(48, x.Frames / 2);
         for (var i = 1; i <= count; i++)
         {
@@ -535,410 +533,5 @@ public static class FlickerDetector
         }
 
         return w;
-    }
-
-    /// <summary>A fitted sinusoid: x ≈ A·cos θ + B·sin θ; <c>Energy</c> is what it explains, <c>Gram</c> the basis energy.</summary>
-    private readonly record struct Fit(double A, double B, double Energy, double Gram);
-
-    /// <summary>Per-call buffers for the projected basis.</summary>
-    private sealed class Scratch(Residual x)
-    {
-        public double[] URe { get; } = new double[x.Rows];
-        public double[] UIm { get; } = new double[x.Rows];
-        public double[] VRe { get; } = new double[x.Frames];
-        public double[] VIm { get; } = new double[x.Frames];
-    }
-
-    /// <summary>
-    /// The window with the static set and slow changes projected out: y = Π_t Π_r (P/mean_t(P) − 1), where Π_t removes
-    /// a quadratic in time from every row and Π_r a line across the rows from every frame. Fit is the
-    /// least-squares fit of one sinusoid in the projected space, exact for any frequency and window length.
-    /// </summary>
-    private sealed class Residual
-    {
-        private readonly double[] _y;
-        private readonly double[] _level;
-        private readonly bool[] _valid;
-        private readonly double[][] _rowBasis;
-        private readonly double[][] _timeBasis;
-        private readonly int _validRows;
-        private readonly double _energy;
-        private readonly double _levelEnergy;
-
-        private Residual(int frames, int rows, double[] y, double[] level, bool[] valid, int validRows, double[][] rowBasis, double[][] timeBasis)
-        {
-            Frames = frames;
-            Rows = rows;
-            _y = y;
-            _level = level;
-            _valid = valid;
-            _validRows = validRows;
-            _rowBasis = rowBasis;
-            _timeBasis = timeBasis;
-            foreach (var v in y)
-            {
-                _energy += v * v;
-            }
-
-            foreach (var v in level)
-            {
-                _levelEnergy += v * v;
-            }
-        }
-
-        public int Frames { get; }
-
-        public int Rows { get; }
-
-        public static Residual? Prepare(ReadOnlySpan<float> data, int frames, int rows)
-        {
-            var mean = new double[rows];
-            for (var k = 0; k < frames; k++)
-            {
-                for (var r = 0; r < rows; r++)
-                {
-                    mean[r] += data[k * rows + r];
-                }
-            }
-
-            var peak = 0.0;
-            for (var r = 0; r < rows; r++)
-            {
-                mean[r] /= frames;
-                peak = Math.Max(peak, mean[r]);
-            }
-
-            // Rows near black carry no measurable light (noise divided by nothing): leave them out.
-            var valid = new bool[rows];
-            var validRows = 0;
-            for (var r = 0; r < rows; r++)
-            {
-                valid[r] = mean[r] > 1e-9 && mean[r] > 1e-4 * peak;
-                validRows += valid[r] ? 1 : 0;
-            }
-
-            if (validRows < 8)
-            {
-                return null;
-            }
-
-            var y = new double[frames * rows];
-            for (var k = 0; k < frames; k++)
-            {
-                for (var r = 0; r < rows; r++)
-                {
-                    y[k * rows + r] = valid[r] ? data[k * rows + r] / mean[r] - 1 : 0;
-                }
-            }
-
-            var timeBasis = Orthonormal(frames, frames >= 12 ? 3 : 2, null);
-            var rowBasis = Orthonormal(rows, 2, valid);
-            var column = new double[frames];
-            for (var r = 0; r < rows; r++)
-            {
-                if (!valid[r])
-                {
-                    continue;
-                }
-
-                for (var k = 0; k < frames; k++)
-                {
-                    column[k] = y[k * rows + r];
-                }
-
-                Project(column, timeBasis);
-                for (var k = 0; k < frames; k++)
-                {
-                    y[k * rows + r] = column[k];
-                }
-            }
-
-            // The frame level (before the rows' line is taken out): what a global shutter's pulse is made of.
-            var level = new double[frames];
-            for (var k = 0; k < frames; k++)
-            {
-                var row = y.AsSpan(k * rows, rows);
-                double sum = 0;
-                for (var r = 0; r < rows; r++)
-                {
-                    sum += row[r];
-                }
-
-                level[k] = sum / validRows;
-                Project(row, rowBasis);
-            }
-
-            return new Residual(frames, rows, y, level, valid, validRows, rowBasis, timeBasis);
-        }
-
-        /// <summary>
-        /// Least-squares fit of cos/sin(2πf(r·t_line + k/fps)) projected like the data, over rows [from, to).
-        /// </summary>
-        public Fit Fit(double frequency, double fps, double rowTime, Scratch s, int from = 0, int to = -1) =>
-            Fit(2 * Math.PI * frequency * rowTime, 2 * Math.PI * frequency / fps, s, from, to);
-
-        /// <summary>The same for any pattern e^{i(ws·r + wt·k)}: bands <paramref name="ws"/> per row moving <paramref name="wt"/> per frame.</summary>
-        public Fit Fit(double ws, double wt, Scratch s, int from = 0, int to = -1)
-        {
-            to = to < 0 ? Rows : to;
-            var (uu, u2Re, u2Im) = ProjectedExponential(ws, Rows, _rowBasis, _valid, s.URe, s.UIm, from, to);
-            var (vv, v2Re, v2Im) = ProjectedExponential(wt, Frames, _timeBasis, null, s.VRe, s.VIm, 0, Frames);
-
-            // W = Σ_k e^{iω_t k} Σ_r y·u_r: the data are projected in time already, so the plain exponential serves there.
-            double wRe = 0, wIm = 0;
-            var (tRe, tIm) = (1.0, 0.0);
-            var (stepRe, stepIm) = (Math.Cos(wt), Math.Sin(wt));
-            var uRe = s.URe.AsSpan(from, to - from);
-            var uIm = s.UIm.AsSpan(from, to - from);
-            for (var k = 0; k < Frames; k++)
-            {
-                var (re, im) = Dot(_y.AsSpan(k * Rows + from, to - from), uRe, uIm);
-
-                wRe += re * tRe - im * tIm;
-                wIm += re * tIm + im * tRe;
-                (tRe, tIm) = (tRe * stepRe - tIm * stepIm, tRe * stepIm + tIm * stepRe);
-            }
-
-            var gram = uu * vv;
-            var qRe = u2Re * v2Re - u2Im * v2Im;
-            var qIm = u2Re * v2Im + u2Im * v2Re;
-            var samples = (double)Frames * CountValid(from, to);
-            return Solve(wRe, wIm, (gram + qRe) / 2, (gram - qRe) / 2, qIm / 2, samples);
-        }
-
-        public int ValidRows => _validRows;
-
-        /// <summary>(Σ row·a, Σ row·b) with SIMD: the joint scan's inner loop.</summary>
-        private static (double A, double B) Dot(ReadOnlySpan<double> row, ReadOnlySpan<double> a, ReadOnlySpan<double> b)
-        {
-            var n = row.Length;
-            var i = 0;
-            double sa = 0, sb = 0;
-            if (Vector.IsHardwareAccelerated && n >= Vector<double>.Count * 2)
-            {
-                var va = Vector<double>.Zero;
-                var vb = Vector<double>.Zero;
-                for (; i <= n - Vector<double>.Count; i += Vector<double>.Count)
-                {
-                    var v = new Vector<double>(row[i..]);
-                    va += v * new Vector<double>(a[i..]);
-                    vb += v * new Vector<double>(b[i..]);
-                }
-
-                sa = Vector.Sum(va);
-                sb = Vector.Sum(vb);
-            }
-
-            for (; i < n; i++)
-            {
-                sa += row[i] * a[i];
-                sb += row[i] * b[i];
-            }
-
-            return (sa, sb);
-        }
-
-        /// <summary>One frame's fit across its rows alone (for the spectrum): the energy a band at <paramref name="ws"/> explains.</summary>
-        public double RowEnergy(int frame, double ws, Scratch s)
-        {
-            var (uu, u2Re, u2Im) = ProjectedExponential(ws, Rows, _rowBasis, _valid, s.URe, s.UIm, 0, Rows);
-            var (re, im) = RowTransform(frame, ws, null);
-            return Solve(re, im, (uu + u2Re) / 2, (uu - u2Re) / 2, u2Im / 2, _validRows).Energy;
-        }
-
-        /// <summary>Σ_r y[k, r]·taper[r]·e^{iωr} for one frame.</summary>
-        public (double Re, double Im) RowTransform(int frame, double w, double[]? taper)
-        {
-            var row = _y.AsSpan(frame * Rows, Rows);
-            var (cs, sn) = (Math.Cos(w), Math.Sin(w));
-            double re = 0, im = 0, pr = 1, pi = 0;
-            for (var r = 0; r < row.Length; r++)
-            {
-                var v = taper is null ? row[r] : row[r] * taper[r];
-                re += v * pr;
-                im += v * pi;
-                (pr, pi) = (pr * cs - pi * sn, pr * sn + pi * cs);
-            }
-
-            return (re, im);
-        }
-
-        /// <summary>Fit of the frame-level series at a beat frequency.</summary>
-        public Fit FitLevel(double beat, double fps, Scratch s)
-        {
-            var wt = 2 * Math.PI * beat / fps;
-            var (vv, v2Re, v2Im) = ProjectedExponential(wt, Frames, _timeBasis, null, s.VRe, s.VIm, 0, Frames);
-            double re = 0, im = 0;
-            for (var k = 0; k < Frames; k++)
-            {
-                re += _level[k] * Math.Cos(wt * k);
-                im += _level[k] * Math.Sin(wt * k);
-            }
-
-            return Solve(re, im, (vv + v2Re) / 2, (vv - v2Re) / 2, v2Im / 2, Frames);
-        }
-
-        private int CountValid(int from, int to)
-        {
-            if (from == 0 && to == Rows)
-            {
-                return _validRows;
-            }
-
-            var n = 0;
-            for (var r = from; r < to; r++)
-            {
-                n += _valid[r] ? 1 : 0;
-            }
-
-            return n;
-        }
-
-        /// <summary>Residual variance per sample after <paramref name="sinusoids"/> fits explained <paramref name="explained"/>.</summary>
-        public double NoiseVariance(double explained, int sinusoids)
-        {
-            var dof = (double)(_validRows - _rowBasis.Length) * (Frames - _timeBasis.Length) - 2 * sinusoids;
-            return dof > 0 ? Math.Max(_energy - explained, 0) / dof : 0;
-        }
-
-        public double LevelNoiseVariance(double explained)
-        {
-            var dof = Frames - _timeBasis.Length - 2;
-            return dof > 0 ? Math.Max(_levelEnergy - explained, 0) / dof : 0;
-        }
-
-        /// <summary>
-        /// Solves the 2×2 normal equations. <paramref name="samples"/> is how many samples the basis spans: where the
-        /// projection leaves under 1/2000 of a plain sinusoid's energy (a light at a whole multiple of the frame rate,
-        /// bands that stand still), nothing of it can be told from the set and the fit is empty.
-        /// </summary>
-        private static Fit Solve(double pRe, double pIm, double cc, double ss, double cs, double samples)
-        {
-            var det = cc * ss - cs * cs;
-            var trace = cc + ss;
-            var smallest = trace / 2 - Math.Sqrt(Math.Max(trace * trace / 4 - det, 0));
-            if (smallest <= samples / 2 / 2000 || det <= 0)
-            {
-                return new Fit(0, 0, 0, 0);
-            }
-
-            var a = (ss * pRe - cs * pIm) / det;
-            var b = (cc * pIm - cs * pRe) / det;
-            // The smaller eigenvalue of the basis' Gram matrix bounds how well the amplitude is determined.
-            return new Fit(a, b, a * pRe + b * pIm, smallest);
-        }
-
-        /// <summary>
-        /// u = Π e^{iωn} (zero on invalid rows), then cut to [from, to); returns Σ|u|² and Σu² (complex).
-        /// </summary>
-        private static (double Norm, double SquareRe, double SquareIm) ProjectedExponential(double w, int n, double[][] basis, bool[]? valid, double[] re, double[] im, int from, int to)
-        {
-            var (cs, sn) = (Math.Cos(w), Math.Sin(w));
-            double pr = 1, pi = 0;
-            for (var i = 0; i < n; i++)
-            {
-                var inside = valid is null || valid[i];
-                re[i] = inside ? pr : 0;
-                im[i] = inside ? pi : 0;
-                (pr, pi) = (pr * cs - pi * sn, pr * sn + pi * cs);
-            }
-
-            // Π acts on the whole axis (the data were projected there); a part of the axis is cut out afterwards.
-            foreach (var q in basis)
-            {
-                double cr = 0, ci = 0;
-                for (var i = 0; i < n; i++)
-                {
-                    cr += q[i] * re[i];
-                    ci += q[i] * im[i];
-                }
-
-                for (var i = 0; i < n; i++)
-                {
-                    re[i] -= cr * q[i];
-                    im[i] -= ci * q[i];
-                }
-            }
-
-            for (var i = 0; i < n; i++)
-            {
-                if (i < from || i >= to)
-                {
-                    re[i] = 0;
-                    im[i] = 0;
-                }
-            }
-
-            double norm = 0, sqRe = 0, sqIm = 0;
-            for (var i = 0; i < n; i++)
-            {
-                norm += re[i] * re[i] + im[i] * im[i];
-                sqRe += re[i] * re[i] - im[i] * im[i];
-                sqIm += 2 * re[i] * im[i];
-            }
-
-            return (norm, sqRe, sqIm);
-        }
-
-        /// <summary>Orthonormal polynomials 1, s, s² … on n points (only where <paramref name="valid"/>), by Gram–Schmidt.</summary>
-        private static double[][] Orthonormal(int n, int count, bool[]? valid)
-        {
-            var basis = new double[count][];
-            for (var d = 0; d < count; d++)
-            {
-                var q = new double[n];
-                for (var i = 0; i < n; i++)
-                {
-                    q[i] = valid is null || valid[i] ? Math.Pow((i + 0.5) / n - 0.5, d) : 0;
-                }
-
-                for (var j = 0; j < d; j++)
-                {
-                    double dot = 0;
-                    for (var i = 0; i < n; i++)
-                    {
-                        dot += q[i] * basis[j][i];
-                    }
-
-                    for (var i = 0; i < n; i++)
-                    {
-                        q[i] -= dot * basis[j][i];
-                    }
-                }
-
-                double norm = 0;
-                foreach (var v in q)
-                {
-                    norm += v * v;
-                }
-
-                norm = Math.Sqrt(norm);
-                for (var i = 0; i < n; i++)
-                {
-                    q[i] = norm > 0 ? q[i] / norm : 0;
-                }
-
-                basis[d] = q;
-            }
-
-            return basis;
-        }
-
-        private static void Project(Span<double> values, double[][] basis)
-        {
-            foreach (var q in basis)
-            {
-                double dot = 0;
-                for (var i = 0; i < values.Length; i++)
-                {
-                    dot += q[i] * values[i];
-                }
-
-                for (var i = 0; i < values.Length; i++)
-                {
-                    values[i] -= dot * q[i];
-                }
-            }
-        }
     }
 }
