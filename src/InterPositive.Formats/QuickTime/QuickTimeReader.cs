@@ -1,89 +1,7 @@
 using System.Buffers.Binary;
-using System.Globalization;
-using System.Text;
+using static InterPositive.Formats.QuickTime.QuickTimeAtom;
 
 namespace InterPositive.Formats.QuickTime;
-
-/// <summary>A track of a QuickTime/MP4 movie, as far as clip metadata needs it.</summary>
-public sealed record QuickTimeTrack
-{
-    public int TrackId { get; init; }
-
-    /// <summary>Media handler: vide, soun, tmcd, meta (Sony rtmd), text.</summary>
-    public string Handler { get; init; } = "";
-
-    /// <summary>Sample description format (fourcc): apch, AVdh, avc1, hvc1, aprh, tmcd, rtmd.</summary>
-    public string? Format { get; init; }
-
-    public int? Width { get; init; }
-
-    public int? Height { get; init; }
-
-    public int Timescale { get; init; }
-
-    public long Duration { get; init; }
-
-    public long SampleCount { get; init; }
-
-    /// <summary>The sample duration of the first stts run (the frame duration for video and timecode).</summary>
-    public long? SampleDelta { get; init; }
-
-    /// <summary>Byte offset of the first chunk (stco/co64), where a tmcd track keeps its start frame number.</summary>
-    public long? FirstChunkOffset { get; init; }
-
-    /// <summary>Size of the first sample (stsz).</summary>
-    public long? FirstSampleSize { get; init; }
-
-    /// <summary>tmcd sample description: flags (bit 0 drop frame), timescale, frame duration, frames per second.</summary>
-    public TimecodeDescription? Timecode { get; init; }
-
-    /// <summary>Track ids this track references as its timecode (tref/tmcd).</summary>
-    public IReadOnlyList<int> TimecodeReferences { get; init; } = [];
-}
-
-/// <summary>The tmcd sample description (QuickTime File Format, "Timecode sample description").</summary>
-public sealed record TimecodeDescription(uint Flags, int Timescale, int FrameDuration, int NumberOfFrames)
-{
-    public bool DropFrame => (Flags & 1) != 0;
-}
-
-/// <summary>A metadata value from <c>ilst</c> (mdta keys) or <c>udta</c>, decoded by its well-known type.</summary>
-public sealed record QuickTimeValue(int Type, string? Text, double? Number)
-{
-    public override string ToString() => Text ?? Number?.ToString(CultureInfo.InvariantCulture) ?? "";
-}
-
-/// <summary>What a movie's header says: brand, tracks, mdta metadata, udta strings, and the start timecode.</summary>
-public sealed record QuickTimeInfo
-{
-    public string? MajorBrand { get; init; }
-
-    public int MovieTimescale { get; init; }
-
-    public long MovieDuration { get; init; }
-
-    public List<QuickTimeTrack> Tracks { get; init; } = [];
-
-    /// <summary><c>mdta</c> key → value (com.arri.camera.*, org.smpte.rdd18.*, com.apple.quicktime.*).</summary>
-    public Dictionary<string, QuickTimeValue> Metadata { get; init; } = new(StringComparer.Ordinal);
-
-    /// <summary><c>udta</c> text items by atom name (©mak, ©mod, ©swr, ...).</summary>
-    public Dictionary<string, string> UserData { get; init; } = new(StringComparer.Ordinal);
-
-    /// <summary>The start timecode from the first tmcd track's first sample.</summary>
-    public Timecode? StartTimecode { get; init; }
-
-    /// <summary>RDD 18 sets from the first sample of a Sony <c>rtmd</c> (real-time metadata) track, when there is one.</summary>
-    public List<Mxf.MxfAcquisitionSet> AcquisitionSets { get; init; } = [];
-
-    /// <summary>Problems that did not stop the header being read (e.g. a file cut short after its movie atom).</summary>
-    public List<string> Warnings { get; init; } = [];
-
-    /// <summary>The DNxHD/DNxHR compression id from the first frame's header (AVdn/AVdh tracks), which names the profile.</summary>
-    public int? DnxCid { get; init; }
-
-    public QuickTimeTrack? Video => Tracks.FirstOrDefault(t => t.Handler == "vide");
-}
 
 /// <summary>
 /// Reads a QuickTime/MP4 movie's header from a seekable stream: walks the top-level atoms, seeks over mdat,
@@ -123,7 +41,7 @@ public static class QuickTimeReader
             throw new MalformedInputException(length == 0 ? "empty file" : "too short for a QuickTime atom", source, 0);
         }
 
-        var info = new Builder();
+        var info = new QuickTimeHeaderBuilder();
         var header = new byte[16];
         long position = 0;
         var count = 0;
@@ -208,7 +126,7 @@ public static class QuickTimeReader
             throw new MalformedInputException("no movie (moov) atom: not a finished QuickTime/MP4 file", source);
         }
 
-        var context = new ParseContext(source, moovOffset);
+        var context = new QuickTimeParseContext(source, moovOffset);
         ParseContainer(moov, 0, context, info, "moov", null);
         var tracks = info.Tracks.Select(t => t.Build()).ToList();
         Timecode? start = null;
@@ -292,78 +210,7 @@ public static class QuickTimeReader
         return Timecode.FromFrames(frame, rate);
     }
 
-    private sealed record ParseContext(string Source, long BaseOffset)
-    {
-        // Shared by every copy made with 'with', so the limit counts atoms across the whole header.
-        public int[] AtomCount { get; init; } = [0];
-    }
-
-    private sealed class Builder
-    {
-        public string? MajorBrand { get; set; }
-
-        public int MovieTimescale { get; set; }
-
-        public long MovieDuration { get; set; }
-
-        public List<TrackBuilder> Tracks { get; } = [];
-
-        public Dictionary<string, QuickTimeValue> Metadata { get; } = new(StringComparer.Ordinal);
-
-        public Dictionary<string, string> UserData { get; } = new(StringComparer.Ordinal);
-
-        public List<string> Warnings { get; } = [];
-
-        public List<string> Keys { get; set; } = [];
-    }
-
-    private sealed class TrackBuilder
-    {
-        public int TrackId { get; set; }
-
-        public string Handler { get; set; } = "";
-
-        public string? Format { get; set; }
-
-        public int? Width { get; set; }
-
-        public int? Height { get; set; }
-
-        public int Timescale { get; set; }
-
-        public long Duration { get; set; }
-
-        public long SampleCount { get; set; }
-
-        public long? SampleDelta { get; set; }
-
-        public long? FirstChunkOffset { get; set; }
-
-        public long? FirstSampleSize { get; set; }
-
-        public TimecodeDescription? Timecode { get; set; }
-
-        public List<int> TimecodeReferences { get; } = [];
-
-        public QuickTimeTrack Build() => new()
-        {
-            TrackId = TrackId,
-            Handler = Handler,
-            Format = Format,
-            Width = Width,
-            Height = Height,
-            Timescale = Timescale,
-            Duration = Duration,
-            SampleCount = SampleCount,
-            SampleDelta = SampleDelta,
-            FirstChunkOffset = FirstChunkOffset,
-            FirstSampleSize = FirstSampleSize,
-            Timecode = Timecode,
-            TimecodeReferences = TimecodeReferences,
-        };
-    }
-
-    private static void ParseContainer(ReadOnlySpan<byte> data, int depth, ParseContext context, Builder info, string parent, TrackBuilder? track)
+    private static void ParseContainer(ReadOnlySpan<byte> data, int depth, QuickTimeParseContext context, QuickTimeHeaderBuilder info, string parent, QuickTimeTrackBuilder? track)
     {
         if (depth > MaxDepth)
         {
@@ -409,12 +256,12 @@ public static class QuickTimeReader
         }
     }
 
-    private static void ParseAtom(string type, ReadOnlySpan<byte> body, int depth, ParseContext context, Builder info, string parent, ref TrackBuilder? track)
+    private static void ParseAtom(string type, ReadOnlySpan<byte> body, int depth, QuickTimeParseContext context, QuickTimeHeaderBuilder info, string parent, ref QuickTimeTrackBuilder? track)
     {
         switch (type)
         {
             case "trak":
-                var newTrack = new TrackBuilder();
+                var newTrack = new QuickTimeTrackBuilder();
                 info.Tracks.Add(newTrack);
                 ParseContainer(body, depth + 1, context, info, type, newTrack);
                 break;
@@ -422,10 +269,10 @@ public static class QuickTimeReader
                 ParseContainer(body, depth + 1, context, info, type, track);
                 break;
             case "udta":
-                ParseUserData(body, depth, context, info);
+                QuickTimeMetadataAtoms.ParseUserData(body, depth, context, info);
                 break;
             case "meta":
-                ParseMeta(body, depth, context, info);
+                QuickTimeMetadataAtoms.ParseMeta(body, depth, context, info);
                 break;
             case "mvhd":
                 Require(body, 20, context, type);
@@ -541,7 +388,7 @@ public static class QuickTimeReader
         }
     }
 
-    private static void ParseTrackReferences(ReadOnlySpan<byte> body, ParseContext context, TrackBuilder track)
+    private static void ParseTrackReferences(ReadOnlySpan<byte> body, QuickTimeParseContext context, QuickTimeTrackBuilder track)
     {
         var offset = 0;
         while (offset + 8 <= body.Length)
@@ -565,7 +412,7 @@ public static class QuickTimeReader
         }
     }
 
-    private static void ParseSampleDescription(ReadOnlySpan<byte> body, ParseContext context, TrackBuilder track)
+    private static void ParseSampleDescription(ReadOnlySpan<byte> body, QuickTimeParseContext context, QuickTimeTrackBuilder track)
     {
         Require(body, 8, context, "stsd");
         var entries = BinaryPrimitives.ReadUInt32BigEndian(body[4..]);
@@ -608,222 +455,6 @@ public static class QuickTimeReader
         }
     }
 
-    private static void ParseMeta(ReadOnlySpan<byte> body, int depth, ParseContext context, Builder info)
-    {
-        // QuickTime 'meta' holds atoms directly; ISO/MP4 'meta' is a full box (version/flags first).
-        var start = body.Length >= 12 && FourCc(body.Slice(4, 4)) is "hdlr" or "keys" or "ilst" ? 0 : 4;
-        if (body.Length < start)
-        {
-            return;
-        }
-
-        var data = body[start..];
-        var offset = 0;
-        var keys = new List<string>();
-        var sawKeys = false;
-        while (offset + 8 <= data.Length)
-        {
-            var size = BinaryPrimitives.ReadUInt32BigEndian(data[offset..]);
-            var type = FourCc(data.Slice(offset + 4, 4));
-            if (size < 8 || size > data.Length - offset)
-            {
-                throw Bad(context, offset, type, FormattableString.Invariant($"metadata atom size {size} does not fit in 'meta'"));
-            }
-
-            var atom = data.Slice(offset + 8, (int)size - 8);
-            if (type == "keys")
-            {
-                keys = ParseKeys(atom, context);
-                sawKeys = true;
-            }
-            else if (type == "ilst")
-            {
-                ParseItemList(atom, context, sawKeys ? keys : null, info);
-            }
-
-            offset += (int)size;
-        }
-
-        _ = depth;
-    }
-
-    private static List<string> ParseKeys(ReadOnlySpan<byte> body, ParseContext context)
-    {
-        Require(body, 8, context, "keys");
-        var count = BinaryPrimitives.ReadUInt32BigEndian(body[4..]);
-        if (count > (uint)(body.Length - 8) / 8)
-        {
-            throw Bad(context, 4, "keys", FormattableString.Invariant($"{count} keys do not fit in {body.Length} bytes"));
-        }
-
-        var keys = new List<string>((int)count);
-        var offset = 8;
-        for (var i = 0; i < count; i++)
-        {
-            if (offset + 8 > body.Length)
-            {
-                throw Bad(context, offset, "keys", FormattableString.Invariant($"key {i + 1} of {count} is cut off"));
-            }
-
-            var size = BinaryPrimitives.ReadUInt32BigEndian(body[offset..]);
-            if (size < 8 || size > body.Length - offset)
-            {
-                throw Bad(context, offset, "keys", FormattableString.Invariant($"key size {size} does not fit"));
-            }
-
-            keys.Add(Encoding.UTF8.GetString(body.Slice(offset + 8, (int)size - 8)).TrimEnd('\0'));
-            offset += (int)size;
-        }
-
-        return keys;
-    }
-
-    private static void ParseItemList(ReadOnlySpan<byte> body, ParseContext context, List<string>? keys, Builder info)
-    {
-        var offset = 0;
-        while (offset + 8 <= body.Length)
-        {
-            var size = BinaryPrimitives.ReadUInt32BigEndian(body[offset..]);
-            var index = BinaryPrimitives.ReadUInt32BigEndian(body[(offset + 4)..]);
-            if (size < 8 || size > body.Length - offset)
-            {
-                throw Bad(context, offset, "ilst", FormattableString.Invariant($"item size {size} does not fit"));
-            }
-
-            string name;
-            if (keys is not null)
-            {
-                if (index < 1 || index > keys.Count)
-                {
-                    throw Bad(context, offset, "ilst", FormattableString.Invariant($"item refers to key {index}, only {keys.Count} keys"));
-                }
-
-                name = keys[(int)index - 1];
-            }
-            else
-            {
-                name = FourCc(body.Slice(offset + 4, 4));
-            }
-
-            var item = body.Slice(offset + 8, (int)size - 8);
-            if (ReadDataAtom(item) is { } value)
-            {
-                if (keys is not null)
-                {
-                    info.Metadata[name] = value;
-                }
-                else if (value.Text is { } text)
-                {
-                    info.UserData[name] = text;
-                }
-            }
-
-            offset += (int)size;
-        }
-    }
-
-    private static QuickTimeValue? ReadDataAtom(ReadOnlySpan<byte> item)
-    {
-        var offset = 0;
-        while (offset + 16 <= item.Length)
-        {
-            var size = BinaryPrimitives.ReadUInt32BigEndian(item[offset..]);
-            if (size < 8 || size > item.Length - offset)
-            {
-                return null;
-            }
-
-            if (FourCc(item.Slice(offset + 4, 4)) == "data" && size >= 16)
-            {
-                var type = (int)(BinaryPrimitives.ReadUInt32BigEndian(item[(offset + 8)..]) & 0x00FFFFFF);
-                var value = item.Slice(offset + 16, (int)size - 16);
-                return Decode(type, value);
-            }
-
-            offset += (int)size;
-        }
-
-        return null;
-    }
-
-    /// <summary>Well-known metadata types (QuickTime File Format): 1 UTF-8, 21 signed, 22 unsigned, 23 float32, 24 float64.</summary>
-    private static QuickTimeValue? Decode(int type, ReadOnlySpan<byte> value) => type switch
-    {
-        1 => new QuickTimeValue(type, Encoding.UTF8.GetString(value).TrimEnd('\0'), null),
-        2 => new QuickTimeValue(type, Encoding.BigEndianUnicode.GetString(value).TrimEnd('\0'), null),
-        21 => value.Length switch
-        {
-            1 => new QuickTimeValue(type, null, (sbyte)value[0]),
-            2 => new QuickTimeValue(type, null, BinaryPrimitives.ReadInt16BigEndian(value)),
-            4 => new QuickTimeValue(type, null, BinaryPrimitives.ReadInt32BigEndian(value)),
-            8 => new QuickTimeValue(type, null, BinaryPrimitives.ReadInt64BigEndian(value)),
-            _ => null,
-        },
-        22 => value.Length switch
-        {
-            1 => new QuickTimeValue(type, null, value[0]),
-            2 => new QuickTimeValue(type, null, BinaryPrimitives.ReadUInt16BigEndian(value)),
-            4 => new QuickTimeValue(type, null, BinaryPrimitives.ReadUInt32BigEndian(value)),
-            8 => new QuickTimeValue(type, null, BinaryPrimitives.ReadUInt64BigEndian(value)),
-            _ => null,
-        },
-        23 when value.Length == 4 => new QuickTimeValue(type, null, BinaryPrimitives.ReadSingleBigEndian(value)),
-        24 when value.Length == 8 => new QuickTimeValue(type, null, BinaryPrimitives.ReadDoubleBigEndian(value)),
-        _ => null,
-    };
-
-    private static void ParseUserData(ReadOnlySpan<byte> body, int depth, ParseContext context, Builder info)
-    {
-        var offset = 0;
-        while (offset + 8 <= body.Length)
-        {
-            var size = BinaryPrimitives.ReadUInt32BigEndian(body[offset..]);
-            if (size == 0 && offset + 4 <= body.Length)
-            {
-                break; // QuickTime allows a 32-bit zero terminator at the end of udta.
-            }
-
-            var type = FourCc(body.Slice(offset + 4, 4));
-            if (size < 8 || size > body.Length - offset)
-            {
-                throw Bad(context, offset, type, FormattableString.Invariant($"user data atom size {size} does not fit in 'udta'"));
-            }
-
-            var atom = body.Slice(offset + 8, (int)size - 8);
-            if (type == "meta")
-            {
-                ParseMeta(atom, depth + 1, context, info);
-            }
-            else if (type.Length == 4 && type[0] == '\u00A9' && atom.Length >= 4)
-            {
-                // International text: [len(2) language(2) text]...; the first string is enough.
-                var len = BinaryPrimitives.ReadUInt16BigEndian(atom);
-                if (len <= atom.Length - 4)
-                {
-                    info.UserData[type] = Encoding.UTF8.GetString(atom.Slice(4, len)).TrimEnd('\0');
-                }
-            }
-
-            offset += (int)size;
-        }
-    }
-
     private static bool IsKnownTopLevel(string type) =>
         type is "ftyp" or "moov" or "mdat" or "free" or "skip" or "wide" or "pnot" or "uuid" or "PICT" or "junk" or "meta" or "udta";
-
-    private static void Require(ReadOnlySpan<byte> body, int bytes, ParseContext context, string type)
-    {
-        if (body.Length < bytes)
-        {
-            throw new MalformedInputException(FormattableString.Invariant($"'{type}' has {body.Length} bytes, needs {bytes}"), context.Source, context.BaseOffset, type);
-        }
-    }
-
-    private static MalformedInputException Bad(ParseContext context, int offset, string type, string cause) =>
-        new(cause, context.Source, context.BaseOffset + offset, Printable(type));
-
-    private static string FourCc(ReadOnlySpan<byte> bytes) => Encoding.Latin1.GetString(bytes);
-
-    private static string Printable(string fourCc) =>
-        string.Concat(fourCc.Select(c => c is >= ' ' and <= '~' or '\u00A9' ? c.ToString() : FormattableString.Invariant($"\\x{(int)c:X2}")));
 }
