@@ -17,9 +17,11 @@ namespace InterPositive.Benchmarks;
 /// <c>sync</c> runs between runs (untimed) so no run pays for another's writeback. Our runs print their stage
 /// breakdown. Also measures the hashes on one core. Targets: ≤ 1.1× the drive limit; on tmpfs ≤ 2.0× <c>cp -r</c> for
 /// two destinations and ≤ 1.3× for one.
-/// Args: [SIZE_GIB=1.5] [--dir DIR (a disk folder)] [--shm DIR (a tmpfs folder)] [--small N] [--runs R] [--no-hash] [--careful (also cp -r + xxhsum -c)].
+/// Then the same on a card of thousands of small files (see <c>OffloadBenchmark.SmallFiles.cs</c>).
+/// Args: [SIZE_GIB=1.5] [--dir DIR (a disk folder)] [--shm DIR (a tmpfs folder)] [--small N] [--runs R] [--no-hash] [--careful (also cp -r + xxhsum -c)]
+/// [--only large|small] [--small-files N (default 5000)].
 /// </summary>
-public sealed class OffloadBenchmark : IEndToEndBenchmark
+public sealed partial class OffloadBenchmark : IEndToEndBenchmark
 {
     public string Name => "offload";
 
@@ -39,17 +41,29 @@ public sealed class OffloadBenchmark : IEndToEndBenchmark
         }
 
         Console.WriteLine($"load average: {await LoadAsync(cancellationToken)} on {Environment.ProcessorCount} cores (a shared machine: figures are noisy)");
-        var disk = await SuiteAsync("disk", dir, sizeGiB, small, runs, tmpfs: false, args.Contains("--careful"), cancellationToken);
-        var memory = Directory.Exists(Path.GetDirectoryName(shm)) ? await SuiteAsync("tmpfs", shm, sizeGiB, small, runs, tmpfs: true, careful: false, cancellationToken) : null;
-
-        Console.WriteLine();
-        Ratio(disk, Ours2, Limit2, 1.1);
-        Ratio(disk, Ours1, Limit1, 1.1);
-        Ratio(disk, Buffered1, Limit1, null);
-        if (memory is not null)
+        var only = Option(args, "--only");
+        if (only is null or "large")
         {
-            Ratio(memory, Ours2, Cp, 2.0);
-            Ratio(memory, Ours1, Cp, 1.3);
+            var disk = await SuiteAsync("disk", dir, sizeGiB, small, runs, tmpfs: false, args.Contains("--careful"), cancellationToken);
+            var memory = Directory.Exists(Path.GetDirectoryName(shm)) ? await SuiteAsync("tmpfs", shm, sizeGiB, small, runs, tmpfs: true, careful: false, cancellationToken) : null;
+
+            Console.WriteLine();
+            Ratio(disk, Ours2, Limit2, 1.1);
+            Ratio(disk, Ours1, Limit1, 1.1);
+            Ratio(disk, Buffered1, Limit1, null);
+            if (memory is not null)
+            {
+                Ratio(memory, Ours2, Cp, 2.0);
+                Ratio(memory, Ours1, Cp, 1.3);
+            }
+
+            Console.WriteLine($"load average: {await LoadAsync(cancellationToken)}");
+        }
+
+        if (only is null or "small")
+        {
+            var files = int.Parse(Option(args, "--small-files") ?? "5000", CultureInfo.InvariantCulture);
+            await SmallFilesAsync(dir + "-small", Directory.Exists(Path.GetDirectoryName(shm)) ? shm + "-small" : null, files, runs, cancellationToken);
         }
 
         Console.WriteLine($"load average at the end: {await LoadAsync(cancellationToken)}");
@@ -236,13 +250,13 @@ public sealed class OffloadBenchmark : IEndToEndBenchmark
         Add(times, name, seconds);
     }
 
-    private static async Task TimeOursAsync(Dictionary<string, List<double>> times, string name, string card, string[] destinations, string d1, string d2, CancellationToken cancellationToken, LinuxFileSystem? fs = null, int? chunkSize = null)
+    private static async Task TimeOursAsync(Dictionary<string, List<double>> times, string name, string card, string[] destinations, string d1, string d2, CancellationToken cancellationToken, LinuxFileSystem? fs = null, int? chunkSize = null, Func<OffloadRequest, OffloadRequest>? tweak = null)
     {
         await ResetAsync(d1, d2, cancellationToken);
         var engine = new OffloadEngine(fs ?? LinuxFileSystem.Instance, catalog: null, TimeProvider.System);
         var cpu = Process.GetCurrentProcess().TotalProcessorTime;
         var watch = Stopwatch.StartNew();
-        var request = new OffloadRequest(card, destinations);
+        var request = tweak is null ? new OffloadRequest(card, destinations) : tweak(new OffloadRequest(card, destinations));
         var result = await engine.RunAsync(chunkSize is { } size ? request with { ChunkSize = size } : request, null, cancellationToken);
         var seconds = watch.Elapsed.TotalSeconds;
         cpu = Process.GetCurrentProcess().TotalProcessorTime - cpu;

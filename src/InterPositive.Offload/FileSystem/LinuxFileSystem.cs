@@ -216,6 +216,12 @@ public sealed partial class LinuxFileSystem : IOffloadFileSystem
         public ValueTask<int> ReadAsync(Memory<byte> buffer, long offset, CancellationToken cancellationToken) =>
             RandomAccess.ReadAsync(Handle, buffer, offset, cancellationToken);
 
+        public int Read(Memory<byte> buffer, long offset, CancellationToken cancellationToken)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            return RandomAccess.Read(Handle, buffer.Span, offset);
+        }
+
         public void Dispose() => Handle.Dispose();
     }
 
@@ -246,6 +252,12 @@ public sealed partial class LinuxFileSystem : IOffloadFileSystem
 
         public ValueTask<int> ReadAsync(Memory<byte> buffer, long offset, CancellationToken cancellationToken) =>
             RandomAccess.ReadAsync(_handle, buffer, offset, cancellationToken);
+
+        public int Read(Memory<byte> buffer, long offset, CancellationToken cancellationToken)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            return RandomAccess.Read(_handle, buffer.Span, offset);
+        }
 
         public void Dispose() => _handle.Dispose();
     }
@@ -313,6 +325,12 @@ public sealed partial class LinuxFileSystem : IOffloadFileSystem
         // the writer whenever the drive's queue is full, and the card read behind it.
         public ValueTask WriteAsync(ReadOnlyMemory<byte> data, long offset, CancellationToken cancellationToken) =>
             RandomAccess.WriteAsync(handle, data, offset, cancellationToken);
+
+        public void Write(ReadOnlyMemory<byte> data, long offset, CancellationToken cancellationToken)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            RandomAccess.Write(handle, data.Span, offset);
+        }
 
         public void WriteOut(long offset, long length)
         {
