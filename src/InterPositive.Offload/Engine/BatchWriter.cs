@@ -5,9 +5,9 @@ namespace InterPositive.Offload.Engine;
 
 /// <summary>
 /// Writes one batch of small files (read by <see cref="SmallFileBatcher"/>) into every destination, each destination
-/// on its own thread, in three passes: every copy written (through the page cache), then every copy fdatasync'd (the
-/// first commits the file system's journal for all of them, the rest find their data on the drive), then every copy
-/// read back from the drive (its clean pages dropped first), hashed, compared with the card's and renamed. A copy is
+/// on its own thread, in three passes: every copy written (through the page cache), then every copy fdatasync'd
+/// (several at once, so they share the file system's journal commits), then every copy read back from the drive (its
+/// clean pages dropped first, several at once), hashed, compared with the card's and renamed. A copy is
 /// verified only once its own read-back matched; a failure is that file's (or, for a write error, breaks the
 /// destination for the files after it, as it does outside a batch), the files before it are still verified.
 /// </summary>
@@ -53,24 +53,30 @@ internal sealed class BatchWriter(OffloadRun run, OffloadJournal journal)
                 }
             }
 
-            for (var i = 0; i < batch.Count; i++)
+            // The flushes run side by side: the file system commits its journal once for all those waiting (measured
+            // on ext4 here, 500 files of 32 KiB: one after another 0.4-1.0 s, eight at once 0.3 s).
+            var parallel = new ParallelOptions { MaxDegreeOfParallelism = CopyVerifier.Parallelism };
+            Parallel.For(0, batch.Count, parallel, i =>
             {
                 if (writers[i] is { } writer)
                 {
                     outcomes[i] = Flush(batch[i].Work[index], writer);
                 }
-            }
+            });
 
-            using var scratch = new AlignedBuffer((int)SmallFileBatcher.LimitFor(run.Request) + AlignedBuffer.Alignment);
-            for (var i = 0; i < batch.Count; i++)
+            // Read back side by side too: each is a small read from the drive, and the drive serves a queue faster.
+            var scratchLength = (int)SmallFileBatcher.LimitFor(run.Request) + AlignedBuffer.Alignment;
+            Parallel.For(0, batch.Count, parallel, () => new AlignedBuffer(scratchLength), (i, _, scratch) =>
             {
-                if (writers[i] is not null)
+                if (writers[i] is { } writer)
                 {
-                    writers[i]!.Dispose();
+                    writer.Dispose();
                     writers[i] = null;
                     outcomes[i] ??= ReadBack(batch[i], batch[i].Work[index], modes[i], scratch);
                 }
-            }
+
+                return scratch;
+            }, scratch => ((IDisposable)scratch).Dispose());
         }
         catch (OperationCanceledException)
         {
@@ -141,6 +147,7 @@ internal sealed class BatchWriter(OffloadRun run, OffloadJournal journal)
         var destination = work.Destination;
         try
         {
+            run.CancellationToken.ThrowIfCancellationRequested();
             var started = run.Clock.Start();
             int length;
             using (var reader = destination.Tree.OpenForVerification(work.TempRelative, direct: writeMode == WriteModes.Direct, out var mode))
@@ -178,6 +185,11 @@ internal sealed class BatchWriter(OffloadRun run, OffloadJournal journal)
         catch (Exception error) when (error is IOException or UnauthorizedAccessException)
         {
             return Broke(work, error);
+        }
+        catch (OperationCanceledException)
+        {
+            Discard(work, null);
+            return FileOutcome.Fail(work, $"{work.FinalPath}: interrupted before it was verified", OffloadFailureKind.Environment);
         }
     }
 
