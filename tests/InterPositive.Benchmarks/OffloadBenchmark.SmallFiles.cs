@@ -32,14 +32,14 @@ public sealed partial class OffloadBenchmark
                     os.close(fd)
         """;
 
-    private static async Task SmallFilesAsync(string dir, string? shm, int files, int runs, CancellationToken cancellationToken)
+    private static async Task SmallFilesAsync(string? dir, string? shm, int files, int runs, CancellationToken cancellationToken)
     {
-        var disk = await SmallSuiteAsync("disk, small files", dir, files, runs, tmpfs: false, cancellationToken);
+        var disk = dir is null ? null : await SmallSuiteAsync("disk, small files", dir, files, runs, tmpfs: false, cancellationToken);
         var memory = shm is null ? null : await SmallSuiteAsync("tmpfs, small files", shm, files, runs, tmpfs: true, cancellationToken);
         Console.WriteLine();
-        foreach (var (ours, floor) in new[] { (Batched1, SmallFloor1), (Alone1, SmallFloor1), (Batched2, SmallFloor2), (Alone2, SmallFloor2) })
+        foreach (var (ours, floor) in disk is null ? [] : new[] { (Batched1, SmallFloor1), (Alone1, SmallFloor1), (Batched2, SmallFloor2), (Alone2, SmallFloor2) })
         {
-            Ratio(disk, ours, floor, null);
+            Ratio(disk!, ours, floor, null);
         }
 
         if (memory is not null)

@@ -19,7 +19,7 @@ namespace InterPositive.Benchmarks;
 /// two destinations and ≤ 1.3× for one.
 /// Then the same on a card of thousands of small files (see <c>OffloadBenchmark.SmallFiles.cs</c>).
 /// Args: [SIZE_GIB=1.5] [--dir DIR (a disk folder)] [--shm DIR (a tmpfs folder)] [--small N] [--runs R] [--no-hash] [--careful (also cp -r + xxhsum -c)]
-/// [--only large|small] [--small-files N (default 5000)].
+/// [--only large|small] [--small-files N (default 5000)] [--where disk|tmpfs (small files only)].
 /// </summary>
 public sealed partial class OffloadBenchmark : IEndToEndBenchmark
 {
@@ -63,7 +63,8 @@ public sealed partial class OffloadBenchmark : IEndToEndBenchmark
         if (only is null or "small")
         {
             var files = int.Parse(Option(args, "--small-files") ?? "5000", CultureInfo.InvariantCulture);
-            await SmallFilesAsync(dir + "-small", Directory.Exists(Path.GetDirectoryName(shm)) ? shm + "-small" : null, files, runs, cancellationToken);
+            var where = Option(args, "--where");
+            await SmallFilesAsync(where is null or "disk" ? dir + "-small" : null, where is null or "tmpfs" && Directory.Exists(Path.GetDirectoryName(shm)) ? shm + "-small" : null, files, runs, cancellationToken);
         }
 
         Console.WriteLine($"load average at the end: {await LoadAsync(cancellationToken)}");

@@ -39,8 +39,9 @@ public sealed partial class LinuxFileSystem : IOffloadFileSystem
 
     public FsEntry? Stat(string path)
     {
+        // readlink only where lstat says link (or nothing is there): most entries are plain files and folders.
         var info = new FileInfo(path);
-        if (info.LinkTarget is { } target)
+        if ((info.Attributes & FileAttributes.ReparsePoint) != 0 && info.LinkTarget is { } target)
         {
             return new FsEntry(info.Name, EntryKind.Symlink, 0, info.LastWriteTimeUtc, target);
         }
