@@ -30,7 +30,7 @@ public sealed class OffloadEngine(IOffloadFileSystem fs, CatalogDatabase? catalo
     /// while the stages wait on each other. The host sets the pool's minimum once from this (never the library).
     /// </summary>
     public static int ThreadsNeeded(int destinations, int hashFormats) =>
-        Environment.ProcessorCount + (CopyVerifier.Parallelism * destinations * 2) + hashFormats + 4;
+        Environment.ProcessorCount + (CopyVerifier.Parallelism * destinations * 2) + (SmallFileBatcher.InFlight * (destinations + 1)) + hashFormats + 4;
 
     public async Task<OffloadResult> RunAsync(OffloadRequest request, IProgress<OffloadProgress>? progress, CancellationToken cancellationToken)
     {
@@ -108,6 +108,7 @@ public sealed class OffloadEngine(IOffloadFileSystem fs, CatalogDatabase? catalo
         using var verifier = new CopyVerifier(run, journal);
         var verifying = verifier.RunAsync(verifications.Reader);
         using var reader = new FanOutReader(run);
+        using var batcher = new SmallFileBatcher(run, journal);
         try
         {
             run.Report(null);
@@ -119,7 +120,19 @@ public sealed class OffloadEngine(IOffloadFileSystem fs, CatalogDatabase? catalo
                     break;
                 }
 
-                var pending = OffloadPlanner.PlanFile(run, journal, file);
+                var small = batcher.Accepts(file);
+                var pending = OffloadPlanner.PlanFile(run, journal, file, openWriters: !small);
+                if (small)
+                {
+                    if (SmallFileBatcher.CanBatch(pending))
+                    {
+                        await batcher.AddAsync(pending);
+                        continue;
+                    }
+
+                    OffloadPlanner.OpenWriters(run, pending);
+                }
+
                 try
                 {
                     // The verifier takes the file before its copy starts and follows the writers step by step.
@@ -134,6 +147,8 @@ public sealed class OffloadEngine(IOffloadFileSystem fs, CatalogDatabase? catalo
         }
         finally
         {
+            // Every batch gathered is read and verified (or, after a stop, reported interrupted) before the end.
+            await batcher.CompleteAsync();
             verifications.Writer.TryComplete();
             await verifying;
             journal.FlushFiles();

@@ -35,6 +35,19 @@ public sealed record OffloadRequest(string Source, IReadOnlyList<string> Destina
     /// written, so a large clip's verification runs behind its copy instead of after it.
     /// </summary>
     public long VerifyStep { get; init; } = 64L << 20;
+
+    /// <summary>
+    /// Files below this size (and below <see cref="ChunkSize"/>) are copied in batches (read into one buffer, handed
+    /// over once, flushed and re-read together) instead of each taking its own trip through the pipeline; 0 sends
+    /// every file through it alone.
+    /// </summary>
+    public long SmallFileLimit { get; init; } = 4L << 20;
+
+    /// <summary>The most card bytes (and files) one batch of small files holds.</summary>
+    public int BatchBytes { get; init; } = 16 << 20;
+
+    /// <inheritdoc cref="BatchBytes"/>
+    public int BatchFiles { get; init; } = 256;
 }
 
 /// <summary>

@@ -9,9 +9,9 @@ namespace InterPositive.Offload.Tests;
 /// tests can prove what was and was not read again, and checks the durability order: a verification read may only
 /// reach bytes a flush covered, and a copy is renamed to its final name only once it was flushed whole.
 /// </summary>
-public sealed class FaultInjectingFileSystem : IOffloadFileSystem
+public sealed class FaultInjectingFileSystem(IOffloadFileSystem? inner = null) : IOffloadFileSystem
 {
-    private readonly IOffloadFileSystem _inner = LinuxFileSystem.Instance;
+    private readonly IOffloadFileSystem _inner = inner ?? LinuxFileSystem.Instance;
 
     /// <summary>Called before each source read (path, offset): return an exception to fail it.</summary>
     public Func<string, long, Exception?>? ReadFault { get; set; }

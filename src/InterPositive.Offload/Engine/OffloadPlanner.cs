@@ -213,8 +213,12 @@ internal static class OffloadPlanner
         }
     }
 
-    /// <summary>What each destination needs for one file; a file every destination already has is finished at once.</summary>
-    public static PendingFile PlanFile(OffloadRun run, OffloadJournal journal, CardFile file)
+    /// <summary>
+    /// What each destination needs for one file; a file every destination already has is finished at once. The
+    /// copies' temporary files are created here unless <paramref name="openWriters"/> is false (a batch creates its
+    /// own when it writes them; <see cref="OpenWriters"/> does it for a file that is not batched after all).
+    /// </summary>
+    public static PendingFile PlanFile(OffloadRun run, OffloadJournal journal, CardFile file, bool openWriters = true)
     {
         var work = new List<DestinationWork>();
         var records = journal.LoadRecords(file);
@@ -269,6 +273,20 @@ internal static class OffloadPlanner
             return resumed;
         }
 
+        var pending = new PendingFile(file, work);
+        if (openWriters)
+        {
+            OpenWriters(run, pending);
+        }
+
+        return pending;
+    }
+
+    /// <summary>Creates the temporary file of every copy to be written; a destination that refuses it is broken.</summary>
+    public static void OpenWriters(OffloadRun run, PendingFile pending)
+    {
+        var file = pending.File;
+        var work = pending.Work;
         for (var i = 0; i < work.Count; i++)
         {
             if (work[i].Plan == CopyPlan.Write)
@@ -286,8 +304,6 @@ internal static class OffloadPlanner
                 }
             }
         }
-
-        return new PendingFile(file, work);
     }
 
     /// <summary>The temporary name a copy is written under, beside its final name, until it is verified.</summary>

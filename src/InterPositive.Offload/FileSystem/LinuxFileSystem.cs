@@ -39,8 +39,9 @@ public sealed partial class LinuxFileSystem : IOffloadFileSystem
 
     public FsEntry? Stat(string path)
     {
+        // readlink only where lstat says link (or nothing is there): most entries are plain files and folders.
         var info = new FileInfo(path);
-        if (info.LinkTarget is { } target)
+        if ((info.Attributes & FileAttributes.ReparsePoint) != 0 && info.LinkTarget is { } target)
         {
             return new FsEntry(info.Name, EntryKind.Symlink, 0, info.LastWriteTimeUtc, target);
         }
@@ -216,6 +217,12 @@ public sealed partial class LinuxFileSystem : IOffloadFileSystem
         public ValueTask<int> ReadAsync(Memory<byte> buffer, long offset, CancellationToken cancellationToken) =>
             RandomAccess.ReadAsync(Handle, buffer, offset, cancellationToken);
 
+        public int Read(Memory<byte> buffer, long offset, CancellationToken cancellationToken)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            return RandomAccess.Read(Handle, buffer.Span, offset);
+        }
+
         public void Dispose() => Handle.Dispose();
     }
 
@@ -246,6 +253,12 @@ public sealed partial class LinuxFileSystem : IOffloadFileSystem
 
         public ValueTask<int> ReadAsync(Memory<byte> buffer, long offset, CancellationToken cancellationToken) =>
             RandomAccess.ReadAsync(_handle, buffer, offset, cancellationToken);
+
+        public int Read(Memory<byte> buffer, long offset, CancellationToken cancellationToken)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            return RandomAccess.Read(_handle, buffer.Span, offset);
+        }
 
         public void Dispose() => _handle.Dispose();
     }
@@ -313,6 +326,12 @@ public sealed partial class LinuxFileSystem : IOffloadFileSystem
         // the writer whenever the drive's queue is full, and the card read behind it.
         public ValueTask WriteAsync(ReadOnlyMemory<byte> data, long offset, CancellationToken cancellationToken) =>
             RandomAccess.WriteAsync(handle, data, offset, cancellationToken);
+
+        public void Write(ReadOnlyMemory<byte> data, long offset, CancellationToken cancellationToken)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            RandomAccess.Write(handle, data.Span, offset);
+        }
 
         public void WriteOut(long offset, long length)
         {
