@@ -169,18 +169,7 @@ internal sealed class BatchWriter(OffloadRun run, OffloadJournal journal)
             var hashing = run.Clock.Start();
             var actual = MhlHasher.HashData(run.VerifyFormat, scratch.Memory.Span[..length]);
             run.Clock.Stop(OffloadStage.ReReadHash, hashing, length);
-            var expected = file.Hashes![run.VerifyFormat];
-            if (actual != expected)
-            {
-                destination.Tree.Delete(work.TempRelative);
-                return FileOutcome.Fail(work, $"{work.FinalPath}: the copy read back from the drive does not match the card ({run.VerifyFormat.ElementName()} {actual}, card {expected})", OffloadFailureKind.CheckFailed);
-            }
-
-            var renaming = run.Clock.Start();
-            destination.Tree.SetLastModified(work.TempRelative, file.File.LastModified);
-            destination.Tree.Rename(work.TempRelative, work.RelativePath);
-            run.Clock.Stop(OffloadStage.Rename, renaming);
-            return new FileOutcome(work, CopyOutcome.Verified);
+            return CopyVerifier.Conclude(run, file, work, actual);
         }
         catch (Exception error) when (error is IOException or UnauthorizedAccessException)
         {

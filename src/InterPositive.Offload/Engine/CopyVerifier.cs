@@ -123,20 +123,7 @@ internal sealed class CopyVerifier(OffloadRun run, OffloadJournal journal) : IDi
                         await ReReadAsync(reader, hasher!, destination, verified, long.MaxValue, file.File.Size, work.FinalPath);
                         reader.Dispose();
                         reader = null;
-                        var actual = hasher!.FinishString();
-                        if (actual != expected)
-                        {
-                            destination.Tree.Delete(work.TempRelative);
-                            return FileOutcome.Fail(work, $"{work.FinalPath}: the copy read back from the drive does not match the card ({run.VerifyFormat.ElementName()} {actual}, card {expected})", OffloadFailureKind.CheckFailed);
-                        }
-
-                        // The folder is flushed once at the end: a rename lost to a crash before that only means
-                        // the next run finds no final name and copies the file again.
-                        var renaming = run.Clock.Start();
-                        destination.Tree.SetLastModified(work.TempRelative, file.File.LastModified);
-                        destination.Tree.Rename(work.TempRelative, work.RelativePath);
-                        run.Clock.Stop(OffloadStage.Rename, renaming);
-                        return new FileOutcome(work, CopyOutcome.Verified);
+                        return Conclude(run, file, work, hasher!.FinishString());
                     }
             }
         }
@@ -295,5 +282,27 @@ internal sealed class CopyVerifier(OffloadRun run, OffloadJournal journal) : IDi
         {
             ((IDisposable)buffer).Dispose();
         }
+    }
+
+    /// <summary>
+    /// The read-back's verdict on a written copy: one that matches the card gets the card's time and its final name,
+    /// one that does not is deleted. Shared by streamed files and batches.
+    /// </summary>
+    public static FileOutcome Conclude(OffloadRun run, PendingFile file, DestinationWork work, string actual)
+    {
+        var expected = file.Hashes![run.VerifyFormat];
+        if (actual != expected)
+        {
+            work.Destination.Tree.Delete(work.TempRelative);
+            return FileOutcome.Fail(work, $"{work.FinalPath}: the copy read back from the drive does not match the card ({run.VerifyFormat.ElementName()} {actual}, card {expected})", OffloadFailureKind.CheckFailed);
+        }
+
+        // The folder is flushed once at the end: a rename lost to a crash before that only means the next run finds
+        // no final name and copies the file again.
+        var renaming = run.Clock.Start();
+        work.Destination.Tree.SetLastModified(work.TempRelative, file.File.LastModified);
+        work.Destination.Tree.Rename(work.TempRelative, work.RelativePath);
+        run.Clock.Stop(OffloadStage.Rename, renaming);
+        return new FileOutcome(work, CopyOutcome.Verified);
     }
 }
