@@ -91,12 +91,7 @@ public sealed partial class OffloadBenchmark
                 await TimeOursAsync(times, Alone2, card, [d1, d2], d1, d2, cancellationToken, tweak: Alone);
             }
 
-            Console.WriteLine($"{label,-34} {"s (best)",9} {"files/s",8}");
-            foreach (var (run, list) in times)
-            {
-                var best = list.Min();
-                Console.WriteLine(FormattableString.Invariant($"  {run,-40} {best,9:0.000} {(files + 3) / best,8:0}"));
-            }
+            PrintBest(label, times, "files/s", best => (files + 3) / best, "0");
 
             return times;
         }

@@ -131,13 +131,7 @@ public sealed partial class OffloadBenchmark : IEndToEndBenchmark
                 await CpuFloorAsync(times, card, d1, d2, cancellationToken);
             }
 
-            Console.WriteLine($"{label,-34} {"s (best)",9} {"GB/s",6}");
-            foreach (var (name, list) in times)
-            {
-                var best = list.Min();
-                Console.WriteLine(FormattableString.Invariant($"  {name,-36} {best,9:0.000} {total / best / 1e9,6:0.00}"));
-            }
-
+            PrintBest(label, times, "GB/s", best => total / best / 1e9, "0.00");
             return times;
         }
         finally
@@ -155,6 +149,17 @@ public sealed partial class OffloadBenchmark : IEndToEndBenchmark
         var writes = destinations.Select(d => $"find '{card}' -type f -print0 | xargs -0 cat | dd of='{d}/limit.bin' bs=16M oflag=direct iflag=fullblock status=none");
         var reads = destinations.Select(d => $"dd if='{d}/limit.bin' of=/dev/null bs=16M iflag=direct status=none");
         return string.Join(" && ", writes.Concat(reads));
+    }
+
+    /// <summary>Each run's best time and the rate it gives (<paramref name="unit"/> from the best seconds).</summary>
+    private static void PrintBest(string label, Dictionary<string, List<double>> times, string unit, Func<double, double> rate, string format)
+    {
+        Console.WriteLine($"{label,-34} {"s (best)",9} {unit,8}");
+        foreach (var (name, list) in times)
+        {
+            var best = list.Min();
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {name,-40} {best,9:0.000} {rate(best).ToString(format, CultureInfo.InvariantCulture),8}"));
+        }
     }
 
     private static void Ratio(Dictionary<string, List<double>> times, string ours, string anchor, double? target)
