@@ -50,11 +50,10 @@ public interface IDestinationTree : IDisposable
 /// <summary>
 /// A destination tree over any <see cref="IOffloadFileSystem"/> by joining paths, with every existing component
 /// checked (lstat) not to be a link before it is used, and the last component opened with O_NOFOLLOW where it is
-/// read. A test's fault-injecting file system gets the same, so its faults still apply. (A kernel-resolved tree,
-/// openat2 RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS, would also close the race between the check and the use.)
+/// read. The real file system has <see cref="LinuxDestinationTree"/>, which the kernel keeps beneath its root with no
+/// window between check and use; this one serves a test's fault-injecting file system, so its faults still apply.
 /// A folder on the way once seen to be a real folder is not checked again: the run only ever adds files and links
-/// beside its folders, never in place of one, and checking every folder of every path cost a card of 5,000 small files
-/// some 40 lstat and 20 readlink calls per file and destination. The last component is checked on every use.
+/// beside its folders, never in place of one. The last component is checked on every use.
 /// </summary>
 public sealed class PathDestinationTree(IOffloadFileSystem fs, string root) : IDestinationTree
 {

@@ -35,47 +35,39 @@ public sealed partial class LinuxFileSystem
     /// <summary>The page-cache write path for every file (the benchmark's comparison).</summary>
     public static LinuxFileSystem Buffered { get; } = new() { DirectWrites = false };
 
-    public IOffloadWriter CreateCopy(string path, long size, out string writeMode)
+    public IOffloadWriter CreateCopy(string path, long size, out string writeMode) =>
+        CreateCopyAt(WorkingDirectory, path, path, size, IsMemoryBacked(Path.GetDirectoryName(path) ?? "/"), 0, out writeMode);
+
+    public IVerificationReader OpenForVerification(string path, bool direct, out string reReadMode) =>
+        OpenForVerificationAt(WorkingDirectory, path, path, direct, IsMemoryBacked(path), 0, out reReadMode);
+
+    /// <summary>Creates a copy's temporary file, <paramref name="name"/> resolved in <paramref name="folder"/>.</summary>
+    internal IOffloadWriter CreateCopyAt(SafeFileHandle folder, string name, string shown, long size, bool memoryBacked, int flags, out string writeMode)
     {
         // On tmpfs the page cache is the storage: O_DIRECT would only be a slower memcpy.
-        if (!DirectWrites || size < DirectWriteMinSize || IsMemoryBacked(Path.GetDirectoryName(path) ?? "/"))
+        if (!DirectWrites || size < DirectWriteMinSize || memoryBacked)
         {
             writeMode = WriteModes.Buffered;
-            return Create(path);
+            return CreateAt(folder, name, shown, flags);
         }
 
-        var refused = RefusesDirect?.Invoke(path) == true;
-        var fd = refused ? -1 : Open(path, OWrOnly | OCreat | OTrunc | ODirect | OCloexec, Convert.ToInt32("644", 8));
+        var refused = RefusesDirect?.Invoke(shown) == true;
+        var fd = refused ? -1 : OpenAt(folder, name, OWrOnly | OCreat | OTrunc | ODirect | OCloexec | flags, FileMode666);
         if (fd >= 0)
         {
             writeMode = WriteModes.Direct;
-            return new DirectWriter(new SafeFileHandle(fd, ownsHandle: true), path);
+            return new DirectWriter(new SafeFileHandle(fd, ownsHandle: true), shown);
         }
 
         var errno = refused ? EInval : Marshal.GetLastPInvokeError();
         if (errno != EInval)
         {
-            throw new IOException($"{path}: cannot create the copy: {Marshal.GetPInvokeErrorMessage(errno)}");
+            throw Failure(shown, "cannot create the copy", errno);
         }
 
         writeMode = WriteModes.BufferedFallback;
-        return Create(path);
+        return CreateAt(folder, name, shown, flags);
     }
-
-    public IVerificationReader OpenForVerification(string path, bool direct, out string reReadMode)
-    {
-        if (direct && !IsMemoryBacked(path) && TryOpenDirect(path, out var reader))
-        {
-            reReadMode = ReReadModes.Direct;
-            return reader;
-        }
-
-        return OpenForVerification(path, out reReadMode);
-    }
-
-    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
-    [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int Open(string path, int flags, int mode);
 
     [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
     [LibraryImport("libc", EntryPoint = "fcntl", SetLastError = true)]

@@ -18,11 +18,18 @@ public sealed partial class LinuxFileSystem : IOffloadFileSystem
     private const int ORdOnly = 0;
     private const int OCloexec = 0x80000;
     private const int EInval = 22;
+    private const int ENoEnt = 2;
+    private const int ELoop = 40;
+    private const int PosixFadvSequential = 2;
+    private const int FileMode666 = 0x1B6;
 
     // The flag values differ between x86-64 and the arm64 boards the appliance also runs on.
-    private static readonly int ODirectory = RuntimeInformation.ProcessArchitecture is Architecture.Arm64 or Architecture.Arm ? 0x4000 : 0x10000;
+    internal static readonly int ODirectory = RuntimeInformation.ProcessArchitecture is Architecture.Arm64 or Architecture.Arm ? 0x4000 : 0x10000;
     private static readonly int ODirect = RuntimeInformation.ProcessArchitecture is Architecture.Arm64 or Architecture.Arm ? 0x10000 : 0x4000;
-    private static readonly int ONoFollow = RuntimeInformation.ProcessArchitecture is Architecture.Arm64 or Architecture.Arm ? 0x8000 : 0x20000;
+    internal static readonly int ONoFollow = RuntimeInformation.ProcessArchitecture is Architecture.Arm64 or Architecture.Arm ? 0x8000 : 0x20000;
+
+    /// <summary>AT_FDCWD: a name given to the "at" calls with it is a plain path, resolved as open(2) would.</summary>
+    internal static readonly SafeFileHandle WorkingDirectory = new(-100, ownsHandle: false);
 
     public static LinuxFileSystem Instance { get; } = new();
 
@@ -82,41 +89,60 @@ public sealed partial class LinuxFileSystem : IOffloadFileSystem
 
     public IOffloadReader OpenRead(string path) => new Reader(File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, FileOptions.SequentialScan | FileOptions.Asynchronous));
 
-    public IOffloadReader OpenReadNoFollow(string path)
-    {
-        var fd = Open(path, ORdOnly | ONoFollow | OCloexec);
-        return fd >= 0 ? new Reader(new SafeFileHandle(fd, ownsHandle: true))
-            : throw new IOException($"{path}: cannot open (a link is not followed): {Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())}");
-    }
+    public IOffloadReader OpenReadNoFollow(string path) => OpenReadAt(WorkingDirectory, path, path, ONoFollow);
 
-    public IOffloadWriter Create(string path) => new Writer(File.OpenHandle(path, FileMode.Create, FileAccess.Write, FileShare.Read, FileOptions.Asynchronous), path);
+    public IOffloadWriter Create(string path) => CreateAt(WorkingDirectory, path, path, 0);
 
-    public IVerificationReader OpenForVerification(string path, out string reReadMode)
+    public IVerificationReader OpenForVerification(string path, out string reReadMode) =>
+        OpenForVerificationAt(WorkingDirectory, path, path, direct: false, IsMemoryBacked(path), 0, out reReadMode);
+
+    /// <summary>Opens a file to read, <paramref name="name"/> resolved in <paramref name="folder"/> (AT_FDCWD: a plain path).</summary>
+    internal static IOffloadReader OpenReadAt(SafeFileHandle folder, string name, string shown, int flags) =>
+        new Reader(Handle(OpenAt(folder, name, ORdOnly | OCloexec | flags, 0), shown, "cannot open"));
+
+    /// <summary>Creates (truncating) a file to write with the permissions the umask leaves of rw-rw-rw-.</summary>
+    internal static IOffloadWriter CreateAt(SafeFileHandle folder, string name, string shown, int flags) =>
+        new Writer(Handle(OpenAt(folder, name, OWrOnly | OCreat | OTrunc | OCloexec | flags, FileMode666), shown, "cannot create"), shown);
+
+    /// <summary>
+    /// The verification re-read: from memory on a memory file system (nothing to bypass or evict, and it says so),
+    /// with O_DIRECT where asked for and the file system takes it, else through the page cache with each range's clean
+    /// pages dropped before it is read.
+    /// </summary>
+    internal IVerificationReader OpenForVerificationAt(SafeFileHandle folder, string name, string shown, bool direct, bool memoryBacked, int flags, out string reReadMode)
     {
-        // On a memory file system (tmpfs, ramfs) the pages are the storage: nothing to bypass or evict, say so.
-        if (IsMemoryBacked(path))
+        if (memoryBacked)
         {
             reReadMode = ReReadModes.PageCache;
-            return new EvictingReader(OpenEvicting(path));
+            return new EvictingReader(OpenEvicting(folder, name, shown, flags));
         }
 
-        if (DirectReReads && TryOpenDirect(path, out var direct))
+        if ((direct || DirectReReads) && TryOpenDirectAt(folder, name, shown, flags, out var reader))
         {
             reReadMode = ReReadModes.Direct;
-            return direct;
+            return reader;
         }
 
-        var reader = new EvictingReader(OpenEvicting(path));
-        reReadMode = reader.Evicts ? ReReadModes.Fadvise : ReReadModes.PageCache;
-        return reader;
+        var evicting = new EvictingReader(OpenEvicting(folder, name, shown, flags));
+        reReadMode = evicting.Evicts ? ReReadModes.Fadvise : ReReadModes.PageCache;
+        return evicting;
     }
 
-    private static SafeFileHandle OpenEvicting(string path) => File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.SequentialScan | FileOptions.Asynchronous);
+    private static SafeFileHandle OpenEvicting(SafeFileHandle folder, string name, string shown, int flags)
+    {
+        var handle = Handle(OpenAt(folder, name, ORdOnly | OCloexec | flags, 0), shown, "cannot open for the verification re-read");
+
+        // A sequential read: the kernel doubles its readahead.
+        _ = PosixFadvise(handle, 0, 0, PosixFadvSequential);
+        return handle;
+    }
 
     /// <summary>Opens a file with O_DIRECT; false when the file system refuses it (EINVAL).</summary>
-    internal static bool TryOpenDirect(string path, [NotNullWhen(true)] out IVerificationReader? reader)
+    internal static bool TryOpenDirect(string path, [NotNullWhen(true)] out IVerificationReader? reader) => TryOpenDirectAt(WorkingDirectory, path, path, 0, out reader);
+
+    private static bool TryOpenDirectAt(SafeFileHandle folder, string name, string shown, int flags, [NotNullWhen(true)] out IVerificationReader? reader)
     {
-        var fd = Open(path, ORdOnly | ODirect | OCloexec);
+        var fd = OpenAt(folder, name, ORdOnly | ODirect | OCloexec | flags, 0);
         if (fd >= 0)
         {
             reader = new DirectReader(new SafeFileHandle(fd, ownsHandle: true));
@@ -125,8 +151,19 @@ public sealed partial class LinuxFileSystem : IOffloadFileSystem
 
         var errno = Marshal.GetLastPInvokeError();
         reader = null;
-        return errno == EInval ? false : throw new IOException($"{path}: cannot open for the verification re-read (errno {errno})");
+        return errno == EInval ? false : throw Failure(shown, "cannot open for the verification re-read", errno);
     }
+
+    /// <summary>The descriptor, or the error that kept it from being opened, naming the file and the cause.</summary>
+    internal static SafeFileHandle Handle(int fd, string shown, string what) =>
+        fd >= 0 ? new SafeFileHandle(fd, ownsHandle: true) : throw Failure(shown, what, Marshal.GetLastPInvokeError());
+
+    internal static IOException Failure(string shown, string what, int errno) => errno switch
+    {
+        ELoop => new IOException($"{shown}: {what}: a link in the way is never followed"),
+        ENoEnt => new FileNotFoundException($"{shown}: {what}: {Marshal.GetPInvokeErrorMessage(errno)}", shown),
+        _ => new IOException($"{shown}: {what}: {Marshal.GetPInvokeErrorMessage(errno)}"),
+    };
 
     public void SetLastModified(string path, DateTimeOffset time) => File.SetLastWriteTimeUtc(path, time.UtcDateTime);
 
@@ -165,19 +202,29 @@ public sealed partial class LinuxFileSystem : IOffloadFileSystem
 
     public void CreateSymlink(string path, string target) => File.CreateSymbolicLink(path, target);
 
+    /// <summary>A tree the kernel keeps beneath its root (descriptors, O_NOFOLLOW), not a joined path checked first.</summary>
+    public IDestinationTree OpenDestination(string root) => new LinuxDestinationTree(this, root);
+
     /// <summary>True on tmpfs and ramfs (statfs f_type), where a re-read can only come from memory.</summary>
     internal static bool IsMemoryBacked(string path)
     {
+        // struct statfs on 64-bit Linux starts with f_type as a long.
+        Span<long> buffer = stackalloc long[32];
+        return StatFs(path, ref MemoryMarshal.GetReference(buffer)) == 0 && IsMemoryFileSystem(buffer[0]);
+    }
+
+    /// <summary>The same for an open folder (an O_PATH descriptor will do).</summary>
+    internal static bool IsMemoryBacked(SafeFileHandle folder)
+    {
+        Span<long> buffer = stackalloc long[32];
+        return FStatFs(folder, ref MemoryMarshal.GetReference(buffer)) == 0 && IsMemoryFileSystem(buffer[0]);
+    }
+
+    private static bool IsMemoryFileSystem(long type)
+    {
         const long TmpfsMagic = 0x01021994;
         const long RamfsMagic = unchecked((long)0x858458f6);
-        Span<long> buffer = stackalloc long[32];
-        if (StatFs(path, ref MemoryMarshal.GetReference(buffer)) != 0)
-        {
-            return false;
-        }
-
-        // struct statfs on 64-bit Linux starts with f_type as a long.
-        return buffer[0] is TmpfsMagic or RamfsMagic;
+        return type is TmpfsMagic or RamfsMagic;
     }
 
     [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
@@ -195,6 +242,14 @@ public sealed partial class LinuxFileSystem : IOffloadFileSystem
     [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
     [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int Open(string path, int flags);
+
+    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+    [LibraryImport("libc", EntryPoint = "openat", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int OpenAt(SafeFileHandle folder, string name, int flags, int mode);
+
+    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+    [LibraryImport("libc", EntryPoint = "fstatfs", SetLastError = true)]
+    private static partial int FStatFs(SafeFileHandle fd, ref long buffer);
 
     [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
     [LibraryImport("libc", EntryPoint = "fsync", SetLastError = true)]
