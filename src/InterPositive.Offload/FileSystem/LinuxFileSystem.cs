@@ -114,7 +114,7 @@ public sealed partial class LinuxFileSystem : IOffloadFileSystem
         if (memoryBacked)
         {
             reReadMode = ReReadModes.PageCache;
-            return new EvictingReader(OpenEvicting(folder, name, shown, flags));
+            return new EvictingReader(Handle(OpenAt(folder, name, ORdOnly | OCloexec | flags, 0), shown, "cannot open for the verification re-read"), evict: false);
         }
 
         if ((direct || DirectReReads) && TryOpenDirectAt(folder, name, shown, flags, out var reader))
@@ -291,10 +291,12 @@ public sealed partial class LinuxFileSystem : IOffloadFileSystem
     {
         private readonly SafeFileHandle _handle;
 
-        public EvictingReader(SafeFileHandle handle)
+        /// <param name="handle">The copy, opened to read.</param>
+        /// <param name="evict">False on a memory file system, where the pages are the storage: no advice to give.</param>
+        public EvictingReader(SafeFileHandle handle, bool evict = true)
         {
             _handle = handle;
-            Evicts = PosixFadvise(_handle, 0, 0, PosixFadvDontNeed) == 0;
+            Evicts = evict && PosixFadvise(_handle, 0, 0, PosixFadvDontNeed) == 0;
         }
 
         /// <summary>False when the OS refused the advice: the re-read may then come from the page cache.</summary>
@@ -304,7 +306,13 @@ public sealed partial class LinuxFileSystem : IOffloadFileSystem
 
         public int ReadsInFlight => 1;
 
-        public void DropCached(long offset, long length) => _ = PosixFadvise(_handle, offset, length, PosixFadvDontNeed);
+        public void DropCached(long offset, long length)
+        {
+            if (Evicts)
+            {
+                _ = PosixFadvise(_handle, offset, length, PosixFadvDontNeed);
+            }
+        }
 
         public ValueTask<int> ReadAsync(Memory<byte> buffer, long offset, CancellationToken cancellationToken) =>
             RandomAccess.ReadAsync(_handle, buffer, offset, cancellationToken);
