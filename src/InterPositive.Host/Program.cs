@@ -8,7 +8,9 @@ public static class Program
 {
     public static async Task<int> Main(string[] args)
     {
-        ReserveThreads();
+        // Once, at start: the offload's file calls block pool threads, and a small box's pool would otherwise grow
+        // one thread at a time while the offload's stages wait on each other.
+        InterPositive.Offload.OffloadEngine.ReserveThreads();
         var root = BuildRootCommand();
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
@@ -36,16 +38,6 @@ public static class Program
 
     /// <summary>The demo promises to stop within 10 s of a signal: it stops cleanly when it can, and is ended at 10 s.</summary>
     public static readonly TimeSpan DemoTerminationGrace = TimeSpan.FromSeconds(10);
-
-    /// <summary>
-    /// Once, at start: the offload's file calls (pread, pwrite, fdatasync) each block a pool thread, and a small box's
-    /// pool would otherwise grow one thread at a time while the offload's stages wait on each other.
-    /// </summary>
-    private static void ReserveThreads()
-    {
-        ThreadPool.GetMinThreads(out var workers, out var completion);
-        ThreadPool.SetMinThreads(Math.Max(workers, InterPositive.Offload.OffloadEngine.ThreadsNeeded(destinations: 4, hashFormats: 3)), completion);
-    }
 
     public static RootCommand BuildRootCommand()
     {

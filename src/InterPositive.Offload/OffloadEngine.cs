@@ -32,6 +32,17 @@ public sealed class OffloadEngine(IOffloadFileSystem fs, CatalogDatabase? catalo
     public static int ThreadsNeeded(int destinations, int hashFormats) =>
         Environment.ProcessorCount + (CopyVerifier.Parallelism * destinations * 2) + (SmallFileBatcher.InFlight * (destinations + 1)) + hashFormats + 4;
 
+    /// <summary>
+    /// Raises the pool's minimum to what an offload of up to 4 destinations and 3 hash formats keeps busy. For a
+    /// process to call once at start (the host, and the benchmark so it times what the appliance runs); the engine
+    /// never calls it.
+    /// </summary>
+    public static void ReserveThreads()
+    {
+        ThreadPool.GetMinThreads(out var workers, out var completion);
+        ThreadPool.SetMinThreads(Math.Max(workers, ThreadsNeeded(destinations: 4, hashFormats: 3)), completion);
+    }
+
     public async Task<OffloadResult> RunAsync(OffloadRequest request, IProgress<OffloadProgress>? progress, CancellationToken cancellationToken)
     {
         var run = await PrepareAsync(request, progress, cancellationToken);

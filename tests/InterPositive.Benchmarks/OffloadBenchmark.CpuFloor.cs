@@ -27,10 +27,12 @@ public sealed partial class OffloadBenchmark
         for (var run = 0; run < 3; run++)
         {
             File.Delete(copy);
-            read = Math.Min(read, Cpu(() => Each(files, buffer, _ => { })));
+            var thisRead = Cpu(() => Each(files, buffer, _ => { }));
+            read = Math.Min(read, thisRead);
             using (var output = new FileStream(copy, FileMode.Create, FileAccess.Write, FileShare.None, 0))
             {
-                write = Math.Min(write, Cpu(() => Each(files, buffer, chunk => output.Write(chunk))));
+                // The pass reads the card again to have bytes to write: its read, measured just before, is not the write's.
+                write = Math.Min(write, Cpu(() => Each(files, buffer, chunk => output.Write(chunk))) - thisRead);
             }
 
             readBack = Math.Min(readBack, Cpu(() => Each([copy], buffer, _ => { })));

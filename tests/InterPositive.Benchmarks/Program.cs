@@ -11,6 +11,8 @@ public static class Program
 {
     public static async Task<int> Main(string[] args)
     {
+        // As the host does at start: without it the offload's blocking file calls wait for the pool to grow.
+        InterPositive.Offload.OffloadEngine.ReserveThreads();
         var suites = typeof(Program).Assembly.GetTypes()
             .Where(t => typeof(IEndToEndBenchmark).IsAssignableFrom(t) && t is { IsInterface: false, IsAbstract: false })
             .Select(t => (IEndToEndBenchmark)Activator.CreateInstance(t)!)
