@@ -17,26 +17,21 @@ namespace InterPositive.Offload.FileSystem;
 /// </summary>
 internal sealed partial class LinuxDestinationTree : IDestinationTree
 {
-    /// <summary>Folders kept open per tree; a card with more opens the rest per use (a walk from the root).</summary>
+    /// <summary>Folders kept open per tree; a card with more opens the rest per use, from the nearest one kept open.</summary>
     internal const int MaxOpenFolders = 1024;
 
     private const int OPath = 0x200000;
-    private const int ORdOnly = 0;
-    private const int OCloexec = 0x80000;
     private const int AtSymlinkNoFollow = 0x100;
     private const int AtEmptyPath = 0x1000;
     private const uint StatxBasic = 0x7ff;
     private const uint RenameNoReplace = 1;
     private const long UtimeOmit = (1L << 30) - 2;
-    private const int ENoEnt = 2;
     private const int ENotDir = 20;
     private const int EIsDir = 21;
     private const int EExist = 17;
-    private const int EInval = 22;
-    private const int ELoop = 40;
     private const int FolderMode777 = 0x1FF;
 
-    private static readonly int FolderFlags = OPath | LinuxFileSystem.ODirectory | LinuxFileSystem.ONoFollow | OCloexec;
+    private static readonly int FolderFlags = OPath | LinuxFileSystem.ODirectory | LinuxFileSystem.ONoFollow | LinuxFileSystem.OCloexec;
 
     private readonly LinuxFileSystem _fs;
     private readonly ConcurrentDictionary<string, Folder> _folders = new(StringComparer.Ordinal);
@@ -81,7 +76,7 @@ internal sealed partial class LinuxDestinationTree : IDestinationTree
 
         if (!TryOpenFolder(relative, create: true, out var folder))
         {
-            throw LinuxFileSystem.Failure(Shown(relative), "cannot create the folder", ENoEnt);
+            throw LinuxFileSystem.Failure(Shown(relative), "cannot create the folder", LinuxFileSystem.ENoEnt);
         }
 
         folder.Dispose();
@@ -144,7 +139,7 @@ internal sealed partial class LinuxDestinationTree : IDestinationTree
         }
 
         var errno = Marshal.GetLastPInvokeError();
-        if (errno == EInval && !replace)
+        if (errno == LinuxFileSystem.EInval && !replace)
         {
             // A file system without RENAME_NOREPLACE (some FUSE drivers): check, then rename. Nothing else writes here.
             if (StatAt(toParent.Handle, toName, toName, AtSymlinkNoFollow) is not null)
@@ -166,7 +161,7 @@ internal sealed partial class LinuxDestinationTree : IDestinationTree
         using var folder = relative.Length == 0 ? new FolderLease(_folders[""], owned: false) : OpenFolder(relative);
 
         // The cached descriptor is O_PATH, which fsync refuses: "." of it opens the same folder, no link on the way.
-        using var readable = LinuxFileSystem.Handle(LinuxFileSystem.OpenAt(folder.Handle, ".", ORdOnly | LinuxFileSystem.ODirectory | OCloexec, 0), Shown(relative), "cannot open the folder to flush it");
+        using var readable = LinuxFileSystem.Handle(LinuxFileSystem.OpenAt(folder.Handle, ".", LinuxFileSystem.ORdOnly | LinuxFileSystem.ODirectory | LinuxFileSystem.OCloexec, 0), Shown(relative), "cannot open the folder to flush it");
         if (Fsync(readable) != 0)
         {
             throw LinuxFileSystem.Failure(Shown(relative), "fsync of the folder failed", Marshal.GetLastPInvokeError());
@@ -183,7 +178,7 @@ internal sealed partial class LinuxDestinationTree : IDestinationTree
 
         using (parent)
         {
-            if (UnlinkAt(parent.Handle, name, 0) != 0 && Marshal.GetLastPInvokeError() is var errno && errno is not ENoEnt and not EIsDir)
+            if (UnlinkAt(parent.Handle, name, 0) != 0 && Marshal.GetLastPInvokeError() is var errno && errno is not LinuxFileSystem.ENoEnt and not EIsDir)
             {
                 throw LinuxFileSystem.Failure(Shown(relative), "cannot delete", errno);
             }
@@ -230,7 +225,7 @@ internal sealed partial class LinuxDestinationTree : IDestinationTree
     {
         if (!TryOpenFolder(relative, create: false, out var folder))
         {
-            throw LinuxFileSystem.Failure(Shown(relative), "cannot open the folder", ENoEnt);
+            throw LinuxFileSystem.Failure(Shown(relative), "cannot open the folder", LinuxFileSystem.ENoEnt);
         }
 
         return folder;
@@ -260,7 +255,7 @@ internal sealed partial class LinuxDestinationTree : IDestinationTree
         {
             var fd = LinuxFileSystem.OpenAt(parent.Handle, name, FolderFlags, 0);
             var errno = fd < 0 ? Marshal.GetLastPInvokeError() : 0;
-            if (errno == ENoEnt && create)
+            if (errno == LinuxFileSystem.ENoEnt && create)
             {
                 if (MkdirAt(parent.Handle, name, FolderMode777) != 0 && Marshal.GetLastPInvokeError() is var made && made != EExist)
                 {
@@ -274,7 +269,7 @@ internal sealed partial class LinuxDestinationTree : IDestinationTree
             if (fd < 0)
             {
                 // O_PATH | O_NOFOLLOW opens a link itself, so O_DIRECTORY then answers ENOTDIR: say which it was.
-                var there = errno is ENotDir or ELoop ? StatAt(parent.Handle, name, name, AtSymlinkNoFollow) : null;
+                var there = errno is ENotDir or LinuxFileSystem.ELoop ? StatAt(parent.Handle, name, name, AtSymlinkNoFollow) : null;
                 if (there is { Kind: EntryKind.Symlink })
                 {
                     throw new IOException($"{Shown(relative)}: a link in the destination is never followed");
@@ -286,7 +281,7 @@ internal sealed partial class LinuxDestinationTree : IDestinationTree
                 }
 
                 folder = default;
-                return errno is ENoEnt or ENotDir ? false : throw LinuxFileSystem.Failure(Shown(relative), "cannot open the folder", errno);
+                return errno is LinuxFileSystem.ENoEnt or ENotDir ? false : throw LinuxFileSystem.Failure(Shown(relative), "cannot open the folder", errno);
             }
 
             var handle = new SafeFileHandle(fd, ownsHandle: true);
@@ -315,7 +310,7 @@ internal sealed partial class LinuxDestinationTree : IDestinationTree
         if (Statx(folder, name, flags, StatxBasic, ref MemoryMarshal.GetReference(buffer)) != 0)
         {
             var errno = Marshal.GetLastPInvokeError();
-            return errno is ENoEnt or ENotDir ? null : throw LinuxFileSystem.Failure(Shown(name), "cannot stat", errno);
+            return errno is LinuxFileSystem.ENoEnt or ENotDir ? null : throw LinuxFileSystem.Failure(Shown(name), "cannot stat", errno);
         }
 
         var mode = BitConverter.ToUInt16(buffer[28..]) & 0xF000;

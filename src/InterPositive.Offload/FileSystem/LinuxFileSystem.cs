@@ -15,11 +15,11 @@ namespace InterPositive.Offload.FileSystem;
 public sealed partial class LinuxFileSystem : IOffloadFileSystem
 {
     private const int PosixFadvDontNeed = 4;
-    private const int ORdOnly = 0;
-    private const int OCloexec = 0x80000;
-    private const int EInval = 22;
-    private const int ENoEnt = 2;
-    private const int ELoop = 40;
+    internal const int ORdOnly = 0;
+    internal const int OCloexec = 0x80000;
+    internal const int EInval = 22;
+    internal const int ENoEnt = 2;
+    internal const int ELoop = 40;
     private const int PosixFadvSequential = 2;
     private const int FileMode666 = 0x1B6;
 
