@@ -20,10 +20,13 @@ namespace InterPositive.Benchmarks;
 /// two destinations and ≤ 1.3× for one.
 /// Then the same on a card of thousands of small files (see <c>OffloadBenchmark.SmallFiles.cs</c>).
 /// Args: [SIZE_GIB=1.5] [--dir DIR (a disk folder)] [--shm DIR (a tmpfs folder)] [--small N] [--runs R] [--no-hash] [--careful (also cp -r + xxhsum -c)]
-/// [--only large|small] [--small-files N (default 5000)] [--where disk|tmpfs].
+/// [--only large|small] [--small-files N (default 5000)] [--where disk|tmpfs] [--chunk-mib M (our chunk size, default the engine's)].
 /// </summary>
 public sealed partial class OffloadBenchmark : IEndToEndBenchmark
 {
+    /// <summary>A chunk size to time ours with instead of the engine's default (for a sweep).</summary>
+    private static int? _chunkSize;
+
     public string Name => "offload";
 
     public string Description => "verified offload (1 and 2 destinations) vs the drive limit (dd O_DIRECT write + read-back) on disk and vs cp -r on tmpfs, same run";
@@ -35,6 +38,7 @@ public sealed partial class OffloadBenchmark : IEndToEndBenchmark
         var shm = Option(args, "--shm") ?? Path.Combine("/dev/shm", "ip-bench-offload");
         var small = int.Parse(Option(args, "--small") ?? "300", CultureInfo.InvariantCulture);
         var runs = int.Parse(Option(args, "--runs") ?? "1", CultureInfo.InvariantCulture);
+        _chunkSize = Option(args, "--chunk-mib") is { } mib ? int.Parse(mib, CultureInfo.InvariantCulture) << 20 : null;
 
         if (!args.Contains("--no-hash"))
         {
@@ -312,7 +316,7 @@ public sealed partial class OffloadBenchmark : IEndToEndBenchmark
         var cpu = Process.GetCurrentProcess().TotalProcessorTime;
         var watch = Stopwatch.StartNew();
         var request = tweak is null ? new OffloadRequest(card, destinations) : tweak(new OffloadRequest(card, destinations));
-        var result = await engine.RunAsync(chunkSize is { } size ? request with { ChunkSize = size } : request, null, cancellationToken);
+        var result = await engine.RunAsync((chunkSize ?? _chunkSize) is { } size ? request with { ChunkSize = size } : request, null, cancellationToken);
         var seconds = watch.Elapsed.TotalSeconds;
         cpu = Process.GetCurrentProcess().TotalProcessorTime - cpu;
         if (result.Failure != OffloadFailureKind.None)
