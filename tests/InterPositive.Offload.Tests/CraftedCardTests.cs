@@ -152,4 +152,52 @@ public sealed class CraftedCardTests : IDisposable
         Assert.DoesNotContain(_f.Fs.Reads.Keys, k => k.StartsWith(outside, StringComparison.Ordinal) || k.EndsWith(".mhl", StringComparison.Ordinal));
         Assert.Equal(CardStatus.Verified, result.Destinations[0].Status);
     }
+
+    [Fact]
+    public async Task A_card_folder_that_cannot_be_opened_beneath_no_link_breaks_that_destination_and_takes_nothing()
+    {
+        var card = new SyntheticCard(_f.CardRoot()).File("Clips/A.mov", 1000).File("Clips/B.mov", 2000);
+        var fs = new RefusingRoots(root => root.StartsWith(_f.Drive2, StringComparison.Ordinal));
+
+        var result = await _f.OffloadAsync(card.Root, [_f.Drive1, _f.Drive2], fs: fs);
+
+        Assert.Equal(CardStatus.Verified, result.Destinations[0].Status);
+        Assert.Equal(CardStatus.Failed, result.Destinations[1].Status);
+        Assert.Contains("a link in the way is never followed", result.Destinations[1].Error, StringComparison.Ordinal);
+        Assert.False(result.SafeToFormat);
+        Assert.Empty(Directory.GetFileSystemEntries(Path.Combine(_f.Drive2, "A002R2EC")));
+    }
+
+    /// <summary>The kernel file system, but the card's folder in some destinations cannot be opened as a tree.</summary>
+    private sealed class RefusingRoots(Func<string, bool> refuses) : IOffloadFileSystem
+    {
+        private readonly LinuxFileSystem _inner = LinuxFileSystem.Instance;
+
+        public FsEntry? Stat(string path) => _inner.Stat(path);
+
+        public IReadOnlyList<FsEntry> List(string directory) => _inner.List(directory);
+
+        public IOffloadReader OpenRead(string path) => _inner.OpenRead(path);
+
+        public IOffloadReader OpenReadNoFollow(string path) => _inner.OpenReadNoFollow(path);
+
+        public IOffloadWriter Create(string path) => _inner.Create(path);
+
+        public IVerificationReader OpenForVerification(string path, out string reReadMode) => _inner.OpenForVerification(path, out reReadMode);
+
+        public void SetLastModified(string path, DateTimeOffset time) => _inner.SetLastModified(path, time);
+
+        public void Rename(string from, string to, bool replace = false) => _inner.Rename(from, to, replace);
+
+        public void FlushDirectory(string directory) => _inner.FlushDirectory(directory);
+
+        public void CreateDirectory(string path) => _inner.CreateDirectory(path);
+
+        public void Delete(string path) => _inner.Delete(path);
+
+        public void CreateSymlink(string path, string target) => _inner.CreateSymlink(path, target);
+
+        public IDestinationTree OpenDestination(string root) =>
+            refuses(root) ? throw new IOException($"{root}: cannot open the destination folder: a link in the way is never followed") : _inner.OpenDestination(root);
+    }
 }

@@ -181,8 +181,8 @@ internal static class OffloadPlanner
         }
         catch (Exception error) when (error is IOException or UnauthorizedAccessException)
         {
-            // Broken below when its folders cannot be made; nothing is written through a path-joined tree that fails.
-            return new PathDestinationTree(fs, root);
+            // Broken below, when its folders cannot be made: every use of it fails with this error, nothing is written.
+            return new UnreachableDestinationTree(root, error.Message);
         }
     }
 

@@ -162,3 +162,43 @@ public sealed class PathDestinationTree(IOffloadFileSystem fs, string root) : ID
         return path;
     }
 }
+
+/// <summary>
+/// A destination whose card folder could not be made or opened (a pulled drive, no permission, a link put in its
+/// place): every use fails with why, so the run marks the destination broken and nothing is written through it.
+/// </summary>
+public sealed class UnreachableDestinationTree(string root, string why) : IDestinationTree
+{
+    public string Root { get; } = root;
+
+    public FsEntry? Stat(string relative) => throw Refused();
+
+    public void CreateDirectory(string relative) => throw Refused();
+
+    public IOffloadWriter Create(string relative) => throw Refused();
+
+    public IOffloadWriter CreateCopy(string relative, long size, out string writeMode) => throw Refused();
+
+    public IOffloadReader OpenRead(string relative) => throw Refused();
+
+    public IVerificationReader OpenForVerification(string relative, out string reReadMode) => throw Refused();
+
+    public IVerificationReader OpenForVerification(string relative, bool direct, out string reReadMode) => throw Refused();
+
+    public void SetLastModified(string relative, DateTimeOffset time) => throw Refused();
+
+    public void Rename(string from, string to, bool replace = false) => throw Refused();
+
+    public void FlushDirectory(string relative) => throw Refused();
+
+    public void Delete(string relative) => throw Refused();
+
+    public void CreateSymlink(string relative, string target) => throw Refused();
+
+    public void Dispose()
+    {
+        // Nothing was opened.
+    }
+
+    private IOException Refused() => new(why);
+}
