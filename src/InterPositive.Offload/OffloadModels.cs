@@ -102,6 +102,9 @@ public sealed record OffloadDestinationResult(string Path, string Status, int Fi
 {
     /// <summary>How the copies were written: o_direct, buffered, or buffered-fallback where the file system refused O_DIRECT.</summary>
     public string WriteMode { get; init; } = "none";
+
+    /// <summary>The card's links this copy does not hold because its file system has none (exFAT, FAT); their targets are copied.</summary>
+    public IReadOnlyList<string> LinksLeftOut { get; init; } = [];
 }
 
 /// <summary>A symbolic link found on the card: recorded, recreated when it stays inside the card, never followed.</summary>

@@ -168,6 +168,26 @@ public sealed class CraftedCardTests : IDisposable
         Assert.Empty(Directory.GetFileSystemEntries(Path.Combine(_f.Drive2, "A002R2EC")));
     }
 
+    [Fact]
+    public async Task A_drive_that_holds_no_links_keeps_a_verified_copy_and_says_which_links_it_left_out()
+    {
+        var card = new SyntheticCard(_f.CardRoot()).File("Clips/A.mov", 1000).Link("latest.mov", "Clips/A.mov");
+        _f.Fs.LinkFault = path => path.StartsWith(_f.Drive2, StringComparison.Ordinal)
+            ? new LinksUnsupportedException($"{path}: not made, the destination's file system holds no links (Function not implemented)")
+            : null;
+
+        var result = await _f.OffloadAsync(card.Root, [_f.Drive1, _f.Drive2]);
+
+        Assert.Equal(CardStatus.Verified, result.Status);
+        Assert.True(result.SafeToFormat);
+        Assert.Empty(result.Destinations[0].LinksLeftOut);
+        Assert.Equal(["latest.mov"], result.Destinations[1].LinksLeftOut);
+        Assert.Equal("Clips/A.mov", new FileInfo(Path.Combine(_f.Drive1, "A002R2EC", "latest.mov")).LinkTarget);
+        Assert.False(Path.Exists(Path.Combine(_f.Drive2, "A002R2EC", "latest.mov")));
+        Assert.NotNull(result.Destinations[1].MhlManifest);
+        Assert.True((await _f.VerifyAsync(Path.Combine(_f.Drive2, "A002R2EC"))).Ok);
+    }
+
     /// <summary>The kernel file system, but the card's folder in some destinations cannot be opened as a tree.</summary>
     private sealed class RefusingRoots(Func<string, bool> refuses) : IOffloadFileSystem
     {

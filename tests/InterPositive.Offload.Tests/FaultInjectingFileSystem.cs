@@ -25,6 +25,9 @@ public sealed class FaultInjectingFileSystem(IOffloadFileSystem? inner = null) :
     /// <summary>Called on file creation: return an exception to fail it (read-only drive).</summary>
     public Func<string, Exception?>? CreateFault { get; set; }
 
+    /// <summary>Called on link creation: return an exception to fail it (a drive whose file system holds no links).</summary>
+    public Func<string, Exception?>? LinkFault { get; set; }
+
     /// <summary>Files whose written bytes get one bit flipped (bad cable, bad RAM): the re-read must catch it.</summary>
     public Func<string, bool>? CorruptWrites { get; set; }
 
@@ -122,7 +125,15 @@ public sealed class FaultInjectingFileSystem(IOffloadFileSystem? inner = null) :
 
     public void Delete(string path) => _inner.Delete(path);
 
-    public void CreateSymlink(string path, string target) => _inner.CreateSymlink(path, target);
+    public void CreateSymlink(string path, string target)
+    {
+        if (LinkFault?.Invoke(path) is { } error)
+        {
+            throw error;
+        }
+
+        _inner.CreateSymlink(path, target);
+    }
 
     private sealed class Reader(FaultInjectingFileSystem owner, string path, IOffloadReader inner) : IOffloadReader
     {

@@ -158,6 +158,10 @@ internal static class OffloadVerb
         foreach (var destination in result.Destinations)
         {
             ctx.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {destination.Status,-8} {destination.Path}  {destination.FilesVerified} files verified{(destination.MhlManifest is null ? "" : "  " + destination.MhlManifest)}{(destination.Error is null ? "" : "  " + destination.Error)}"));
+            if (destination.LinksLeftOut.Count > 0)
+            {
+                ctx.WriteLine($"           its file system holds no links: {destination.LinksLeftOut.Count} of the card's links not made there ({string.Join(", ", destination.LinksLeftOut.Take(5))}); their targets are copied");
+            }
         }
 
         if (result.HistoryCheck is not null)

@@ -97,7 +97,16 @@ internal sealed class HistorySealer(OffloadRun run)
             var existing = destination.Tree.Stat(link.Path);
             if (existing is null)
             {
-                destination.Tree.CreateSymlink(link.Path, link.Target);
+                try
+                {
+                    destination.Tree.CreateSymlink(link.Path, link.Target);
+                }
+                catch (LinksUnsupportedException)
+                {
+                    // A link is not media: its target is copied and verified like every file; the copy just cannot
+                    // hold the link itself. Recorded with the card in the catalog either way.
+                    destination.LinksLeftOut.Enqueue(link.Path);
+                }
             }
             else if (existing.Kind != EntryKind.Symlink || existing.LinkTarget != link.Target)
             {

@@ -26,6 +26,9 @@ internal sealed class OffloadDestination(string parent, IDestinationTree tree) :
 
     public string? Mhl { get; set; }
 
+    /// <summary>The card's links this copy could not hold (its file system has none): left out, said in the result.</summary>
+    public ConcurrentQueue<string> LinksLeftOut { get; } = new();
+
     public ConcurrentDictionary<string, byte> ReReadModes { get; } = new(StringComparer.Ordinal);
 
     /// <summary>How this run's copies were written here (<see cref="FileSystem.WriteModes"/>).</summary>

@@ -44,8 +44,15 @@ public interface IDestinationTree : IDisposable
     /// <summary>Removes a file or link (never a folder); nothing when absent.</summary>
     void Delete(string relative);
 
+    /// <summary>Creates a symbolic link; <see cref="LinksUnsupportedException"/> where the file system holds none.</summary>
     void CreateSymlink(string relative, string target);
 }
+
+/// <summary>
+/// The destination's file system cannot hold a symbolic link (exFAT and FAT shuttle drives): the link is left out of
+/// that copy and said so, while the copy's files stay verified.
+/// </summary>
+public sealed class LinksUnsupportedException(string message) : IOException(message);
 
 /// <summary>
 /// A destination tree over any <see cref="IOffloadFileSystem"/> by joining paths, with every existing component

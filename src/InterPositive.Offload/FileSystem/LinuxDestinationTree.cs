@@ -26,6 +26,9 @@ internal sealed partial class LinuxDestinationTree : IDestinationTree
     private const uint StatxBasic = 0x7ff;
     private const uint RenameNoReplace = 1;
     private const long UtimeOmit = (1L << 30) - 2;
+    private const int EPerm = 1;
+    private const int ENoSys = 38;
+    private const int EOpNotSupp = 95;
     private const int ENotDir = 20;
     private const int EIsDir = 21;
     private const int EExist = 17;
@@ -188,7 +191,13 @@ internal sealed partial class LinuxDestinationTree : IDestinationTree
     public void CreateSymlink(string relative, string target)
     {
         using var parent = Parent(relative, out var name);
-        Check(SymlinkAt(target, parent.Handle, name), relative, "cannot create the link");
+        if (SymlinkAt(target, parent.Handle, name) != 0)
+        {
+            var errno = Marshal.GetLastPInvokeError();
+            throw errno is EPerm or ENoSys or EOpNotSupp
+                ? new LinksUnsupportedException($"{Shown(relative)}: not made, the destination's file system holds no links ({Marshal.GetPInvokeErrorMessage(errno)})")
+                : LinuxFileSystem.Failure(Shown(relative), "cannot create the link", errno);
+        }
     }
 
     public void Dispose()
