@@ -26,6 +26,11 @@ public sealed class CardIngest(CatalogDatabase catalog, TimeProvider time, ILogg
     {
         var engine = new OffloadEngine(LinuxFileSystem.Instance, catalog, time);
         var result = await engine.RunAsync(request, progress, cancellationToken);
+        foreach (var destination in result.Destinations.Where(d => d.LinksLeftOut.Count > 0))
+        {
+            log.Warning("Card {CardId}: {Destination} holds no links: {Count} of the card's links not made there ({Links}); their targets are copied and verified", result.CardId, destination.Path, destination.LinksLeftOut.Count, destination.LinksLeftOut);
+        }
+
         var clips = result.VerifiedRoots.FirstOrDefault() is { } copy ? Index(result.CardId, copy, cancellationToken) : null;
         return new CardIngestResult(result, clips);
     }
