@@ -186,6 +186,31 @@ public sealed class CraftedCardTests : IDisposable
         Assert.False(Path.Exists(Path.Combine(_f.Drive2, "A002R2EC", "latest.mov")));
         Assert.NotNull(result.Destinations[1].MhlManifest);
         Assert.True((await _f.VerifyAsync(Path.Combine(_f.Drive2, "A002R2EC"))).Ok);
+
+        // Each copy's generation names the card's link and what that copy did with it, and stays valid ASC MHL.
+        string Comment(int destination)
+        {
+            var path = Path.Combine(result.Destinations[destination].Path, result.Destinations[destination].MhlManifest!);
+            return MhlReader.Read(OffloadFixture.Bytes(path), path).Creator.Comment ?? "";
+        }
+
+        Assert.Contains("links on the card, not media and not hashed: latest.mov -> Clips/A.mov", Comment(0), StringComparison.Ordinal);
+        Assert.DoesNotContain("not made", Comment(0), StringComparison.Ordinal);
+        Assert.Contains("latest.mov -> Clips/A.mov (not made: this drive holds no links)", Comment(1), StringComparison.Ordinal);
+        Assert.Empty(AscMhlSchema.ValidateAll(Path.Combine(_f.Drive2, "A002R2EC")));
+    }
+
+    [Fact]
+    public async Task A_link_spelled_with_control_characters_is_named_escaped_in_a_valid_generation()
+    {
+        var card = new SyntheticCard(_f.CardRoot()).File("Clips/A.mov", 1000).Link("odd", "Clips/\u0001A.mov");
+
+        var result = await _f.OffloadAsync(card.Root, [_f.Drive1], fs: LinuxFileSystem.Instance);
+
+        Assert.Equal(CardStatus.Verified, result.Status);
+        var path = Path.Combine(result.Destinations[0].Path, result.Destinations[0].MhlManifest!);
+        Assert.Contains("odd -> Clips/\\x01A.mov", MhlReader.Read(OffloadFixture.Bytes(path), path).Creator.Comment, StringComparison.Ordinal);
+        Assert.Empty(AscMhlSchema.ValidateAll(result.Destinations[0].Path));
     }
 
     /// <summary>The kernel file system, but the card's folder in some destinations cannot be opened as a tree.</summary>

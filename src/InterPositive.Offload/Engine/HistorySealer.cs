@@ -115,10 +115,31 @@ internal sealed class HistorySealer(OffloadRun run)
         }
     }
 
+    /// <summary>
+    /// The card's links in a generation's comment: ASC MHL v2 hashes files and has no element for a link, and a link
+    /// listed as an ignore pattern would hide a real file put at its path later. Names what this copy did with each.
+    /// </summary>
+    internal static string? LinksNote(IReadOnlyList<OffloadSymlink> links, IReadOnlyCollection<string> leftOut)
+    {
+        const int Shown = 20;
+        if (links.Count == 0)
+        {
+            return null;
+        }
+
+        var named = links.Take(Shown).Select(l => $"{Printable(l.Path)} -> {Printable(l.Target)}{(!l.InsideCard ? " (leaves the card: not made)" : leftOut.Contains(l.Path) ? " (not made: this drive holds no links)" : "")}");
+        return "links on the card, not media and not hashed: " + string.Join(", ", named) + (links.Count > Shown ? $", and {links.Count - Shown} more (in the catalog)" : "");
+    }
+
+    /// <summary>A crafted card's link may spell anything; XML takes no control characters, so they are shown escaped.</summary>
+    private static string Printable(string text) =>
+        text.Any(char.IsControl) ? string.Concat(text.Select(c => char.IsControl(c) ? $"\\x{(int)c:X2}" : c.ToString())) : text;
+
     private async Task WriteHistoryAsync(OffloadDestination destination, DateTimeOffset created)
     {
-        var comment = run.HistoryError is null ? run.Request.Comment
-            : string.Join(" — ", new[] { run.Request.Comment, "the card's own ASC MHL history could not be read and was not carried forward: " + run.HistoryError }.Where(c => !string.IsNullOrEmpty(c)));
+        var historyNote = run.HistoryError is null ? null : "the card's own ASC MHL history could not be read and was not carried forward: " + run.HistoryError;
+        var parts = new[] { run.Request.Comment, historyNote, LinksNote(run.Scan.Symlinks, destination.LinksLeftOut) }.Where(c => !string.IsNullOrEmpty(c)).ToList();
+        var comment = parts.Count == 0 ? null : string.Join(" — ", parts);
         var creator = new MhlCreatorInfo(created, run.Request.HostName, GenerationBuilder.ToolName, ToolVersion, run.Request.Author, run.Request.Location, comment);
         var mediaHashes = run.Scan.MediaFiles.ToDictionary(f => f.Path, f => run.Hashes[f.Path], StringComparer.Ordinal);
         var chains = new Dictionary<string, IReadOnlyList<MhlChainEntry>>(StringComparer.Ordinal);
