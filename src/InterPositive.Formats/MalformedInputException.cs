@@ -7,9 +7,9 @@ namespace InterPositive.Formats;
 public sealed class MalformedInputException : Exception
 {
     public MalformedInputException(string cause, string? source = null, long? offset = null, string? field = null, Exception? innerException = null)
-        : base(OneLine(Compose(cause, source, offset, field)), innerException)
+        : base(OneLineText.Escape(Compose(cause, source, offset, field)), innerException)
     {
-        Cause = OneLine(cause);
+        Cause = OneLineText.Escape(cause);
         SourceName = source;
         Offset = offset;
         Field = field;
@@ -30,33 +30,6 @@ public sealed class MalformedInputException : Exception
     /// <summary>The same error attributed to a source, for parsers that work on spans and do not know the file name.</summary>
     public MalformedInputException WithSource(string source) =>
         SourceName is null ? new MalformedInputException(Cause, source, Offset, Field, InnerException) : this;
-
-    /// <summary>
-    /// The message as one line: causes quote the input ("'…' is not a valid hash"), and a value holding a line break or
-    /// another control character would split the CLI's one-line error or forge a log line. Such characters are escaped.
-    /// </summary>
-    private static string OneLine(string text)
-    {
-        if (!text.Any(char.IsControl))
-        {
-            return text;
-        }
-
-        var sb = new System.Text.StringBuilder(text.Length + 8);
-        foreach (var c in text)
-        {
-            _ = c switch
-            {
-                '\n' => sb.Append("\\n"),
-                '\r' => sb.Append("\\r"),
-                '\t' => sb.Append("\\t"),
-                _ when char.IsControl(c) => sb.Append(FormattableString.Invariant($"\\u{(int)c:X4}")),
-                _ => sb.Append(c),
-            };
-        }
-
-        return sb.ToString();
-    }
 
     private static string Compose(string cause, string? source, long? offset, string? field)
     {

@@ -209,7 +209,7 @@ public sealed class CraftedCardTests : IDisposable
 
         Assert.Equal(CardStatus.Verified, result.Status);
         var path = Path.Combine(result.Destinations[0].Path, result.Destinations[0].MhlManifest!);
-        Assert.Contains("odd -> Clips/\\x01A.mov", MhlReader.Read(OffloadFixture.Bytes(path), path).Creator.Comment, StringComparison.Ordinal);
+        Assert.Contains("odd -> Clips/\\u0001A.mov", MhlReader.Read(OffloadFixture.Bytes(path), path).Creator.Comment, StringComparison.Ordinal);
         Assert.Empty(AscMhlSchema.ValidateAll(result.Destinations[0].Path));
     }
 

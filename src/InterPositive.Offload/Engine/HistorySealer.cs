@@ -119,7 +119,7 @@ internal sealed class HistorySealer(OffloadRun run)
     /// The card's links in a generation's comment: ASC MHL v2 hashes files and has no element for a link, and a link
     /// listed as an ignore pattern would hide a real file put at its path later. Names what this copy did with each.
     /// </summary>
-    internal static string? LinksNote(IReadOnlyList<OffloadSymlink> links, IReadOnlyCollection<string> leftOut)
+    private static string? LinksNote(IReadOnlyList<OffloadSymlink> links, IReadOnlyCollection<string> leftOut)
     {
         const int Shown = 20;
         if (links.Count == 0)
@@ -127,13 +127,9 @@ internal sealed class HistorySealer(OffloadRun run)
             return null;
         }
 
-        var named = links.Take(Shown).Select(l => $"{Printable(l.Path)} -> {Printable(l.Target)}{(!l.InsideCard ? " (leaves the card: not made)" : leftOut.Contains(l.Path) ? " (not made: this drive holds no links)" : "")}");
+        var named = links.Take(Shown).Select(l => $"{OneLineText.Escape(l.Path)} -> {OneLineText.Escape(l.Target)}{(!l.InsideCard ? " (leaves the card: not made)" : leftOut.Contains(l.Path) ? " (not made: this drive holds no links)" : "")}");
         return "links on the card, not media and not hashed: " + string.Join(", ", named) + (links.Count > Shown ? $", and {links.Count - Shown} more (in the catalog)" : "");
     }
-
-    /// <summary>A crafted card's link may spell anything; XML takes no control characters, so they are shown escaped.</summary>
-    private static string Printable(string text) =>
-        text.Any(char.IsControl) ? string.Concat(text.Select(c => char.IsControl(c) ? $"\\x{(int)c:X2}" : c.ToString())) : text;
 
     private async Task WriteHistoryAsync(OffloadDestination destination, DateTimeOffset created)
     {

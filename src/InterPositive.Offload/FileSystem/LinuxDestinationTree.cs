@@ -58,8 +58,7 @@ internal sealed partial class LinuxDestinationTree : IDestinationTree
             return StatAt(_folders[""].Handle, "", Path.GetFileName(Root), AtEmptyPath | AtSymlinkNoFollow);
         }
 
-        var name = Split(relative, out var parentPath);
-        if (!TryOpenFolder(parentPath, create: false, out var parent))
+        if (!TryParent(relative, out var name, out var parent))
         {
             return null;
         }
@@ -173,8 +172,7 @@ internal sealed partial class LinuxDestinationTree : IDestinationTree
 
     public void Delete(string relative)
     {
-        var name = Split(relative, out var parentPath);
-        if (!TryOpenFolder(parentPath, create: false, out var parent))
+        if (!TryParent(relative, out var name, out var parent))
         {
             return;
         }
@@ -228,6 +226,13 @@ internal sealed partial class LinuxDestinationTree : IDestinationTree
     {
         name = Split(relative, out var parent);
         return OpenFolder(parent);
+    }
+
+    /// <summary>The folder a path's last component is in; false when that folder is not there (nor anything under it).</summary>
+    private bool TryParent(string relative, out string name, out FolderLease parent)
+    {
+        name = Split(relative, out var parentPath);
+        return TryOpenFolder(parentPath, create: false, out parent);
     }
 
     private FolderLease OpenFolder(string relative)
