@@ -137,8 +137,7 @@ public sealed partial class OffloadBenchmark : IEndToEndBenchmark
 
             if (tmpfs)
             {
-                // After all our runs, not between them: in one process, our runs that followed it hashed the card 3-4x
-                // slower (a JIT effect; it went away with TieredPGO off), which would have made ours look worse.
+                // After all our runs, not between them, so none of its code or buffers are in our runs' process yet.
                 for (var run = 0; run < runs; run++)
                 {
                     await TimeReferenceAsync(times, Reference1, card, [d1], d1, d2, cancellationToken);
