@@ -34,7 +34,11 @@ public sealed class DashboardBrowserTests
             catalog.Write(tx =>
             {
                 var cards = tx.Database.GetCollection<CardDocument>(CatalogCollections.Cards);
-                cards.Upsert(Card("A002R2EC", CardStatus.Verified, CardStatus.Verified, tx.Now));
+                // Its shuttle drive is exFAT: the card's link was not made there (its target was copied).
+                var exfat = Card("A002R2EC", CardStatus.Verified, CardStatus.Verified, tx.Now);
+                exfat.Symlinks = [new CardSymlink { Path = "latest.mov", Target = "Clips/A002C006_141024_R2EC.mov", InsideCard = true }];
+                exfat.Destinations[0].LinksLeftOut = ["latest.mov"];
+                cards.Upsert(exfat);
                 cards.Upsert(Card("B001R1AB", CardStatus.Verified, CardStatus.Copying, tx.Now));
                 tx.Database.GetCollection<ClipDocument>(CatalogCollections.Clips).Upsert(new ClipDocument
                 {
@@ -62,6 +66,19 @@ public sealed class DashboardBrowserTests
             await verified.WaitForAsync(new LocatorWaitForOptions { Timeout = 15000 });
             Assert.Equal("safe to format", await verified.InnerTextAsync());
             Assert.Equal(0, await page.Locator("[data-card='B001R1AB'] .safe").CountAsync());
+            Assert.Contains("holds no links: 1 of the card's links not made", await page.Locator("[data-card='A002R2EC']").InnerTextAsync(), StringComparison.Ordinal);
+
+            // The API the dashboard reads names the card's links and, per destination, those it could not hold.
+            using (var card = System.Text.Json.JsonDocument.Parse(await page.EvaluateAsync<string>("fetch('/api/v1/cards/A002R2EC').then(r => r.text())")))
+            {
+                var link = Assert.Single(card.RootElement.GetProperty("links").EnumerateArray());
+                Assert.Equal("Clips/A002C006_141024_R2EC.mov", link.GetProperty("target").GetString());
+                Assert.True(link.GetProperty("insideCard").GetBoolean());
+                var destinations = card.RootElement.GetProperty("destinations").EnumerateArray().ToList();
+                Assert.Equal(["latest.mov"], destinations[0].GetProperty("linksLeftOut").EnumerateArray().Select(l => l.GetString()));
+                Assert.Empty(destinations[1].GetProperty("linksLeftOut").EnumerateArray());
+            }
+
             await page.Locator("[data-clip='A002R2EC/A002C006_141024_R2EC']").WaitForAsync(new LocatorWaitForOptions { Timeout = 15000 });
             Assert.Contains("14:10:24:00", await page.Locator("#clips").InnerTextAsync(), StringComparison.Ordinal);
 

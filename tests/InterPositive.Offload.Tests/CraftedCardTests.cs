@@ -182,6 +182,9 @@ public sealed class CraftedCardTests : IDisposable
         Assert.True(result.SafeToFormat);
         Assert.Empty(result.Destinations[0].LinksLeftOut);
         Assert.Equal(["latest.mov"], result.Destinations[1].LinksLeftOut);
+        var stored = _f.Catalog.Read(db => db.GetCollection<CardDocument>(CatalogCollections.Cards).FindById(result.CardId));
+        Assert.Empty(stored.Destinations[0].LinksLeftOut);
+        Assert.Equal(["latest.mov"], stored.Destinations[1].LinksLeftOut);
         Assert.Equal("Clips/A.mov", new FileInfo(Path.Combine(_f.Drive1, "A002R2EC", "latest.mov")).LinkTarget);
         Assert.False(Path.Exists(Path.Combine(_f.Drive2, "A002R2EC", "latest.mov")));
         Assert.NotNull(result.Destinations[1].MhlManifest);

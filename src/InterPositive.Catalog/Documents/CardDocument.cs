@@ -82,6 +82,9 @@ public sealed class CardDestination
 
     /// <summary>Why the destination failed, one line, when it did.</summary>
     public string? Error { get; set; }
+
+    /// <summary>The card's links this copy could not hold (its file system makes none, as exFAT); their targets are copied.</summary>
+    public List<string> LinksLeftOut { get; set; } = [];
 }
 
 /// <summary>The states a card and each of its destinations go through.</summary>

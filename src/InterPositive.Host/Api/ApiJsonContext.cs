@@ -15,9 +15,13 @@ public sealed record CardSummary(
     int FileCount,
     long TotalBytes,
     IReadOnlyList<DestinationSummary> Destinations,
+    IReadOnlyList<LinkSummary> Links,
     DateTimeOffset UpdatedAt);
 
-public sealed record DestinationSummary(string Path, string Status, int FilesVerified, long BytesVerified, string? MhlManifest, string? Error);
+public sealed record DestinationSummary(string Path, string Status, int FilesVerified, long BytesVerified, string? MhlManifest, string? Error, IReadOnlyList<string> LinksLeftOut);
+
+/// <summary>A link on the card as written there, and whether it resolves inside the card (only those are recreated).</summary>
+public sealed record LinkSummary(string Path, string Target, bool InsideCard);
 
 public sealed record ClipSummary(string Id, string CardId, string Path, string? Reel, string? Scene, string? Take, string? Camera, JsonElement Clip, JsonElement? Lighting, JsonElement? Look, JsonElement? Alerts);
 

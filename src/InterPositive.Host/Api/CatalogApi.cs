@@ -45,7 +45,8 @@ public static class CatalogApi
         card.SafeToFormat,
         card.FileCount,
         card.TotalBytes,
-        card.Destinations.ConvertAll(d => new DestinationSummary(d.Path, d.Status, d.FilesVerified, d.BytesVerified, d.MhlManifest, d.Error)),
+        card.Destinations.ConvertAll(d => new DestinationSummary(d.Path, d.Status, d.FilesVerified, d.BytesVerified, d.MhlManifest, d.Error, d.LinksLeftOut)),
+        card.Symlinks.ConvertAll(l => new LinkSummary(l.Path, l.Target, l.InsideCard)),
         card.UpdatedAt);
 
     private static ClipSummary ToSummary(ClipView view)

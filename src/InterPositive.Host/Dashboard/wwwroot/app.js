@@ -37,6 +37,7 @@ function renderCards(cards) {
       const bar = el("div", { class: "bar" }, el("div", { style: `width:${pct}%` }));
       dests.append(bar);
       if (d.error) dests.append(el("span", { class: "unsafe" }, d.error));
+      if (d.linksLeftOut?.length) dests.append(el("span", { class: "muted" }, `holds no links: ${d.linksLeftOut.length} of the card's links not made (their targets are copied)`));
     }
     root.append(el("div", { class: "card", "data-card": c.id }, el("h3", {}, c.name, safe),
       el("div", { class: "muted" }, `${c.cameraFamily ?? "camera ?"} · ${c.fileCount} files · ${(c.totalBytes / 1e9).toFixed(2)} GB`), dests));
