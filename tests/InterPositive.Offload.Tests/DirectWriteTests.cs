@@ -56,6 +56,51 @@ public sealed class DirectWriteTests : IDisposable
     }
 
     [Fact]
+    public void The_direct_writer_and_reader_work_on_the_caller_s_thread_as_they_do_async()
+    {
+        // Small files in a batch are written and read back on the batch's own thread, never by blocking on async calls.
+        using var disk = new TempFolder("ip-direct");
+        var path = disk.Combine("clip.mov");
+        var length = (int)LinuxFileSystem.DirectWriteMinSize + (2 * AlignedBuffer.Alignment) + 77;
+        var bytes = new byte[length];
+        new Random(9).NextBytes(bytes);
+        const int Chunk = 1 << 20;
+        using var buffer = new AlignedBuffer(Chunk);
+        using (var writer = LinuxFileSystem.Instance.CreateCopy(path, length, out _))
+        {
+            for (var offset = 0; offset < length; offset += Chunk)
+            {
+                var n = Math.Min(Chunk, length - offset);
+                bytes.AsSpan(offset, n).CopyTo(buffer.Memory.Span);
+                writer.Write(buffer.Memory[..n], offset, CancellationToken.None);
+            }
+
+            if (writer is LinuxFileSystem.DirectWriter direct)
+            {
+                Assert.Equal(length & ~(AlignedBuffer.Alignment - 1), direct.DirectBytes);
+            }
+
+            writer.WriteOut(0, length);
+            writer.FlushToDisk();
+        }
+
+        Assert.Equal(bytes, File.ReadAllBytes(path));
+        using var reader = LinuxFileSystem.Instance.OpenForVerification(path, direct: true, out _);
+
+        // In place (aligned memory at an aligned offset), then through the bounce buffer: an unaligned offset into a
+        // plain array, and the file's unaligned end.
+        Assert.Equal(Chunk, reader.Read(buffer.Memory, 0, CancellationToken.None));
+        Assert.True(buffer.Memory.Span.SequenceEqual(bytes.AsSpan(0, Chunk)));
+        var plain = new byte[1000];
+        Assert.Equal(1000, reader.Read(plain, 4097, CancellationToken.None));
+        Assert.Equal(bytes.AsSpan(4097, 1000).ToArray(), plain);
+        var tail = new byte[200];
+        Assert.Equal(100, reader.Read(tail, length - 100, CancellationToken.None));
+        Assert.Equal(bytes.AsSpan(length - 100).ToArray(), tail.AsSpan(0, 100).ToArray());
+        Assert.Throws<OperationCanceledException>(() => reader.Read(plain, 0, new CancellationToken(canceled: true)));
+    }
+
+    [Fact]
     public void Small_files_and_memory_file_systems_are_written_through_the_page_cache()
     {
         using var disk = new TempFolder("ip-direct");

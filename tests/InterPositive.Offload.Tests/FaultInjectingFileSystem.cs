@@ -141,12 +141,26 @@ public sealed class FaultInjectingFileSystem(IOffloadFileSystem? inner = null) :
 
         public async ValueTask<int> ReadAsync(Memory<byte> buffer, long offset, CancellationToken cancellationToken)
         {
+            Before(offset);
+            return After(offset, await inner.ReadAsync(buffer, offset, cancellationToken));
+        }
+
+        public int Read(Memory<byte> buffer, long offset, CancellationToken cancellationToken)
+        {
+            Before(offset);
+            return After(offset, inner.Read(buffer, offset, cancellationToken));
+        }
+
+        private void Before(long offset)
+        {
             if (owner.ReadFault?.Invoke(path, offset) is { } error)
             {
                 throw error;
             }
+        }
 
-            var read = await inner.ReadAsync(buffer, offset, cancellationToken);
+        private int After(long offset, int read)
+        {
             owner.AfterRead?.Invoke(path, offset, read);
             return read;
         }
@@ -165,8 +179,20 @@ public sealed class FaultInjectingFileSystem(IOffloadFileSystem? inner = null) :
 
         public async ValueTask<int> ReadAsync(Memory<byte> buffer, long offset, CancellationToken cancellationToken)
         {
-            var onDrive = owner._durability.TryGetValue(path, out var state) ? state.OnDrive : 0;
-            var read = await inner.ReadAsync(buffer, offset, cancellationToken);
+            var onDrive = OnDrive();
+            return Check(offset, onDrive, await inner.ReadAsync(buffer, offset, cancellationToken));
+        }
+
+        public int Read(Memory<byte> buffer, long offset, CancellationToken cancellationToken)
+        {
+            var onDrive = OnDrive();
+            return Check(offset, onDrive, inner.Read(buffer, offset, cancellationToken));
+        }
+
+        private long OnDrive() => owner._durability.TryGetValue(path, out var state) ? state.OnDrive : 0;
+
+        private int Check(long offset, long onDrive, int read)
+        {
             if (read > 0 && offset + read > onDrive)
             {
                 owner.OrderViolations.Enqueue($"{path}: read back [{offset}, {offset + read}) with only {onDrive} bytes on the drive");
@@ -182,6 +208,20 @@ public sealed class FaultInjectingFileSystem(IOffloadFileSystem? inner = null) :
     {
         public async ValueTask WriteAsync(ReadOnlyMemory<byte> data, long offset, CancellationToken cancellationToken)
         {
+            data = Before(data, offset);
+            await inner.WriteAsync(data, offset, cancellationToken);
+            After(offset + data.Length);
+        }
+
+        public void Write(ReadOnlyMemory<byte> data, long offset, CancellationToken cancellationToken)
+        {
+            data = Before(data, offset);
+            inner.Write(data, offset, cancellationToken);
+            After(offset + data.Length);
+        }
+
+        private ReadOnlyMemory<byte> Before(ReadOnlyMemory<byte> data, long offset)
+        {
             if (owner.WriteFault?.Invoke(path, offset) is { } error)
             {
                 throw error;
@@ -191,12 +231,14 @@ public sealed class FaultInjectingFileSystem(IOffloadFileSystem? inner = null) :
             {
                 var copy = data.ToArray();
                 copy[copy.Length / 2] ^= 0x10;
-                data = copy;
+                return copy;
             }
 
-            await inner.WriteAsync(data, offset, cancellationToken);
-            owner._durability.AddOrUpdate(path, (offset + data.Length, 0, 0), (_, s) => (Math.Max(s.Written, offset + data.Length), s.OnDrive, s.Durable));
+            return data;
         }
+
+        private void After(long end) =>
+            owner._durability.AddOrUpdate(path, (end, 0, 0), (_, s) => (Math.Max(s.Written, end), s.OnDrive, s.Durable));
 
         public void WriteOut(long offset, long length)
         {

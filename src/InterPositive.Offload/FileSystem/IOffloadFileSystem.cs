@@ -52,7 +52,7 @@ public interface IOffloadReader : IDisposable
     /// A read on the caller's thread, for small files read one after another on a thread of their own (an async read
     /// costs a hop through the thread pool per call, which for a few KiB is most of the work).
     /// </summary>
-    int Read(Memory<byte> buffer, long offset, CancellationToken cancellationToken) => ReadAsync(buffer, offset, cancellationToken).AsTask().GetAwaiter().GetResult();
+    int Read(Memory<byte> buffer, long offset, CancellationToken cancellationToken);
 }
 
 /// <summary>A copy opened for its verification re-read, which must reach the drive.</summary>
@@ -77,7 +77,7 @@ public interface IOffloadWriter : IDisposable
     ValueTask WriteAsync(ReadOnlyMemory<byte> data, long offset, CancellationToken cancellationToken);
 
     /// <summary>A write on the caller's thread (see <see cref="IOffloadReader.Read"/>).</summary>
-    void Write(ReadOnlyMemory<byte> data, long offset, CancellationToken cancellationToken) => WriteAsync(data, offset, cancellationToken).AsTask().GetAwaiter().GetResult();
+    void Write(ReadOnlyMemory<byte> data, long offset, CancellationToken cancellationToken);
 
     /// <summary>
     /// Writes a range of the file out to the drive and waits until the drive has it, so it can be read back from the

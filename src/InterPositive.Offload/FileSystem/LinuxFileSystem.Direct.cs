@@ -88,26 +88,40 @@ public sealed partial class LinuxFileSystem
 
         public async ValueTask WriteAsync(ReadOnlyMemory<byte> data, long offset, CancellationToken cancellationToken)
         {
-            if (_direct && offset % AlignedBuffer.Alignment == 0 && AlignedBuffer.IsAligned(data))
+            var whole = DirectPart(data, offset);
+            if (whole > 0)
             {
-                var whole = data.Length & ~(AlignedBuffer.Alignment - 1);
-                if (whole > 0)
-                {
-                    await RandomAccess.WriteAsync(handle, data[..whole], offset, cancellationToken);
-                    DirectBytes += whole;
-                    data = data[whole..];
-                    offset += whole;
-                }
+                await RandomAccess.WriteAsync(handle, data[..whole], offset, cancellationToken);
+                DirectBytes += whole;
             }
 
-            if (data.IsEmpty)
+            if (whole < data.Length)
             {
-                return;
+                StopDirect();
+                await RandomAccess.WriteAsync(handle, data[whole..], offset + whole, cancellationToken);
             }
-
-            StopDirect();
-            await RandomAccess.WriteAsync(handle, data, offset, cancellationToken);
         }
+
+        public void Write(ReadOnlyMemory<byte> data, long offset, CancellationToken cancellationToken)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var whole = DirectPart(data, offset);
+            if (whole > 0)
+            {
+                RandomAccess.Write(handle, data.Span[..whole], offset);
+                DirectBytes += whole;
+            }
+
+            if (whole < data.Length)
+            {
+                StopDirect();
+                RandomAccess.Write(handle, data.Span[whole..], offset + whole);
+            }
+        }
+
+        /// <summary>How much of a write can go with O_DIRECT: its whole blocks, when it starts aligned in aligned memory.</summary>
+        private int DirectPart(ReadOnlyMemory<byte> data, long offset) =>
+            _direct && offset % AlignedBuffer.Alignment == 0 && AlignedBuffer.IsAligned(data) ? data.Length & ~(AlignedBuffer.Alignment - 1) : 0;
 
         public void WriteOut(long offset, long length) => _buffered.WriteOut(offset, length);
 

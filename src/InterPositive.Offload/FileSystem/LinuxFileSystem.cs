@@ -350,25 +350,60 @@ public sealed partial class LinuxFileSystem : IOffloadFileSystem
                 return 0;
             }
 
-            if (offset % AlignedBuffer.Alignment == 0 && AlignedBuffer.IsAligned(buffer) && buffer.Length >= AlignedBuffer.Alignment)
+            if (InPlace(buffer, offset) is var whole and > 0)
             {
-                // The length must be a multiple of the block too: the last, short block of the file still reads whole.
-                var whole = buffer.Length & ~(AlignedBuffer.Alignment - 1);
                 return await RandomAccess.ReadAsync(handle, buffer[..whole], offset, cancellationToken);
             }
 
+            var (start, skip, span) = Bounce(offset, buffer.Length);
+            return Unbounce(await RandomAccess.ReadAsync(handle, _bounce!.Memory[..span], start, cancellationToken), skip, buffer);
+        }
+
+        public int Read(Memory<byte> buffer, long offset, CancellationToken cancellationToken)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (buffer.IsEmpty)
+            {
+                return 0;
+            }
+
+            if (InPlace(buffer, offset) is var whole and > 0)
+            {
+                return RandomAccess.Read(handle, buffer.Span[..whole], offset);
+            }
+
+            var (start, skip, span) = Bounce(offset, buffer.Length);
+            return Unbounce(RandomAccess.Read(handle, _bounce!.Memory.Span[..span], start), skip, buffer);
+        }
+
+        /// <summary>
+        /// The part of a read that can go straight into the caller's buffer: all of it, in whole blocks, when it starts
+        /// aligned in aligned memory (the last, short block of the file still reads whole); 0 when it needs the bounce.
+        /// </summary>
+        private static int InPlace(Memory<byte> buffer, long offset) =>
+            offset % AlignedBuffer.Alignment == 0 && AlignedBuffer.IsAligned(buffer) && buffer.Length >= AlignedBuffer.Alignment
+                ? buffer.Length & ~(AlignedBuffer.Alignment - 1)
+                : 0;
+
+        /// <summary>The aligned range around an unaligned read, with a bounce buffer large enough for it.</summary>
+        private (long Start, int Skip, int Span) Bounce(long offset, int length)
+        {
             var start = AlignedBuffer.RoundDown(offset);
             var skip = (int)(offset - start);
-            var span = AlignedBuffer.RoundUp(skip + buffer.Length);
+            var span = AlignedBuffer.RoundUp(skip + length);
             if (_bounce is null || _bounce.Length < span)
             {
                 ((IDisposable?)_bounce)?.Dispose();
                 _bounce = new AlignedBuffer(span);
             }
 
-            var read = await RandomAccess.ReadAsync(handle, _bounce.Memory[..span], start, cancellationToken);
+            return (start, skip, span);
+        }
+
+        private int Unbounce(int read, int skip, Memory<byte> buffer)
+        {
             var useful = Math.Clamp(read - skip, 0, buffer.Length);
-            _bounce.Memory.Slice(skip, useful).CopyTo(buffer);
+            _bounce!.Memory.Slice(skip, useful).CopyTo(buffer);
             return useful;
         }
 
