@@ -13,7 +13,7 @@ namespace InterPositive.Host.Service;
 /// configured accounts read their productions), the outbox drained into it, and,
 /// when configured, the same outbox forwarded to the post house's broker with its own checkpoint.
 /// </summary>
-public sealed class SyncStage : BackgroundService
+public sealed class SyncStage : BackgroundService, IAsyncDisposable
 {
     public const string LocalSink = "local";
     public const string UpstreamSink = "upstream";
@@ -56,10 +56,14 @@ public sealed class SyncStage : BackgroundService
 
     public IReadOnlyList<PublisherStatus> Status() => _sync.Status();
 
-    public override void Dispose()
+    /// <summary>
+    /// The host disposes its services asynchronously (RunAsync, <c>await using</c>), and this is where the broker and the
+    /// publishers are let go: nothing blocks a thread on their asynchronous shutdown.
+    /// </summary>
+    public async ValueTask DisposeAsync()
     {
-        _sync.DisposeAsync().AsTask().GetAwaiter().GetResult();
-        base.Dispose();
+        await _sync.DisposeAsync();
+        Dispose();
     }
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken) => _sync.RunAsync(stoppingToken);
