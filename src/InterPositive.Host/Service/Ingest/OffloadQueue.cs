@@ -96,15 +96,7 @@ public sealed class OffloadQueue : BackgroundService
 
         var formats = _options.Cards.Hashes.Select(h => MhlHashFormats.TryParse(h, out var f) ? f : MhlHashFormat.Xxh64).Distinct().ToList();
         var request = new OffloadRequest(job.Source, _options.Cards.Destinations) { Name = job.Name, HashFormats = formats, Comment = "offloaded by the InterPositive Edge service" };
-        var progress = new Progress<OffloadProgress>(p => _states[job.Id] = _states[job.Id] with
-        {
-            State = "copying",
-            BytesDone = p.BytesDone,
-            BytesTotal = p.BytesTotal,
-            FilesDone = p.FilesDone,
-            FilesTotal = p.FilesTotal,
-            CurrentFile = p.CurrentFile,
-        });
+        var progress = new JobProgress(this, job.Id);
         try
         {
             var result = await _ingest.RunAsync(request, progress, stoppingToken);
@@ -123,5 +115,31 @@ public sealed class OffloadQueue : BackgroundService
     }
 
     private void Finish(OffloadJob job, string state, string? cardId, string? error) =>
-        _states[job.Id] = _states[job.Id] with { State = state, CardId = cardId, Error = error, CurrentFile = null, FinishedAt = _time.GetUtcNow() };
+        Update(job.Id, s => s with { State = state, CardId = cardId, Error = error, CurrentFile = null, FinishedAt = _time.GetUtcNow() });
+
+    /// <summary>Changes a job's state atomically: the engine reports progress from several threads at once.</summary>
+    private void Update(string id, Func<OffloadJobState, OffloadJobState> change)
+    {
+        while (_states.TryGetValue(id, out var state) && !_states.TryUpdate(id, change(state), state))
+        {
+        }
+    }
+
+    /// <summary>
+    /// Progress reported on the engine's own threads, so none arrives once the offload returned (a
+    /// <see cref="Progress{T}"/> posts to the thread pool, and a late report turned a parked or verified job back
+    /// to copying); a finished job's state is final all the same.
+    /// </summary>
+    private sealed class JobProgress(OffloadQueue queue, string id) : IProgress<OffloadProgress>
+    {
+        public void Report(OffloadProgress value) => queue.Update(id, s => s.FinishedAt is not null ? s : s with
+        {
+            State = "copying",
+            BytesDone = value.BytesDone,
+            BytesTotal = value.BytesTotal,
+            FilesDone = value.FilesDone,
+            FilesTotal = value.FilesTotal,
+            CurrentFile = value.CurrentFile,
+        });
+    }
 }
