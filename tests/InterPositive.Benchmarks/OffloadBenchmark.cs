@@ -29,7 +29,7 @@ public sealed partial class OffloadBenchmark : IEndToEndBenchmark
 
     public string Name => "offload";
 
-    public string Description => "verified offload (1 and 2 destinations) vs the drive limit (dd O_DIRECT write + read-back) on disk and vs cp -r on tmpfs, same run";
+    public string Description => "verified offload (1 and 2 destinations) vs the drive limit (dd O_DIRECT write + read-back) on disk, and vs cp -r and a minimal two-thread verified copy on tmpfs, same run";
 
     public async Task<int> RunAsync(string[] args, CancellationToken cancellationToken)
     {
