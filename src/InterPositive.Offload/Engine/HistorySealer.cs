@@ -105,7 +105,7 @@ internal sealed class HistorySealer(OffloadRun run)
                 {
                     // A link is not media: its target is copied and verified like every file; the copy just cannot
                     // hold the link itself. Recorded with the card in the catalog either way.
-                    destination.LinksLeftOut.Enqueue(link.Path);
+                    destination.LeaveOut(link.Path);
                 }
             }
             else if (existing.Kind != EntryKind.Symlink || existing.LinkTarget != link.Target)

@@ -26,8 +26,12 @@ internal sealed class OffloadDestination(string parent, IDestinationTree tree) :
 
     public string? Mhl { get; set; }
 
-    /// <summary>The card's links this copy could not hold (its file system has none): left out, said in the result.</summary>
-    public ConcurrentQueue<string> LinksLeftOut { get; } = new();
+    private readonly ConcurrentQueue<string> _linksLeftOut = new();
+
+    /// <summary>The card's links this copy could not hold (its file system has none), in path order, for the MHL, the result and the catalog.</summary>
+    public IReadOnlyList<string> LinksLeftOut => [.. _linksLeftOut.Order(StringComparer.Ordinal)];
+
+    public void LeaveOut(string link) => _linksLeftOut.Enqueue(link);
 
     public ConcurrentDictionary<string, byte> ReReadModes { get; } = new(StringComparer.Ordinal);
 

@@ -179,7 +179,7 @@ internal sealed class OffloadJournal(CatalogDatabase? catalog, OffloadRun run)
             BytesVerified = d.BytesVerified,
             MhlManifest = d.Mhl,
             Error = d.BrokenBy ?? (status == CardStatus.Interrupted ? Stopped : null),
-            LinksLeftOut = [.. d.LinksLeftOut.Order(StringComparer.Ordinal)],
+            LinksLeftOut = [.. d.LinksLeftOut],
         })];
         CardStore.Upsert(tx, card);
 
